@@ -1,0 +1,83 @@
+import { stat } from "node:fs/promises";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { formatReference, parseReference } from "../image-ref/index.js";
+import type { ImageReference } from "../image-ref/index.js";
+import { bumpDirectory } from "../manifests/io/bump-directory.js";
+import { EXIT_OK, InvalidInputError } from "./cli-error.js";
+import type { CliContext } from "./main.js";
+import { renderBumpJson, renderBumpSummary } from "./render-bump.js";
+
+export const BUMP_USAGE = `Usage: bender bump <reference> [--dir PATH] [--dry-run] [--json]
+
+Rewrites every reference to the image's repository under PATH (default: the
+current directory): container images, Helm values, kustomize and Argo CD image
+overrides, and values marked "# bender:image" or "# bender:tag".
+
+  <reference>   repository:tag, repository@digest or repository:tag@digest
+  --dir PATH    the manifest tree to edit
+  --dry-run     write nothing; print a unified diff of what would change
+  --json        print {"changes": [...], "skipped": [...]} instead of text
+`;
+
+function parseTarget(text: string): ImageReference {
+  const parsed = parseReference(text);
+  if (!parsed.ok) throw new InvalidInputError(parsed.error.message);
+  const { reference } = parsed;
+  if (reference.tag === undefined && reference.digest === undefined) {
+    throw new InvalidInputError(
+      `"${text}" names no tag or digest; give the version to move to, e.g. ${formatReference({ name: reference.name, tag: "1.4.1" })}`,
+    );
+  }
+  return reference;
+}
+
+async function resolveDirectory(cwd: string, dir: string | undefined): Promise<string> {
+  const root = path.resolve(cwd, dir ?? ".");
+  const info = await stat(root).catch(() => undefined);
+  if (!info?.isDirectory()) throw new InvalidInputError(`--dir ${dir ?? "."}: not a directory`);
+  return root;
+}
+
+/** `bender bump`: validate input (nothing written when invalid), bump the tree, report. */
+export async function bumpCommand(args: readonly string[], context: CliContext): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...args],
+      allowPositionals: true,
+      options: {
+        dir: { type: "string" },
+        "dry-run": { type: "boolean", default: false },
+        json: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+  } catch (error) {
+    throw new InvalidInputError(`${(error as Error).message}\n\n${BUMP_USAGE}`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    context.stdout.write(BUMP_USAGE);
+    return EXIT_OK;
+  }
+  if (positionals.length !== 1 || positionals[0] === undefined) {
+    throw new InvalidInputError(`expected exactly one image reference, got ${positionals.length}\n\n${BUMP_USAGE}`);
+  }
+  const target = parseTarget(positionals[0]);
+  const root = await resolveDirectory(context.cwd, values.dir);
+  const dryRun = values["dry-run"];
+
+  const result = await bumpDirectory({ root, target, write: !dryRun });
+
+  if (values.json) {
+    context.stdout.write(renderBumpJson(result));
+  } else {
+    if (dryRun) {
+      const { renderUnifiedDiff } = await import("./render-diff.js");
+      context.stdout.write(renderUnifiedDiff(result.edits));
+    }
+    context.stdout.write(renderBumpSummary(result, { dryRun, target: formatReference(target) }));
+  }
+  return EXIT_OK;
+}

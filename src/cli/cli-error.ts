@@ -1,0 +1,8 @@
+/** Input the user can fix (a bad reference, a missing directory): exit code 2, message only, nothing written. */
+export class InvalidInputError extends Error {
+  override readonly name = "InvalidInputError";
+}
+
+export const EXIT_OK = 0;
+export const EXIT_UNEXPECTED = 1;
+export const EXIT_INVALID_INPUT = 2;

@@ -1,0 +1,56 @@
+import { EXIT_INVALID_INPUT, EXIT_OK, EXIT_UNEXPECTED, InvalidInputError } from "./cli-error.js";
+
+/** What a command needs from the world; tests pass their own. */
+export interface CliContext {
+  readonly stdout: { write(chunk: string): unknown };
+  readonly stderr: { write(chunk: string): unknown };
+  readonly cwd: string;
+}
+
+export type Command = (args: readonly string[], context: CliContext) => Promise<number>;
+
+/** Each command is loaded only when run, so `bender bump` never pays for the server's modules. */
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  bump: {
+    summary: "bump <reference> [--dir PATH] [--dry-run] [--json]   rewrite every reference to an image under a directory",
+    load: async () => (await import("./bump-command.js")).bumpCommand,
+  },
+};
+
+export const USAGE = `Usage: bender <command> [options]
+
+Commands:
+${Object.values(COMMANDS)
+  .map((command) => `  ${command.summary}`)
+  .join("\n")}
+  help                                                  show this text
+
+Run "bender <command> --help" for a command's options.
+`;
+
+/** Runs one CLI invocation and returns its exit code: 0 ran, 2 invalid input, 1 unexpected failure. */
+export async function main(argv: readonly string[], context: CliContext): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "help" || name === "--help" || name === "-h") {
+    context.stdout.write(USAGE);
+    return name === undefined ? EXIT_INVALID_INPUT : EXIT_OK;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    context.stderr.write(`bender: unknown command "${name}"\n\n${USAGE}`);
+    return EXIT_INVALID_INPUT;
+  }
+  try {
+    return await (await command.load())(rest, context);
+  } catch (error) {
+    if (error instanceof InvalidInputError) {
+      context.stderr.write(`bender ${name}: ${error.message}\n`);
+      return EXIT_INVALID_INPUT;
+    }
+    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    context.stderr.write(`bender ${name}: unexpected failure, nothing more was done\n${detail}\n`);
+    return EXIT_UNEXPECTED;
+  }
+}
+
+export { EXIT_OK };

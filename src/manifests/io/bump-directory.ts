@@ -1,0 +1,107 @@
+import { chmod, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
+import path from "node:path";
+import type { ImageReference } from "../../image-ref/index.js";
+import { bumpFile, byFileThenLine, screenToken } from "../index.js";
+import type { BumpResult, Change, Skipped } from "../index.js";
+import { walkTree } from "./walk-tree.js";
+
+/** Files larger than this are not manifests a person maintains; they are skipped rather than parsed. */
+export const MAX_FILE_BYTES = 8 * 1024 * 1024;
+const READ_CONCURRENCY = 8;
+
+export interface BumpDirectoryOptions {
+  readonly root: string;
+  readonly target: ImageReference;
+  /** false: plan and report only (a dry run). */
+  readonly write: boolean;
+}
+
+/** One file's new content, for writing or for showing as a diff. */
+export interface FileEdit {
+  readonly file: string;
+  readonly before: string;
+  readonly after: string;
+}
+
+export interface DirectoryBumpResult extends BumpResult {
+  readonly edits: readonly FileEdit[];
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/**
+ * Bumps every reference to the target under a directory.
+ *
+ * 1. Walk the tree (YAML files only; no dot-folders, node_modules or links out).
+ * 2. Read each file and screen its bytes for the repository's last path
+ *    component; parse and plan only those that contain it. One bad file is
+ *    reported and the rest go on.
+ * 3. When every file is planned, write the changed ones, each atomically
+ *    (temporary file, then rename), so no file is ever half-written.
+ */
+export async function bumpDirectory(options: BumpDirectoryOptions): Promise<DirectoryBumpResult> {
+  const { files, refused } = await walkTree(options.root);
+  const token = Buffer.from(screenToken(options.target), "utf8");
+  const changes: Change[] = [];
+  const skipped: Skipped[] = refused.map((refusal) => ({ file: refusal.file, code: "outside-root", reason: refusal.reason }));
+  const edits: (FileEdit & { absolute: string })[] = [];
+
+  async function planFile(entry: (typeof files)[number]): Promise<void> {
+    if (entry.size > MAX_FILE_BYTES) {
+      skipped.push({ file: entry.file, code: "too-large", reason: `larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB` });
+      return;
+    }
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(entry.absolute);
+    } catch (error) {
+      skipped.push({ file: entry.file, code: "unreadable", reason: `cannot be read: ${(error as NodeJS.ErrnoException).code ?? String(error)}` });
+      return;
+    }
+    if (!bytes.includes(token)) return;
+    let text: string;
+    try {
+      text = utf8.decode(bytes);
+    } catch {
+      skipped.push({ file: entry.file, code: "not-utf8", reason: "not UTF-8 text; Bender edits UTF-8 files only" });
+      return;
+    }
+    const outcome = bumpFile(entry.file, text, options.target);
+    changes.push(...outcome.changes);
+    skipped.push(...outcome.skipped);
+    if (outcome.text !== undefined) edits.push({ file: entry.file, absolute: entry.absolute, before: text, after: outcome.text });
+  }
+
+  let next = 0;
+  async function worker(): Promise<void> {
+    while (next < files.length) {
+      const entry = files[next++];
+      if (entry) await planFile(entry);
+    }
+  }
+  await Promise.all(Array.from({ length: READ_CONCURRENCY }, worker));
+
+  edits.sort(byFileThenLine);
+  if (options.write) {
+    for (const edit of edits) await writeAtomically(edit.absolute, edit.after);
+  }
+  return {
+    changes: changes.sort(byFileThenLine),
+    skipped: skipped.sort(byFileThenLine),
+    edits: edits.map(({ file, before, after }) => ({ file, before, after })),
+  };
+}
+
+/** Writes beside the file and renames over it, keeping its permissions. */
+async function writeAtomically(absolute: string, text: string): Promise<void> {
+  const { mode } = await stat(absolute);
+  const temporary = path.join(path.dirname(absolute), `.${path.basename(absolute)}.bender-${process.pid}.tmp`);
+  try {
+    await writeFile(temporary, text, { encoding: "utf8", flag: "wx" });
+    await chmod(temporary, mode);
+    await rename(temporary, absolute);
+  } catch (error) {
+    await unlink(temporary).catch(() => undefined);
+    throw error;
+  }
+}
