@@ -46,3 +46,12 @@ export const DIGEST_HEX_LENGTHS: Readonly<Record<string, number>> = {
 export const DEFAULT_DOMAIN = "docker.io";
 export const LEGACY_DEFAULT_DOMAIN = "index.docker.io";
 export const OFFICIAL_REPOSITORY_PREFIX = "library/";
+
+/**
+ * Docker's rule for the first component of a name: it is a registry only if it
+ * holds "." or ":", is `localhost`, or has an uppercase letter (paths cannot);
+ * otherwise the name lives on Docker Hub.
+ */
+export function looksLikeRegistry(component: string): boolean {
+  return /[.:]/.test(component) || component === "localhost" || component.toLowerCase() !== component;
+}

@@ -7,6 +7,7 @@ import {
   digestPattern,
   domainPattern,
   hexIdentifierPattern,
+  looksLikeRegistry,
   remoteNamePattern,
   tagPattern,
 } from "./grammar.js";
@@ -72,17 +73,11 @@ function failure(
   };
 }
 
-/**
- * Splits a written name into registry and path the way Docker does: the first
- * component is a registry only if it holds "." or ":", is `localhost`, or has
- * an uppercase letter; otherwise the name lives on Docker Hub.
- */
+/** Splits a written name into registry and path the way Docker does (see `looksLikeRegistry`). */
 function splitDomain(name: string): { domain: string; remainder: string } {
   const slash = name.indexOf("/");
   const first = slash === -1 ? "" : name.slice(0, slash);
-  const isDomain =
-    slash !== -1 && (/[.:]/.test(first) || first === "localhost" || first.toLowerCase() !== first);
-  if (!isDomain) return { domain: DEFAULT_DOMAIN, remainder: name };
+  if (slash === -1 || !looksLikeRegistry(first)) return { domain: DEFAULT_DOMAIN, remainder: name };
   return { domain: first, remainder: name.slice(slash + 1) };
 }
 
@@ -91,7 +86,8 @@ function checkDigest(input: string, digest: string): ParseReferenceResult | unde
     return failure(input, "invalid-digest", "digest", digest, DIGEST_RULE);
   }
   const [algorithm = "", hex = ""] = digest.split(":");
-  const length = DIGEST_HEX_LENGTHS[algorithm];
+  // Own keys only: `toString:…` or `constructor:…` must not find Object.prototype.
+  const length = Object.hasOwn(DIGEST_HEX_LENGTHS, algorithm) ? DIGEST_HEX_LENGTHS[algorithm] : undefined;
   if (length === undefined) {
     return failure(
       input,
@@ -117,9 +113,15 @@ function checkDigest(input: string, digest: string): ParseReferenceResult | unde
  * Parses a reference in any written form (`nginx`, `library/nginx:1.25`,
  * `localhost:5000/a/b@sha256:…`, `[::1]:5000/x:y`) by the distribution/reference
  * grammar and Docker's normalisation. Invalid input is data, not an exception.
+ * The name is checked before the tag and digest, so input that is wrong in
+ * several places is reported at its leftmost fault.
  */
 export function parseReference(input: string): ParseReferenceResult {
   if (input.length === 0) return failure(input, "empty", "reference", input, "the reference is empty");
+  // Like ParseNormalizedNamed, only the whole input is an image ID: `<64 hex>:tag` is a valid name.
+  if (hexIdentifierPattern.test(input)) {
+    return failure(input, "name-hex-identifier", "name", input, "a 64-digit hex string is an image ID, not a repository name");
+  }
 
   const at = input.indexOf("@");
   const beforeDigest = at === -1 ? input : input.slice(0, at);
@@ -130,14 +132,6 @@ export function parseReference(input: string): ParseReferenceResult {
   const tag = hasTag ? beforeDigest.slice(colon + 1) : undefined;
 
   if (name.length === 0) return failure(input, "name-empty", "name", name, "the repository name is empty");
-  if (tag !== undefined && !tagPattern.test(tag)) return failure(input, "invalid-tag", "tag", tag, TAG_RULE);
-  if (digest !== undefined) {
-    const digestFailure = checkDigest(input, digest);
-    if (digestFailure) return digestFailure;
-  }
-  if (hexIdentifierPattern.test(name)) {
-    return failure(input, "name-hex-identifier", "name", name, "a 64-digit hex string is an image ID, not a repository name");
-  }
 
   const { domain: writtenDomain, remainder } = splitDomain(name);
   if (remainder.toLowerCase() !== remainder) {
@@ -163,6 +157,12 @@ export function parseReference(input: string): ParseReferenceResult {
       name,
       `the repository name is ${repository.length} characters; at most ${NAME_MAX_LENGTH} are allowed`,
     );
+  }
+
+  if (tag !== undefined && !tagPattern.test(tag)) return failure(input, "invalid-tag", "tag", tag, TAG_RULE);
+  if (digest !== undefined) {
+    const digestFailure = checkDigest(input, digest);
+    if (digestFailure) return digestFailure;
   }
   return { ok: true, reference: { name, domain, path, repository, tag, digest } };
 }
