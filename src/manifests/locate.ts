@@ -106,7 +106,7 @@ class DocumentWalker {
 
   private walk(node: unknown, path: PathSegment[]): void {
     if (isMap(node)) {
-      this.helmMapping(node, path);
+      const imageHoldsOnlyTheRepository = this.helmMapping(node, path);
       for (const pair of node.items) {
         const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
         const valuePath = key === undefined ? path : [...path, key];
@@ -117,7 +117,7 @@ class DocumentWalker {
             }
           }
         }
-        if (key === "image") this.add(pair.value, "image-field", valuePath, (v) => planReferenceValue(v, this.target));
+        if (key === "image" && !imageHoldsOnlyTheRepository) this.add(pair.value, "image-field", valuePath, (v) => planReferenceValue(v, this.target));
         this.walk(pair.value, valuePath);
       }
     } else if (isSeq(node)) {
@@ -127,21 +127,28 @@ class DocumentWalker {
     }
   }
 
-  /** Helm values: `repository` (and optional `registry`) beside `tag` or `version`, and maybe `digest`. */
-  private helmMapping(map: YAMLMap, path: readonly PathSegment[]): void {
-    const repository = stringValue(map.get("repository", true));
-    if (repository === undefined) return;
+  /**
+   * Helm values: `repository` (and optional `registry`) beside `tag` or
+   * `version`, and maybe `digest`. Some charts name the repository `image`
+   * (untagged) beside `tag`; the template joins them, so the tag is what
+   * changes and the `image` value must stay untagged. Returns true then.
+   */
+  private helmMapping(map: YAMLMap, path: readonly PathSegment[]): boolean {
     const tagKey = map.has("tag") ? "tag" : map.has("version") ? "version" : undefined;
-    if (tagKey === undefined) return;
+    if (tagKey === undefined) return false;
+    const image = stringValue(map.get("image", true));
+    const imageIsRepository = image !== undefined && namesUntagged(image);
+    const repository = stringValue(map.get("repository", true)) ?? (imageIsRepository ? image : undefined);
+    if (repository === undefined) return false;
     const registry = stringValue(map.get("registry", true));
     const name = registry ? `${registry.replace(/\/+$/, "")}/${repository}` : repository;
-    if (!namesRepository(name, this.target)) return;
+    if (!namesRepository(name, this.target)) return false;
 
-    const tagNode = map.get(tagKey, true);
-    this.add(tagNode, "helm-tag", [...path, tagKey], (v) => planTagValue(v, this.target));
+    this.add(map.get(tagKey, true), "helm-tag", [...path, tagKey], (v) => planTagValue(v, this.target));
     if (map.has("digest")) {
       this.add(map.get("digest", true), "helm-digest", [...path, "digest"], (v) => planDigestValue(v, this.target, true));
     }
+    return imageIsRepository && !map.has("repository");
   }
 
   /** Kustomize `images:` entries: the entry produces `newName` when set, else `name`. */
@@ -209,6 +216,11 @@ class DocumentWalker {
     }
     this.add(node, "marker-image", path, (v) => planMarkedReference(v, this.target));
   }
+}
+
+function namesUntagged(value: string): boolean {
+  const parsed = parseReference(value);
+  return parsed.ok && parsed.reference.tag === undefined && parsed.reference.digest === undefined;
 }
 
 /**

@@ -101,3 +101,18 @@ describe("renderScalar", () => {
     expect(renderScalar("QUOTE_DOUBLE", "1.10").source).toBe('"1.10"');
   });
 });
+
+describe("an untagged image: beside a tag: key", () => {
+  it("changes the tag and leaves the image untagged, since the chart joins them", () => {
+    const text = "api:\n  image: ghcr.io/acme/api\n  tag: 1.4.0\n";
+    const outcome = bumpFile("values.yaml", text, ref("ghcr.io/acme/api:1.4.1"));
+    expect(outcome.text).toBe("api:\n  image: ghcr.io/acme/api\n  tag: 1.4.1\n");
+    expect(outcome.changes).toMatchObject([{ line: 3, kind: "helm-tag", before: "1.4.0", after: "1.4.1" }]);
+  });
+
+  it("still treats a tagged image: beside an unrelated tag: as a full reference", () => {
+    const text = "api:\n  image: ghcr.io/acme/api:1.4.0\n  tag: v2-schema\n";
+    const outcome = bumpFile("values.yaml", text, ref("ghcr.io/acme/api:1.4.1"));
+    expect(outcome.text).toBe("api:\n  image: ghcr.io/acme/api:1.4.1\n  tag: v2-schema\n");
+  });
+});
