@@ -1,11 +1,11 @@
 import { Scalar, isScalar, parseAllDocuments, visit } from "yaml";
 import type { Document } from "yaml";
 import type { ImageReference } from "../image-ref/index.js";
-import { lastPathComponent } from "../image-ref/index.js";
 import { locateCandidates } from "./locate.js";
 import type { Candidate } from "./locate.js";
 import { QUOTED_NOTE, renderScalar } from "./render-scalar.js";
 import type { Change, FileOutcome, Skipped } from "./result.js";
+import { mayReferTo, screenFor } from "./screen.js";
 
 /** One planned replacement of a value's source text. */
 interface Edit {
@@ -19,11 +19,6 @@ interface Edit {
 
 const PARSE_OPTIONS = { uniqueKeys: false, prettyErrors: true } as const;
 const BLOCK_STYLES: ReadonlySet<Scalar["type"]> = new Set([Scalar.BLOCK_LITERAL, Scalar.BLOCK_FOLDED]);
-
-/** The token a file must contain to be worth parsing: the repository's last path component. */
-export function screenToken(target: ImageReference): string {
-  return lastPathComponent(target);
-}
 
 /** 1-based line of a character offset. */
 export function lineAt(text: string, offset: number): number {
@@ -64,7 +59,7 @@ function parseFailure(file: string, text: string, documents: readonly Document.P
  *    otherwise refuse the whole file.
  */
 export function bumpFile(file: string, text: string, target: ImageReference): FileOutcome {
-  if (!text.includes(screenToken(target))) return { changes: [], skipped: [] };
+  if (!mayReferTo(Buffer.from(text, "utf8"), screenFor(target))) return { changes: [], skipped: [] };
 
   const documents = parseAllDocuments(text, PARSE_OPTIONS);
   const docs = Array.isArray(documents) ? documents : [];

@@ -38,7 +38,8 @@ type PathSegment = string | number;
 const CONTAINER_KEYS = new Set(["containers", "initContainers", "ephemeralContainers"]);
 const KUSTOMIZATION_KINDS = new Set(["Kustomization", "Component"]);
 const KUSTOMIZATION_FILE_NAMES = new Set(["kustomization.yaml", "kustomization.yml", "Kustomization"]);
-const MARKER = /^[ \t]*#[ \t]*bender:(?<mode>image|tag)[ \t]+(?<repository>[^\s#]+)/;
+/** The marker is the whole comment: `# bender:image <repository>` or `# bender:tag <repository>`. */
+const MARKER = /^[ \t]*#[ \t]*bender:(?<mode>image|tag)[ \t]+(?<repository>[^\s#]+)[ \t\r]*$/;
 
 /** `spec.containers[0].image`: a path a person can find in the file. */
 export function formatYamlPath(path: readonly PathSegment[]): string {
@@ -237,5 +238,6 @@ function planMarkedReference(current: string, target: ImageReference): ValuePlan
       reason: `the value marked with "bender:image" is not an image reference: ${parsed.error.message}`,
     };
   }
-  return planReferenceValue(current, { ...target, repository: parsed.reference.repository });
+  const { domain, path, repository } = parsed.reference;
+  return planReferenceValue(current, { ...target, domain, path, repository });
 }

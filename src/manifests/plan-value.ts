@@ -1,4 +1,4 @@
-import { formatReference, parseReference } from "../image-ref/index.js";
+import { formatReference, lastPathComponent, parseReference } from "../image-ref/index.js";
 import type { ImageReference } from "../image-ref/index.js";
 import type { SkipCode } from "./result.js";
 
@@ -42,6 +42,8 @@ function changeTo(current: string, value: string, note?: string): ValuePlan {
  * since it would still select the old image.
  */
 export function planReferenceValue(current: string, target: ImageReference): ValuePlan {
+  // Most image values in a file are other images: skip parsing those.
+  if (!current.includes(lastPathComponent(target))) return NOT_OURS;
   const parsed = parseReference(current);
   if (!parsed.ok || parsed.reference.repository !== target.repository) return NOT_OURS;
   const { name, tag, digest } = parsed.reference;

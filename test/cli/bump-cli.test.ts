@@ -31,7 +31,10 @@ beforeEach(async () => {
   await writeFile(path.join(dir, "clusters/prod/deploy.yaml"), DEPLOYMENT);
   await writeFile(path.join(dir, "clusters/prod/values.yaml"), VALUES);
   await mkdir(path.join(dir, "chart/templates"), { recursive: true });
-  await writeFile(path.join(dir, "chart/templates/api.yaml"), "image: {{ .Values.api }}\n  x: [\n");
+  await writeFile(
+    path.join(dir, "chart/templates/api.yaml"),
+    "spec:\n  containers:\n  - image: ghcr.io/acme/api:1.4.0\n{{- if .Values.debug }}\n  - image: busybox\n{{- end }}\n",
+  );
 });
 afterEach(() => {
   // rm(1) walks by relative paths, so it also removes trees deeper than PATH_MAX.

@@ -29,10 +29,10 @@ describe("bumpFile", () => {
     ]);
   });
 
-  it("does not parse a file that lacks the repository's last path component", () => {
+  it("does not parse a file the screen rules out", () => {
     // Invalid YAML that would be reported if it were parsed.
-    expect(bumpFile("x.yaml", "a: [unclosed\n", target)).toEqual({ changes: [], skipped: [] });
-    expect(bumpFile("x.yaml", "a: [unclosed api\n", target).skipped).toMatchObject([{ code: "invalid-yaml" }]);
+    expect(bumpFile("x.yaml", "apiVersion: [unclosed, ghcr.io/acme/api-worker\n", target)).toEqual({ changes: [], skipped: [] });
+    expect(bumpFile("x.yaml", "apiVersion: [unclosed, ghcr.io/acme/api\n", target).skipped).toMatchObject([{ code: "invalid-yaml" }]);
   });
 
   it("names the line of a YAML error", () => {

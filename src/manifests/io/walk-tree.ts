@@ -1,4 +1,4 @@
-import { readdir, realpath, stat } from "node:fs/promises";
+import { readdirSync, realpathSync } from "node:fs";
 import path from "node:path";
 
 /** A manifest file found under the root. */
@@ -6,7 +6,6 @@ export interface TreeFile {
   /** Relative to the root, `/`-separated. */
   readonly file: string;
   readonly absolute: string;
-  readonly size: number;
 }
 
 /** A path the walk refused to follow. */
@@ -18,6 +17,14 @@ export interface TreeRefusal {
 const MANIFEST_FILE = /\.ya?ml$|^Kustomization$/;
 const SKIPPED_FOLDERS = new Set(["node_modules"]);
 
+function resolveLink(link: string): string | undefined {
+  try {
+    return realpathSync(link);
+  } catch {
+    return undefined;
+  }
+}
+
 function isInside(root: string, candidate: string): boolean {
   const relative = path.relative(root, candidate);
   return relative === "" || (!relative.startsWith("..") && !path.isAbsolute(relative));
@@ -28,23 +35,24 @@ function isInside(root: string, candidate: string): boolean {
  * (`.git`, `.github`) and `node_modules`. Symbolic links are never followed:
  * one that points inside the root is reached by its real path anyway, and
  * one that points outside is refused, so nothing outside the root is read or
- * written.
+ * written. The calls are synchronous: for a CLI walking a local tree they
+ * are several times faster than the thread-pool round trips of fs/promises.
  */
-export async function walkTree(root: string): Promise<{ files: TreeFile[]; refused: TreeRefusal[] }> {
-  const realRoot = await realpath(root);
+export function walkTree(root: string): { files: TreeFile[]; refused: TreeRefusal[] } {
+  const realRoot = realpathSync(root);
   const files: TreeFile[] = [];
   const refused: TreeRefusal[] = [];
   const toRelative = (absolute: string): string => path.relative(realRoot, absolute).split(path.sep).join("/");
 
-  async function visit(directory: string): Promise<void> {
-    const entries = await readdir(directory, { withFileTypes: true });
+  function visit(directory: string): void {
+    const entries = readdirSync(directory, { withFileTypes: true });
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
       const absolute = path.join(directory, entry.name);
       if (entry.isDirectory()) {
-        if (!entry.name.startsWith(".") && !SKIPPED_FOLDERS.has(entry.name)) await visit(absolute);
+        if (!entry.name.startsWith(".") && !SKIPPED_FOLDERS.has(entry.name)) visit(absolute);
       } else if (entry.isSymbolicLink()) {
-        const target = await realpath(absolute).catch(() => undefined);
+        const target = resolveLink(absolute);
         if (target === undefined || !isInside(realRoot, target)) {
           refused.push({
             file: toRelative(absolute),
@@ -52,12 +60,11 @@ export async function walkTree(root: string): Promise<{ files: TreeFile[]; refus
           });
         }
       } else if (entry.isFile() && MANIFEST_FILE.test(entry.name)) {
-        const { size } = await stat(absolute);
-        files.push({ file: toRelative(absolute), absolute, size });
+        files.push({ file: toRelative(absolute), absolute });
       }
     }
   }
 
-  await visit(realRoot);
+  visit(realRoot);
   return { files, refused };
 }
