@@ -1,5 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
-import { chmod, rename, stat, unlink, writeFile } from "node:fs/promises";
+import { chmodSync, closeSync, fstatSync, openSync, readSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { ImageReference } from "../../image-ref/index.js";
 import { bumpFile, byFileThenLine, mayReferTo, screenFor } from "../index.js";
@@ -78,7 +77,7 @@ export async function bumpDirectory(options: BumpDirectoryOptions): Promise<Dire
 
   edits.sort(byFileThenLine);
   if (options.write) {
-    for (const edit of edits) await writeAtomically(edit.absolute, edit.after);
+    for (const edit of edits) writeAtomically(edit.absolute, edit.after);
   }
   return {
     changes: changes.sort(byFileThenLine),
@@ -107,15 +106,19 @@ function readUpTo(absolute: string, limit: number): Buffer | undefined {
 }
 
 /** Writes beside the file and renames over it, keeping its permissions. */
-async function writeAtomically(absolute: string, text: string): Promise<void> {
-  const { mode } = await stat(absolute);
+function writeAtomically(absolute: string, text: string): void {
+  const { mode } = statSync(absolute);
   const temporary = path.join(path.dirname(absolute), `.${path.basename(absolute)}.bender-${process.pid}.tmp`);
   try {
-    await writeFile(temporary, text, { encoding: "utf8", flag: "wx" });
-    await chmod(temporary, mode);
-    await rename(temporary, absolute);
+    writeFileSync(temporary, text, { encoding: "utf8", flag: "wx", mode });
+    chmodSync(temporary, mode);
+    renameSync(temporary, absolute);
   } catch (error) {
-    await unlink(temporary).catch(() => undefined);
+    try {
+      unlinkSync(temporary);
+    } catch {
+      // The temporary file was never created.
+    }
     throw error;
   }
 }
