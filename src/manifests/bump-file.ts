@@ -1,13 +1,16 @@
 import { Scalar, isScalar, parseAllDocuments, visit } from "yaml";
 import type { Document } from "yaml";
 import type { ImageReference } from "../image-ref/index.js";
+import { splitDocuments } from "./documents.js";
+import type { DocumentChunk } from "./documents.js";
 import { locateCandidates } from "./locate.js";
 import type { Candidate } from "./locate.js";
 import { QUOTED_NOTE, renderScalar } from "./render-scalar.js";
 import type { Change, FileOutcome, Skipped } from "./result.js";
 import { mayReferTo, screenFor } from "./screen.js";
+import type { Screen } from "./screen.js";
 
-/** One planned replacement of a value's source text. */
+/** One planned replacement of a value's source text; offsets are relative to its chunk. */
 interface Edit {
   readonly start: number;
   readonly end: number;
@@ -16,6 +19,11 @@ interface Edit {
   readonly expected: string;
   readonly change: Change;
 }
+
+/** What became of one chunk of documents. */
+type ChunkOutcome =
+  | { readonly ok: true; readonly text: string; readonly changes: Change[]; readonly skipped: Skipped[] }
+  | { readonly ok: false; readonly skipped: Skipped[] };
 
 const PARSE_OPTIONS = { uniqueKeys: false, prettyErrors: true } as const;
 const BLOCK_STYLES: ReadonlySet<Scalar["type"]> = new Set([Scalar.BLOCK_LITERAL, Scalar.BLOCK_FOLDED]);
@@ -34,10 +42,83 @@ function scalarText(node: Scalar): string {
   return node.source ?? String(node.value);
 }
 
-function parseFailure(file: string, text: string, documents: readonly Document.Parsed[]): Skipped | undefined {
+function parseDocuments(text: string): Document.Parsed[] {
+  const documents = parseAllDocuments(text, PARSE_OPTIONS);
+  return Array.isArray(documents) ? documents : [];
+}
+
+/**
+ * Rewrites every reference to the target's repository in one file's text.
+ *
+ * 1. Screen the text cheaply (`mayReferTo`); split it into documents at its
+ *    `---` lines and parse only the documents that pass the screen.
+ * 2. Locate candidate values with the YAML AST and plan each new value.
+ * 3. Splice new values into the original text at their source ranges.
+ * 4. Re-parse each edited document and prove every new value reads back as
+ *    planned; otherwise refuse the whole file.
+ */
+export function bumpFile(file: string, text: string, target: ImageReference): FileOutcome {
+  const screen = screenFor(target);
+  if (!mayReferTo(Buffer.from(text, "utf8"), screen)) return { changes: [], skipped: [] };
+
+  const chunks = splitDocuments(text);
+  const context: FileContext = { file, fileName: file.slice(file.lastIndexOf("/") + 1), text, target, screen };
+  const changes: Change[] = [];
+  const skipped: Skipped[] = [];
+  const parts: string[] = [];
+  for (const chunk of chunks) {
+    const outcome = bumpChunk(context, chunk, chunks.length > 1);
+    if (!outcome.ok) return { changes: [], skipped: [...skipped, ...outcome.skipped] };
+    changes.push(...outcome.changes);
+    skipped.push(...outcome.skipped);
+    parts.push(outcome.text);
+  }
+  return changes.length === 0 ? { changes, skipped } : { changes, skipped, text: parts.join("") };
+}
+
+interface FileContext {
+  readonly file: string;
+  readonly fileName: string;
+  readonly text: string;
+  readonly target: ImageReference;
+  readonly screen: Screen;
+}
+
+function bumpChunk(context: FileContext, chunk: DocumentChunk, screenChunk: boolean): ChunkOutcome {
+  const { file, text, target } = context;
+  const chunkText = text.slice(chunk.start, chunk.end);
+  if (screenChunk && !mayReferTo(Buffer.from(chunkText, "utf8"), context.screen)) {
+    return { ok: true, text: chunkText, changes: [], skipped: [] };
+  }
+  const documents = parseDocuments(chunkText);
+  const failure = parseFailure(context, chunk, documents);
+  if (failure) return { ok: false, skipped: [failure] };
+
+  const located = locateCandidates(documents, chunkText, context.fileName, target, chunk.firstDocument);
+  const skipped: Skipped[] = located.skips.map((skip) => ({
+    file,
+    line: lineAt(text, chunk.start + skip.offset),
+    code: skip.code,
+    reason: skip.reason,
+  }));
+  const edits = planEdits(context, chunk, located.candidates, skipped);
+  if (edits.length === 0) return { ok: true, text: chunkText, changes: [], skipped };
+
+  const newText = splice(chunkText, edits);
+  const verifyError = verify(newText, edits);
+  if (verifyError) {
+    const reason = `the edited file did not read back as planned (${verifyError}); the file was left unchanged`;
+    return { ok: false, skipped: [...skipped, { file, code: "verify-failed", reason }] };
+  }
+  return { ok: true, text: newText, changes: edits.map((edit) => edit.change), skipped };
+}
+
+function parseFailure(context: FileContext, chunk: DocumentChunk, documents: readonly Document.Parsed[]): Skipped | undefined {
   const error = documents.flatMap((doc) => doc.errors)[0];
   if (!error) return undefined;
-  const where = error.linePos?.[0] ? ` at line ${error.linePos[0].line}` : "";
+  const { file, text } = context;
+  const firstLine = lineAt(text, chunk.start);
+  const where = error.linePos?.[0] ? ` at line ${firstLine + error.linePos[0].line - 1}` : "";
   const detail = error.message.split("\n")[0] ?? "";
   if (text.includes("{{")) {
     return {
@@ -49,47 +130,9 @@ function parseFailure(file: string, text: string, documents: readonly Document.P
   return { file, code: "invalid-yaml", reason: `not valid YAML${where}: ${detail}` };
 }
 
-/**
- * Rewrites every reference to the target's repository in one file's text.
- *
- * 1. Screen by a cheap token; parse only files that may refer to the image.
- * 2. Locate candidate values with the YAML AST and plan each new value.
- * 3. Splice new values into the original text at their source ranges.
- * 4. Re-parse the result and prove every new value reads back as planned;
- *    otherwise refuse the whole file.
- */
-export function bumpFile(file: string, text: string, target: ImageReference): FileOutcome {
-  if (!mayReferTo(Buffer.from(text, "utf8"), screenFor(target))) return { changes: [], skipped: [] };
-
-  const documents = parseAllDocuments(text, PARSE_OPTIONS);
-  const docs = Array.isArray(documents) ? documents : [];
-  const failure = parseFailure(file, text, docs);
-  if (failure) return { changes: [], skipped: [failure] };
-
-  const fileName = file.slice(file.lastIndexOf("/") + 1);
-  const located = locateCandidates(docs, text, fileName, target);
-  const skipped: Skipped[] = located.skips.map((skip) => ({
-    file,
-    line: lineAt(text, skip.offset),
-    code: skip.code,
-    reason: skip.reason,
-  }));
-  const edits = planEdits(file, text, located.candidates, skipped);
-  if (edits.length === 0) return { changes: [], skipped };
-
-  const newText = splice(text, edits);
-  const verifyError = verify(newText, edits);
-  if (verifyError) {
-    return {
-      changes: [],
-      skipped: [...skipped, { file, code: "verify-failed", reason: `the edited file did not read back as planned (${verifyError}); the file was left unchanged` }],
-    };
-  }
-  return { changes: edits.map((edit) => edit.change), skipped, text: newText };
-}
-
 /** The first candidate of each scalar that is about the target decides it. */
-function planEdits(file: string, text: string, candidates: readonly Candidate[], skipped: Skipped[]): Edit[] {
+function planEdits(context: FileContext, chunk: DocumentChunk, candidates: readonly Candidate[], skipped: Skipped[]): Edit[] {
+  const { file, text } = context;
   const decided = new Set<Scalar>();
   const edits: Edit[] = [];
   for (const candidate of candidates) {
@@ -99,7 +142,7 @@ function planEdits(file: string, text: string, candidates: readonly Candidate[],
     const plan = candidate.plan(current);
     if (plan.action === "not-ours") continue;
     decided.add(node);
-    const line = lineAt(text, node.range[0]);
+    const line = lineAt(text, chunk.start + node.range[0]);
     if (plan.action === "unchanged") continue;
     if (plan.action === "skip") {
       skipped.push({ file, line, code: plan.code, reason: plan.reason });
@@ -150,13 +193,12 @@ function splice(text: string, edits: readonly Edit[]): string {
 
 /** Re-parses the new text and checks that each edited value reads back as planned. Returns what went wrong, if anything. */
 function verify(newText: string, edits: readonly Edit[]): string | undefined {
-  const documents = parseAllDocuments(newText, PARSE_OPTIONS);
-  const docs = Array.isArray(documents) ? documents : [];
-  const error = docs.flatMap((doc) => doc.errors)[0];
+  const documents = parseDocuments(newText);
+  const error = documents.flatMap((doc) => doc.errors)[0];
   if (error) return error.message.split("\n")[0];
 
   const scalarsByStart = new Map<number, Scalar>();
-  for (const doc of docs) {
+  for (const doc of documents) {
     visit(doc, {
       Scalar(_key, node) {
         if (node.range) scalarsByStart.set(node.range[0], node);

@@ -67,10 +67,11 @@ export function locateCandidates(
   text: string,
   fileName: string,
   target: ImageReference,
+  firstDocument = 0,
 ): Located {
   const located: Located = { candidates: [], skips: [] };
   for (const [index, doc] of documents.entries()) {
-    new DocumentWalker(doc, index, text, fileName, target, located).walkRoot();
+    new DocumentWalker(doc, firstDocument + index, text, fileName, target, located).walkRoot();
   }
   return located;
 }
