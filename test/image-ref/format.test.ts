@@ -10,14 +10,9 @@ import {
   parseReference,
   shortDigest,
 } from "../../src/image-ref/index.js";
-import type { ImageReference } from "../../src/image-ref/index.js";
 import { allValidInputs } from "./go-tables.js";
+import { parsed } from "../support/references.js";
 
-function parsed(input: string): ImageReference {
-  const result = parseReference(input);
-  if (!result.ok) throw new Error(`expected "${input}" to parse: ${result.error.message}`);
-  return result.reference;
-}
 
 describe("formatReference", () => {
   it.each(allValidInputs)("gives %s back after parsing", (input) => {

@@ -4,8 +4,7 @@
 // TestInvalidReferenceComponents here) and `reference_test.go` (TestDomainAndPath,
 // TestParseNamed), plus Bender's own normalisation rules.
 import { describe, expect, it } from "vitest";
-import { familiarRepository, parseReference, sameRepository } from "../../src/image-ref/index.js";
-import type { ImageReference, ReferenceError } from "../../src/image-ref/index.js";
+import { familiarRepository, sameRepository } from "../../src/image-ref/index.js";
 import {
   allValidInputs,
   invalidReferenceNames,
@@ -14,18 +13,9 @@ import {
   validReferenceNames,
   validRemoteNames,
 } from "./go-tables.js";
+import { parsed, rejected } from "../support/references.js";
 
-function parsed(input: string): ImageReference {
-  const result = parseReference(input);
-  if (!result.ok) throw new Error(`expected "${input}" to parse: ${result.error.message}`);
-  return result.reference;
-}
 
-function rejected(input: string): ReferenceError {
-  const result = parseReference(input);
-  if (result.ok) throw new Error(`expected "${input}" to be rejected, got ${result.reference.repository}`);
-  return result.error;
-}
 
 describe("normalize_test.go TestValidateReferenceName", () => {
   it.each(validReferenceNames)("accepts %s as %s", (input, repository) => {

@@ -3,22 +3,11 @@
 // TestReferenceRegexp, TestIdentifierRegexp), plus Bender's own parse rules.
 import { describe, expect, it } from "vitest";
 import { domainPattern, hexIdentifierPattern, namePattern, referencePattern } from "../../src/image-ref/grammar.js";
-import { parseReference } from "../../src/image-ref/index.js";
-import type { ImageReference, ReferenceError } from "../../src/image-ref/index.js";
 import { SHA256_F, referenceParseInvalid, referenceParseValid } from "./go-tables.js";
 import type { InvalidCase } from "./go-tables.js";
+import { parsed, rejected } from "../support/references.js";
 
-function parsed(input: string): ImageReference {
-  const result = parseReference(input);
-  if (!result.ok) throw new Error(`expected "${input}" to parse: ${result.error.message}`);
-  return result.reference;
-}
 
-function rejected(input: string): ReferenceError {
-  const result = parseReference(input);
-  if (result.ok) throw new Error(`expected "${input}" to be rejected, got ${result.reference.repository}`);
-  return result.error;
-}
 
 describe("parseReference: reference_test.go TestReferenceParse", () => {
   it.each(referenceParseValid)("accepts $input", ({ input, name, repository, tag, digest }) => {

@@ -2,16 +2,10 @@ import { chmod, mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile 
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { parseReference } from "../../src/image-ref/index.js";
-import type { ImageReference } from "../../src/image-ref/index.js";
 import { MAX_FILE_BYTES, bumpDirectory } from "../../src/manifests/io/bump-directory.js";
+import { parsed } from "../support/references.js";
 
-function ref(text: string): ImageReference {
-  const parsed = parseReference(text);
-  if (!parsed.ok) throw new Error(parsed.error.message);
-  return parsed.reference;
-}
-const target = ref("ghcr.io/acme/api:1.4.1");
+const target = parsed("ghcr.io/acme/api:1.4.1");
 const DEPLOYMENT = "spec:\n  containers:\n  - image: ghcr.io/acme/api:1.4.0\n";
 
 let root: string;

@@ -1,15 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { parseReference } from "../../src/image-ref/index.js";
-import type { ImageReference } from "../../src/image-ref/index.js";
 import { bumpFile } from "../../src/manifests/index.js";
 import { readsBackAsString, renderScalar } from "../../src/manifests/render-scalar.js";
+import { parsed } from "../support/references.js";
 
-function ref(text: string): ImageReference {
-  const parsed = parseReference(text);
-  if (!parsed.ok) throw new Error(parsed.error.message);
-  return parsed.reference;
-}
-const target = ref("ghcr.io/acme/api:1.4.1");
+const target = parsed("ghcr.io/acme/api:1.4.1");
 
 describe("bumpFile", () => {
   it("changes only the value's bytes and reports file, line, kind, path", () => {
@@ -71,7 +65,7 @@ describe("bumpFile", () => {
   });
 
   it("keeps a plain tag a string under YAML 1.1 and 1.2", () => {
-    const outcome = bumpFile("values.yaml", "image:\n  repository: ghcr.io/acme/api\n  tag: 1.4\n", ref("ghcr.io/acme/api:1.10"));
+    const outcome = bumpFile("values.yaml", "image:\n  repository: ghcr.io/acme/api\n  tag: 1.4\n", parsed("ghcr.io/acme/api:1.10"));
     expect(outcome.text).toBe('image:\n  repository: ghcr.io/acme/api\n  tag: "1.10"\n');
     expect(outcome.changes[0]).toMatchObject({ before: "1.4", after: "1.10", note: "quoted to keep it a string" });
   });
@@ -105,14 +99,14 @@ describe("renderScalar", () => {
 describe("an untagged image: beside a tag: key", () => {
   it("changes the tag and leaves the image untagged, since the chart joins them", () => {
     const text = "api:\n  image: ghcr.io/acme/api\n  tag: 1.4.0\n";
-    const outcome = bumpFile("values.yaml", text, ref("ghcr.io/acme/api:1.4.1"));
+    const outcome = bumpFile("values.yaml", text, parsed("ghcr.io/acme/api:1.4.1"));
     expect(outcome.text).toBe("api:\n  image: ghcr.io/acme/api\n  tag: 1.4.1\n");
     expect(outcome.changes).toMatchObject([{ line: 3, kind: "helm-tag", before: "1.4.0", after: "1.4.1" }]);
   });
 
   it("still treats a tagged image: beside an unrelated tag: as a full reference", () => {
     const text = "api:\n  image: ghcr.io/acme/api:1.4.0\n  tag: v2-schema\n";
-    const outcome = bumpFile("values.yaml", text, ref("ghcr.io/acme/api:1.4.1"));
+    const outcome = bumpFile("values.yaml", text, parsed("ghcr.io/acme/api:1.4.1"));
     expect(outcome.text).toBe("api:\n  image: ghcr.io/acme/api:1.4.1\n  tag: v2-schema\n");
   });
 });
