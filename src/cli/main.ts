@@ -48,9 +48,8 @@ export async function main(argv: readonly string[], context: CliContext): Promis
       return EXIT_INVALID_INPUT;
     }
     const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    context.stderr.write(`bender ${name}: unexpected failure, nothing more was done\n${detail}\n`);
+    context.stderr.write(`bender ${name}: unexpected failure, stopped\n${detail}\n`);
     return EXIT_UNEXPECTED;
   }
 }
 
-export { EXIT_OK };
