@@ -22,7 +22,7 @@ interface Edit {
 
 /** What became of one chunk of documents. */
 type ChunkOutcome =
-  | { readonly ok: true; readonly text: string; readonly changes: Change[]; readonly skipped: Skipped[] }
+  | { readonly ok: true; readonly text: string; readonly changes: Change[]; readonly skipped: Skipped[]; readonly current: number }
   | { readonly ok: false; readonly skipped: Skipped[] };
 
 const PARSE_OPTIONS = { uniqueKeys: false, prettyErrors: true } as const;
@@ -66,14 +66,17 @@ export function bumpFile(file: string, text: string, target: ImageReference): Fi
   const changes: Change[] = [];
   const skipped: Skipped[] = [];
   const parts: string[] = [];
+  let current = 0;
   for (const chunk of chunks) {
     const outcome = bumpChunk(context, chunk, chunks.length > 1);
     if (!outcome.ok) return { changes: [], skipped: [...skipped, ...outcome.skipped] };
     changes.push(...outcome.changes);
     skipped.push(...outcome.skipped);
     parts.push(outcome.text);
+    current += outcome.current;
   }
-  return changes.length === 0 ? { changes, skipped } : { changes, skipped, text: parts.join("") };
+  const counted = current === 0 ? {} : { current };
+  return changes.length === 0 ? { changes, skipped, ...counted } : { changes, skipped, ...counted, text: parts.join("") };
 }
 
 interface FileContext {
@@ -88,7 +91,7 @@ function bumpChunk(context: FileContext, chunk: DocumentChunk, screenChunk: bool
   const { file, text, target } = context;
   const chunkText = text.slice(chunk.start, chunk.end);
   if (screenChunk && !mayReferTo(Buffer.from(chunkText, "utf8"), context.screen)) {
-    return { ok: true, text: chunkText, changes: [], skipped: [] };
+    return { ok: true, text: chunkText, changes: [], skipped: [], current: 0 };
   }
   const documents = parseDocuments(chunkText);
   const failure = parseFailure(context, chunk, documents);
@@ -101,8 +104,8 @@ function bumpChunk(context: FileContext, chunk: DocumentChunk, screenChunk: bool
     code: skip.code,
     reason: skip.reason,
   }));
-  const edits = planEdits(context, chunk, located.candidates, skipped);
-  if (edits.length === 0) return { ok: true, text: chunkText, changes: [], skipped };
+  const { edits, current } = planEdits(context, chunk, located.candidates, skipped);
+  if (edits.length === 0) return { ok: true, text: chunkText, changes: [], skipped, current };
 
   const newText = splice(chunkText, edits);
   const verifyError = verify(newText, edits);
@@ -110,7 +113,7 @@ function bumpChunk(context: FileContext, chunk: DocumentChunk, screenChunk: bool
     const reason = `the edited file did not read back as planned (${verifyError}); the file was left unchanged`;
     return { ok: false, skipped: [...skipped, { file, code: "verify-failed", reason }] };
   }
-  return { ok: true, text: newText, changes: edits.map((edit) => edit.change), skipped };
+  return { ok: true, text: newText, changes: edits.map((edit) => edit.change), skipped, current };
 }
 
 function parseFailure(context: FileContext, chunk: DocumentChunk, documents: readonly Document.Parsed[]): Skipped | undefined {
@@ -131,10 +134,16 @@ function parseFailure(context: FileContext, chunk: DocumentChunk, documents: rea
 }
 
 /** The first candidate of each scalar that is about the target decides it. */
-function planEdits(context: FileContext, chunk: DocumentChunk, candidates: readonly Candidate[], skipped: Skipped[]): Edit[] {
+function planEdits(
+  context: FileContext,
+  chunk: DocumentChunk,
+  candidates: readonly Candidate[],
+  skipped: Skipped[],
+): { edits: Edit[]; current: number } {
   const { file, text } = context;
   const decided = new Set<Scalar>();
   const edits: Edit[] = [];
+  let alreadyCurrent = 0;
   for (const candidate of candidates) {
     const { node } = candidate;
     if (decided.has(node) || !node.range) continue;
@@ -142,8 +151,11 @@ function planEdits(context: FileContext, chunk: DocumentChunk, candidates: reado
     const plan = candidate.plan(current);
     if (plan.action === "not-ours") continue;
     decided.add(node);
+    if (plan.action === "unchanged") {
+      alreadyCurrent++;
+      continue;
+    }
     const line = lineAt(text, chunk.start + node.range[0]);
-    if (plan.action === "unchanged") continue;
     if (plan.action === "skip") {
       skipped.push({ file, line, code: plan.code, reason: plan.reason });
       continue;
@@ -176,7 +188,7 @@ function planEdits(context: FileContext, chunk: DocumentChunk, candidates: reado
       },
     });
   }
-  return edits.sort((a, b) => a.start - b.start);
+  return { edits: edits.sort((a, b) => a.start - b.start), current: alreadyCurrent };
 }
 
 /** Replaces each edit's range, leaving every other byte as it was. Edits are sorted and disjoint. */

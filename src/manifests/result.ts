@@ -61,6 +61,8 @@ export interface Skipped {
 export interface FileOutcome {
   readonly changes: readonly Change[];
   readonly skipped: readonly Skipped[];
+  /** References to the image that already hold the new value. */
+  readonly current?: number;
   readonly text?: string;
 }
 

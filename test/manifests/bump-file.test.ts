@@ -71,7 +71,7 @@ describe("bumpFile", () => {
   });
 
   it("reports nothing for a file that already runs the target", () => {
-    expect(bumpFile("a.yaml", "image: ghcr.io/acme/api:1.4.1\n", target)).toEqual({ changes: [], skipped: [] });
+    expect(bumpFile("a.yaml", "image: ghcr.io/acme/api:1.4.1\n", target)).toEqual({ changes: [], skipped: [], current: 1 });
   });
 });
 

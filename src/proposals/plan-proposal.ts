@@ -1,0 +1,120 @@
+import type { Build } from "../builds/build.js";
+import type { EnvironmentConfig } from "../config/schema.js";
+import { bumpFile } from "../manifests/index.js";
+import type { Change, Skipped } from "../manifests/index.js";
+import { findHold } from "./holds.js";
+import type { HoldsFile } from "./holds.js";
+import type { ProposalMetadata } from "./metadata.js";
+import { commitMessage, proposalBody, proposalTitle, referenceText } from "./render-proposal.js";
+import { isOlderVersion } from "./version-order.js";
+
+/** What an environment's branch looks like, as read from GitHub (or a test). */
+export interface EnvironmentSnapshot {
+  readonly environment: string;
+  readonly config: EnvironmentConfig;
+  readonly baseBranch: string;
+  /** The manifest files the environment owns, with their text. */
+  readonly files: readonly { readonly path: string; readonly text: string }[];
+  /** Files that could not be read (too large, binary…). */
+  readonly unreadable: readonly Skipped[];
+  readonly holds: HoldsFile;
+  /** The open proposal for this (environment, image), if there is one. */
+  readonly openProposal?: { readonly metadata: ProposalMetadata | undefined; readonly metadataProblem?: string | undefined } | undefined;
+}
+
+export type NoProposalReason = "no-reference" | "already-current" | "same-build-proposed" | "older-version";
+
+export type ProposalPlan =
+  | { readonly action: "none"; readonly reason: NoProposalReason; readonly detail: string; readonly skipped: readonly Skipped[] }
+  | {
+      readonly action: "open" | "supersede";
+      readonly changes: readonly Change[];
+      readonly skipped: readonly Skipped[];
+      /** Full new contents of each changed file. */
+      readonly files: readonly { readonly path: string; readonly contents: string }[];
+      readonly title: string;
+      readonly body: string;
+      readonly commit: { readonly headline: string; readonly body: string };
+      readonly metadata: ProposalMetadata;
+      /** Merge at once: the environment pins automatically and nothing holds it. */
+      readonly autoPin: boolean;
+      /** Why automation may not pin, when the environment would otherwise. */
+      readonly heldBecause?: string | undefined;
+    };
+
+/** Same repository and tag, and the digest too when the new build names one. */
+function sameBuild(proposed: ProposalMetadata, build: Build): boolean {
+  return (
+    proposed.repository === build.image.repository &&
+    proposed.tag === build.image.tag &&
+    (build.image.digest === undefined || proposed.digest === build.image.digest)
+  );
+}
+
+/**
+ * Decides what one build means for one environment.
+ *
+ * 1. Run the manifest engine over the environment's files.
+ * 2. No reference to the image, or every one already current: no proposal.
+ * 3. An open proposal for the same build, or for a newer version: leave it.
+ * 4. Otherwise open a proposal, or supersede the open one, and say whether
+ *    to pin at once (automatic pinning, and no hold on the image here).
+ */
+export function planProposal(build: Build, snapshot: EnvironmentSnapshot, webUrl: string): ProposalPlan {
+  const changes: Change[] = [];
+  const skipped: Skipped[] = [...snapshot.unreadable];
+  const files: { path: string; contents: string }[] = [];
+  let references = 0;
+  for (const file of snapshot.files) {
+    const outcome = bumpFile(file.path, file.text, build.image);
+    changes.push(...outcome.changes);
+    skipped.push(...outcome.skipped);
+    if (outcome.text !== undefined) files.push({ path: file.path, contents: outcome.text });
+    references += outcome.changes.length + (outcome.current ?? 0) + outcome.skipped.filter((skip) => skip.line !== undefined).length;
+  }
+
+  const proposed = snapshot.openProposal?.metadata;
+  if (proposed && sameBuild(proposed, build)) {
+    return { action: "none", reason: "same-build-proposed", detail: `an open proposal already pins ${proposed.reference}`, skipped };
+  }
+  if (proposed && isOlderVersion(build.image.tag, proposed.tag)) {
+    return { action: "none", reason: "older-version", detail: `${build.image.tag} is older than the proposed ${proposed.tag}`, skipped };
+  }
+  if (changes.length === 0) {
+    const reason = references === 0 ? "no-reference" : "already-current";
+    const detail = references === 0 ? `no manifest of ${snapshot.environment} refers to ${build.image.repository}` : `${snapshot.environment} already runs ${referenceText(build.image)}`;
+    return { action: "none", reason, detail, skipped };
+  }
+
+  const hold = findHold(snapshot.holds, snapshot.environment, build.image.repository);
+  const heldBecause =
+    hold === undefined
+      ? undefined
+      : hold === "unreadable"
+        ? "the holds file cannot be read, so automation does not move this environment"
+        : `held at ${hold.version ?? "its current version"}${hold.by ? ` by ${hold.by}` : ""}${hold.reason ? ` (${hold.reason})` : ""}`;
+  const metadata: ProposalMetadata = {
+    bender: 1,
+    kind: "proposal",
+    environment: snapshot.environment,
+    repository: build.image.repository,
+    reference: referenceText(build.image),
+    ...(build.image.tag === undefined ? {} : { tag: build.image.tag }),
+    ...(build.image.digest === undefined ? {} : { digest: build.image.digest }),
+    baseBranch: snapshot.baseBranch,
+    ...(build.source ? { source: { ...build.source } } : {}),
+    changes: changes.map(({ file, line, kind, before, after, document, yamlPath }) => ({ file, line, kind, before, after, document, yamlPath })),
+  };
+  return {
+    action: snapshot.openProposal ? "supersede" : "open",
+    changes,
+    skipped,
+    files,
+    title: proposalTitle(build.image, snapshot.environment),
+    body: proposalBody({ build, environment: snapshot.environment, changes, skipped, metadata, webUrl, hold: heldBecause }),
+    commit: commitMessage(build.image, snapshot.environment, changes),
+    metadata,
+    autoPin: snapshot.config.autoPin && heldBecause === undefined,
+    heldBecause,
+  };
+}

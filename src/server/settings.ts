@@ -1,0 +1,104 @@
+import { getPrivateKey } from "@probot/get-private-key";
+import { z } from "zod";
+
+/**
+ * Bender's settings, read from the environment once at start-up. Every
+ * problem names the variable, what was wrong and what is allowed; secrets are
+ * never echoed.
+ */
+export interface Settings {
+  readonly appId: number;
+  readonly privateKey: string;
+  readonly webhookSecret: string;
+  /** Undefined: POST /api/builds is turned off. */
+  readonly buildSecret: string | undefined;
+  readonly port: number;
+  readonly host: string;
+  readonly logLevel: LogLevel;
+  /** REST base URL: https://api.github.com, or <protocol>://<GHE_HOST>/api/v3. */
+  readonly githubApiUrl: string;
+  /** Web base URL for links in PR bodies and messages: https://github.com or <protocol>://<GHE_HOST>. */
+  readonly githubWebUrl: string;
+  /** `owner/name` of the manifest repositories, when given explicitly; otherwise discovered. */
+  readonly manifestRepositories: readonly string[] | undefined;
+}
+
+export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal";
+
+export class SettingsError extends Error {
+  override readonly name = "SettingsError";
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid settings:\n${problems.map((problem) => `  - ${problem}`).join("\n")}`);
+  }
+}
+
+const REPOSITORY = /^[A-Za-z0-9-]{1,39}\/[A-Za-z0-9._-]{1,100}$/;
+const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
+const environmentSchema = z.object({
+  APP_ID: z.string({ error: "missing: the GitHub App's ID (a number, on the App's settings page)" })
+    .regex(/^\d+$/, { error: "must be the App's numeric ID" }),
+  WEBHOOK_SECRET: z.string({ error: "missing: the webhook secret set on the GitHub App" })
+    .min(16, { error: "must be at least 16 characters (use a random secret)" }),
+  BENDER_BUILD_SECRET: z.string().min(16, { error: "must be at least 16 characters (use a random secret)" }).optional(),
+  PORT: z.string().regex(/^\d{1,5}$/, { error: "must be a port number, 1 to 65535" })
+    .transform(Number).refine((port) => port >= 1 && port <= 65535, { error: "must be a port number, 1 to 65535" })
+    .default(3000),
+  HOST: z.string().min(1).default("0.0.0.0"),
+  LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal"], {
+    error: "must be one of trace, debug, info, warn, error, fatal",
+  }).default("info"),
+  GHE_HOST: z.string().regex(HOST, { error: "must be a host name with an optional port, e.g. github.example.com (no scheme, no path)" }).optional(),
+  GHE_PROTOCOL: z.enum(["https", "http"], { error: "must be https or http" }).default("https"),
+  BENDER_MANIFEST_REPOS: z.string().optional().transform((value, context) => {
+    if (value === undefined || value.trim() === "") return undefined;
+    const repositories = value.split(",").map((item) => item.trim()).filter(Boolean);
+    for (const repository of repositories) {
+      if (!REPOSITORY.test(repository)) {
+        context.addIssue({ code: "custom", message: `"${repository}" is not owner/name; give a comma-separated list like acme/manifests,acme/platform` });
+      }
+    }
+    return repositories;
+  }),
+});
+
+/**
+ * Reads and validates the settings. `env` defaults to the process environment;
+ * the private key comes from PRIVATE_KEY (PEM, or base64 of it) or the file
+ * at PRIVATE_KEY_PATH.
+ */
+export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const parsed = environmentSchema.safeParse(env);
+  const problems: string[] = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+
+  let privateKey: string | null = null;
+  if (env.PRIVATE_KEY === undefined && env.PRIVATE_KEY_PATH === undefined) {
+    problems.push("PRIVATE_KEY or PRIVATE_KEY_PATH: missing: the GitHub App's private key (PEM), or the path of its .pem file");
+  } else {
+    try {
+      privateKey = getPrivateKey({ env: { PRIVATE_KEY: env.PRIVATE_KEY, PRIVATE_KEY_PATH: env.PRIVATE_KEY_PATH } });
+      if (!privateKey) problems.push("PRIVATE_KEY or PRIVATE_KEY_PATH: no private key found");
+    } catch (error) {
+      const which = env.PRIVATE_KEY !== undefined ? "PRIVATE_KEY" : "PRIVATE_KEY_PATH";
+      problems.push(`${which}: ${(error as Error).message.split("\n")[0]}; expected a PEM private key (-----BEGIN RSA PRIVATE KEY----- or -----BEGIN PRIVATE KEY-----)`);
+    }
+  }
+  if (!parsed.success || problems.length > 0 || !privateKey) throw new SettingsError(problems);
+
+  const values = parsed.data;
+  const host = values.GHE_HOST;
+  return {
+    appId: Number(values.APP_ID),
+    privateKey,
+    webhookSecret: values.WEBHOOK_SECRET,
+    buildSecret: values.BENDER_BUILD_SECRET,
+    port: values.PORT,
+    host: values.HOST,
+    logLevel: values.LOG_LEVEL,
+    githubApiUrl: host ? `${values.GHE_PROTOCOL}://${host}/api/v3` : "https://api.github.com",
+    githubWebUrl: host ? `${values.GHE_PROTOCOL}://${host}` : "https://github.com",
+    manifestRepositories: values.BENDER_MANIFEST_REPOS,
+  };
+}
