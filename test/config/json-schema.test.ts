@@ -1,0 +1,33 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { configJsonSchema, parseConfig, renderConfigJsonSchema } from "../../src/config/index.js";
+
+const SCHEMA_FILE = new URL("../../docs/bender.schema.json", import.meta.url);
+const CONFIG_DOC = new URL("../../docs/config.md", import.meta.url);
+
+describe("docs/bender.schema.json", () => {
+  it("is the schema generated from the zod schema (run `npm run schema` after changing it)", () => {
+    expect(readFileSync(SCHEMA_FILE, "utf8"), "docs/bender.schema.json is stale: run `npm run schema`").toBe(renderConfigJsonSchema());
+  });
+
+  it("describes every key for editors and keeps maps strict", () => {
+    const schema = configJsonSchema() as { title?: string; properties: Record<string, { description?: string }>; additionalProperties: unknown };
+    expect(schema.title).toBe("Bender configuration (.github/bender.yml)");
+    expect(schema.additionalProperties).toBe(false);
+    for (const [key, property] of Object.entries(schema.properties)) {
+      expect(property.description, key).toBeTruthy();
+    }
+    expect(JSON.stringify(schema)).not.toContain('"additionalProperties":{}');
+  });
+});
+
+describe("docs/config.md", () => {
+  it("has examples that parse", () => {
+    const blocks = [...readFileSync(CONFIG_DOC, "utf8").matchAll(/```yaml\n(?<body>[\s\S]*?)```/g)].map((match) => match.groups?.body ?? "");
+    expect(blocks.length).toBeGreaterThan(0);
+    for (const block of blocks.filter((body) => body.includes("environments:"))) {
+      const result = parseConfig(block);
+      expect(result.ok ? [] : result.problems, block).toEqual([]);
+    }
+  });
+});
