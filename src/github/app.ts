@@ -1,0 +1,202 @@
+import type { ApplicationFunction, Context, Probot } from "probot";
+import type { Logger } from "pino";
+import { buildFromDispatch, buildFromPackageEvent } from "../builds/build.js";
+import type { Build, BuildIntake } from "../builds/build.js";
+import { describeBuild } from "../builds/render-build.js";
+import { CONFIG_FILE } from "../config/index.js";
+import { revertedPullRequestNumber, BRANCH_PREFIX } from "../proposals/branch-name.js";
+import type { ProposalEventSink } from "../proposals/events.js";
+import { decodeMetadata } from "../proposals/metadata.js";
+import type { BlobCache } from "./blob-cache.js";
+import { reportConfigCheck } from "./config-check.js";
+import type { ConfigStore } from "./config-store.js";
+import type { InstallationClient, ManifestRepositories } from "./manifest-repositories.js";
+import { proposeBuild } from "./propose-build.js";
+import type { ProposalOutcome } from "./propose-build.js";
+
+/** What the GitHub App shares with the rest of the server. */
+export interface BenderServices {
+  readonly webUrl: string;
+  readonly configs: ConfigStore;
+  readonly repositories: ManifestRepositories;
+  readonly blobs: BlobCache;
+  readonly events: ProposalEventSink;
+  readonly uniqueId: () => string;
+  /** How long a webhook may wait for its work before GitHub gets its answer (GitHub gives up at 10 s). */
+  readonly webhookDeadlineMs: number;
+}
+
+/**
+ * Proposes one build to one manifest repository: its config (cached, or one
+ * read), then `proposeBuild`. A repository without a valid config gets nothing.
+ */
+export async function proposeToRepository(
+  services: BenderServices,
+  client: InstallationClient,
+  repository: string,
+  build: Build,
+  log: Logger,
+): Promise<ProposalOutcome[]> {
+  const lookup = await services.configs.load(client, repository, log);
+  if (lookup.kind === "absent") return [{ repository, environment: "", action: "skipped", detail: `${repository} has no ${CONFIG_FILE}` }];
+  if (lookup.kind === "invalid") {
+    return [{ repository, environment: "", action: "skipped", detail: `${CONFIG_FILE} of ${repository} is invalid and there is no earlier valid one; see its bender/config check` }];
+  }
+  const [owner = "", repo = ""] = repository.split("/");
+  return proposeBuild(build, {
+    client,
+    owner,
+    repo,
+    config: lookup.config,
+    webUrl: services.webUrl,
+    blobs: services.blobs,
+    events: services.events,
+    log: log.child({ repository }),
+    uniqueId: services.uniqueId,
+  });
+}
+
+/**
+ * Waits for the work up to the deadline, then lets GitHub have its answer
+ * while the work goes on; what happens after is logged.
+ */
+export async function answerWithin(work: Promise<unknown>, deadlineMs: number, log: Logger): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<"deadline">((resolve) => {
+    timer = setTimeout(() => resolve("deadline"), deadlineMs);
+  });
+  const finished = await Promise.race([work.then(() => "done" as const), deadline]).finally(() => clearTimeout(timer));
+  if (finished === "deadline") {
+    log.info({ deadlineMs }, "answered GitHub; the work goes on");
+    work.catch((error: unknown) => log.error({ err: error }, "webhook work failed after answering GitHub"));
+  }
+}
+
+function logIntake(log: Logger, intake: BuildIntake): void {
+  if (intake.kind === "ignored") log.debug({ reason: intake.reason }, "event ignored");
+  if (intake.kind === "invalid") log.warn({ problems: intake.problems }, "build refused: invalid payload");
+}
+
+function logOutcomes(log: Logger, build: Build, outcomes: readonly ProposalOutcome[]): void {
+  for (const outcome of outcomes) {
+    log.info({ build: describeBuild(build), ...outcome }, "build proposed");
+  }
+}
+
+/** The Probot app: builds in, proposals out, and what people do to proposals in GitHub. */
+export function benderApp(services: BenderServices): ApplicationFunction {
+  return (app: Probot) => {
+    app.on(["registry_package.published", "package.published"], async (context) => {
+      const intake = buildFromPackageEvent(context.name as "registry_package" | "package", context.payload);
+      if (intake.kind !== "build") return logIntake(context.log, intake);
+      const installationId = context.payload.installation?.id;
+      if (installationId === undefined) return;
+      const client = context.octokit as unknown as InstallationClient;
+      const work = (async () => {
+        const repositories = await services.repositories.forInstallation(client, installationId, context.log);
+        for (const repository of repositories) {
+          logOutcomes(context.log, intake.build, await proposeToRepository(services, client, repository, intake.build, context.log));
+        }
+      })();
+      await answerWithin(work, services.webhookDeadlineMs, context.log);
+    });
+
+    app.on("repository_dispatch", async (context) => {
+      const intake = buildFromDispatch(context.payload);
+      if (intake.kind !== "build") return logIntake(context.log, intake);
+      const repository = context.payload.repository.full_name;
+      const client = context.octokit as unknown as InstallationClient;
+      const work = proposeToRepository(services, client, repository, intake.build, context.log).then((outcomes) =>
+        logOutcomes(context.log, intake.build, outcomes),
+      );
+      await answerWithin(work, services.webhookDeadlineMs, context.log);
+    });
+
+    app.on("push", async (context) => {
+      const payload = context.payload;
+      const touched = payload.commits.some((commit) =>
+        [...(commit.added ?? []), ...(commit.modified ?? []), ...(commit.removed ?? [])].includes(CONFIG_FILE),
+      );
+      if (!touched || payload.deleted) return;
+      const repository = payload.repository.full_name;
+      const defaultBranch = payload.ref === `refs/heads/${payload.repository.default_branch}`;
+      await reportConfigCheck({
+        client: context.octokit as unknown as Parameters<typeof reportConfigCheck>[0]["client"],
+        repository,
+        headSha: payload.after,
+        onDefaultBranch: defaultBranch,
+        configs: services.configs,
+        log: context.log,
+      });
+      if (defaultBranch && payload.installation) services.repositories.forget(payload.installation.id);
+    });
+
+    app.on(["installation", "installation_repositories"], async (context) => {
+      services.repositories.forget(context.payload.installation.id);
+    });
+
+    app.on("pull_request.closed", async (context) => {
+      await followClosedPullRequest(services, context);
+    });
+  };
+}
+
+type ClosedContext = Context<"pull_request.closed">;
+
+/**
+ * A bender PR merged in GitHub is a pin; closed unmerged, a dismissal (its
+ * branch is deleted); a merged PR made with GitHub's Revert button from a
+ * bender PR is an unpin.
+ */
+async function followClosedPullRequest(services: BenderServices, context: ClosedContext): Promise<void> {
+  const { pull_request: pullRequest, repository, sender } = context.payload;
+  const headRef = pullRequest.head.ref;
+  const base = {
+    repository: repository.full_name,
+    pullRequest: { id: pullRequest.node_id, number: pullRequest.number, url: pullRequest.html_url, headOid: pullRequest.head.sha },
+  };
+
+  const reverted = revertedPullRequestNumber(headRef);
+  if (reverted !== undefined) {
+    if (!pullRequest.merged) return;
+    const original = await context.octokit.rest.pulls.get({ owner: repository.owner.login, repo: repository.name, pull_number: reverted });
+    const decoded = decodeMetadata(original.data.body);
+    if (!decoded.ok) {
+      context.log.warn({ pullRequest: original.data.html_url, reason: decoded.reason }, "revert of a bender PR without readable metadata");
+      return;
+    }
+    services.events.emit({
+      ...base,
+      type: "proposal.unpinned",
+      environment: decoded.metadata.environment,
+      metadata: decoded.metadata,
+      by: pullRequest.merged_by?.login ?? sender.login,
+      pullRequest: { id: original.data.node_id, number: original.data.number, url: original.data.html_url },
+      revert: base.pullRequest,
+    });
+    return;
+  }
+
+  if (!headRef.startsWith(`${BRANCH_PREFIX}/`)) return;
+  const decoded = decodeMetadata(pullRequest.body);
+  if (!decoded.ok) {
+    context.log.warn({ pullRequest: pullRequest.html_url, reason: decoded.reason }, "closed bender PR without readable metadata");
+    return;
+  }
+  const event = { ...base, environment: decoded.metadata.environment, metadata: decoded.metadata };
+  if (pullRequest.merged) {
+    const mergedBy = pullRequest.merged_by?.login ?? sender.login;
+    // Bender's own automatic pin was announced when it merged.
+    if (mergedBy === pullRequest.user.login && pullRequest.user.type === "Bot") return;
+    services.events.emit({ ...event, type: "proposal.pinned", by: mergedBy, via: "github" });
+    return;
+  }
+  services.events.emit({ ...event, type: "proposal.dismissed", by: sender.login });
+  try {
+    await context.octokit.rest.git.deleteRef({ owner: repository.owner.login, repo: repository.name, ref: `heads/${headRef}` });
+  } catch (error) {
+    const status = (error as { status?: number }).status;
+    // Already gone (deleted by GitHub's setting or by hand) is fine.
+    if (status !== 404 && status !== 422) throw error;
+  }
+}

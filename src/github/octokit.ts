@@ -1,0 +1,65 @@
+import { ProbotOctokit } from "probot";
+
+/** Bounds on waiting for GitHub, so a webhook or a build request never hangs. */
+export interface RetryPolicy {
+  /** Retries of a 5xx or a network failure. */
+  readonly serverErrorRetries: number;
+  /** Multiplies plugin-retry's 1, 4, 9… backoff, in milliseconds (1000 in production). */
+  readonly backoffUnitMs: number;
+  /** Longest Retry-After (seconds) Bender waits for; longer answers fail at once. */
+  readonly maxRetryAfterSeconds: number;
+  /** How many times a rate-limited request is retried. */
+  readonly rateLimitRetries: number;
+  /** Scales a Retry-After in seconds to milliseconds of waiting (1000 in production). */
+  readonly retryAfterUnitMs: number;
+}
+
+export const PRODUCTION_RETRY_POLICY: RetryPolicy = {
+  serverErrorRetries: 2,
+  backoffUnitMs: 1000,
+  maxRetryAfterSeconds: 60,
+  rateLimitRetries: 2,
+  retryAfterUnitMs: 1000,
+};
+
+/**
+ * Statuses that are outcomes, not accidents: plugin-retry would retry 405 and
+ * 409 ("not mergeable", "head moved"), which for a merge must be reported,
+ * not repeated. 429 is left to the Retry-After plugin below.
+ */
+const DO_NOT_RETRY = [400, 401, 403, 404, 405, 409, 410, 422, 429, 451];
+
+type OctokitLike = { hook: { wrap: (name: "request", wrapper: (request: (options: never) => Promise<unknown>, options: never) => Promise<unknown>) => void } };
+
+/** Retries a 429 after its Retry-After header, a bounded number of times. */
+function retryAfterPlugin(policy: RetryPolicy) {
+  return (octokit: OctokitLike) => {
+    octokit.hook.wrap("request", async (request, options) => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await request(options);
+        } catch (error) {
+          const response = (error as { status?: number; response?: { headers?: Record<string, string | undefined> } });
+          const retryAfter = Number(response.response?.headers?.["retry-after"] ?? Number.NaN);
+          const limited = response.status === 429 && Number.isFinite(retryAfter) && retryAfter <= policy.maxRetryAfterSeconds;
+          if (!limited || attempt >= policy.rateLimitRetries) throw error;
+          await new Promise((resolve) => setTimeout(resolve, retryAfter * policy.retryAfterUnitMs));
+        }
+      }
+    });
+  };
+}
+
+/** The Octokit class Bender's Probot uses: bounded retries, Retry-After honoured, secondary limits waited out. */
+export function benderOctokit(policy: RetryPolicy = PRODUCTION_RETRY_POLICY): typeof ProbotOctokit {
+  const waitFor = (retryAfter: number, retryCount: number): boolean =>
+    retryCount < policy.rateLimitRetries && retryAfter <= policy.maxRetryAfterSeconds;
+  return ProbotOctokit.plugin(retryAfterPlugin(policy) as never).defaults({
+    retry: { doNotRetry: DO_NOT_RETRY, retries: policy.serverErrorRetries, retryAfterBaseValue: policy.backoffUnitMs },
+    throttle: {
+      retryAfterBaseValue: policy.retryAfterUnitMs,
+      onSecondaryRateLimit: (retryAfter: number, _options: unknown, _octokit: unknown, retryCount: number) => waitFor(retryAfter, retryCount),
+      onRateLimit: (retryAfter: number, _options: unknown, _octokit: unknown, retryCount: number) => waitFor(retryAfter, retryCount),
+    },
+  }) as typeof ProbotOctokit;
+}

@@ -1,0 +1,33 @@
+import type { ProposalMetadata } from "./metadata.js";
+
+/** A pull request as events name it. */
+export interface PullRequestRef {
+  readonly id: string;
+  readonly number: number;
+  readonly url: string;
+  readonly headOid?: string | undefined;
+}
+
+interface ProposalEventBase {
+  /** `owner/name` of the manifest repository. */
+  readonly repository: string;
+  readonly environment: string;
+  readonly pullRequest: PullRequestRef;
+  readonly metadata: ProposalMetadata;
+}
+
+/**
+ * What happens to proposals, for whoever follows them (the Slack app). Every
+ * event carries the PR and its validated metadata, so a subscriber needs no
+ * further GitHub call to draw a message.
+ */
+export type ProposalEvent =
+  | (ProposalEventBase & { readonly type: "proposal.opened"; readonly autoPin: boolean; readonly heldBecause?: string | undefined })
+  | (ProposalEventBase & { readonly type: "proposal.superseded"; readonly previous: ProposalMetadata | undefined; readonly autoPin: boolean })
+  | (ProposalEventBase & { readonly type: "proposal.pinned"; readonly by: string; readonly via: "github" | "automatic" })
+  | (ProposalEventBase & { readonly type: "proposal.dismissed"; readonly by: string })
+  | (ProposalEventBase & { readonly type: "proposal.unpinned"; readonly by: string; readonly revert: PullRequestRef });
+
+export interface ProposalEventSink {
+  emit(event: ProposalEvent): void;
+}

@@ -1,0 +1,92 @@
+import { randomUUID } from "node:crypto";
+import { createServer } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import { Probot, createNodeMiddleware } from "probot";
+import type { ProbotOctokit } from "probot";
+import { pino } from "pino";
+import type { Logger } from "pino";
+import { benderApp } from "../github/app.js";
+import type { BenderServices } from "../github/app.js";
+import { BlobCache } from "../github/blob-cache.js";
+import { ConfigStore } from "../github/config-store.js";
+import { ManifestRepositories } from "../github/manifest-repositories.js";
+import { benderOctokit } from "../github/octokit.js";
+import { buildWebhookHandler } from "./build-webhook.js";
+import { EventBus } from "./event-bus.js";
+import type { Settings } from "./settings.js";
+
+export const WEBHOOK_PATH = "/api/github/webhooks";
+export const BUILDS_PATH = "/api/builds";
+
+export interface BenderServer {
+  readonly server: Server;
+  readonly probot: Probot;
+  readonly services: BenderServices;
+  readonly events: EventBus;
+  readonly log: Logger;
+}
+
+export interface ServerOptions {
+  readonly settings: Settings;
+  /** Octokit with Bender's retry policy by default; tests shorten the waits. */
+  readonly Octokit?: typeof ProbotOctokit;
+  readonly log?: Logger;
+  readonly webhookDeadlineMs?: number;
+}
+
+function send(response: ServerResponse, status: number, body: Record<string, unknown>): void {
+  response.writeHead(status, { "content-type": "application/json; charset=utf-8" });
+  response.end(`${JSON.stringify(body)}\n`);
+}
+
+/**
+ * One node:http server for everything Bender answers: GitHub webhooks
+ * (Probot's middleware, which checks the signature before any handler runs),
+ * the signed build webhook, health and readiness.
+ */
+export async function createBenderServer(options: ServerOptions): Promise<BenderServer> {
+  const { settings } = options;
+  const log = options.log ?? pino({ level: settings.logLevel, name: "bender" });
+  const probot = new Probot({
+    appId: settings.appId,
+    privateKey: settings.privateKey,
+    secret: settings.webhookSecret,
+    baseUrl: settings.githubApiUrl,
+    log: log.child({ name: "github" }),
+    Octokit: options.Octokit ?? benderOctokit(),
+  });
+  const events = new EventBus(log.child({ name: "events" }));
+  const configs = new ConfigStore();
+  const services: BenderServices = {
+    webUrl: settings.githubWebUrl,
+    configs,
+    repositories: new ManifestRepositories(configs, settings.manifestRepositories),
+    blobs: new BlobCache(),
+    events,
+    uniqueId: () => randomUUID().slice(0, 8),
+    webhookDeadlineMs: options.webhookDeadlineMs ?? 8000,
+  };
+  const webhooks = await createNodeMiddleware(benderApp(services), { probot, webhooksPath: WEBHOOK_PATH });
+  const builds = buildWebhookHandler({ secret: settings.buildSecret, probot, services, log });
+
+  async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const path = new URL(request.url ?? "/", "http://bender.invalid").pathname;
+    if (path === "/healthz") return send(response, 200, { status: "ok" });
+    if (path === "/readyz") return send(response, 200, { status: "ready", buildWebhook: settings.buildSecret !== undefined });
+    if (path === BUILDS_PATH) return builds(request, response);
+    if (path === WEBHOOK_PATH) {
+      await webhooks(request, response);
+      return;
+    }
+    send(response, 404, { error: `no route for ${path}` });
+  }
+
+  const server = createServer((request, response) => {
+    route(request, response).catch((error: unknown) => {
+      log.error({ err: error, path: request.url }, "request failed");
+      if (!response.headersSent) send(response, 500, { error: "internal error" });
+      else response.end();
+    });
+  });
+  return { server, probot, services, events, log };
+}
