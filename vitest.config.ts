@@ -5,6 +5,7 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     environment: "node",
     testTimeout: 20_000,
+    setupFiles: ["./test/support/nock-setup.ts"],
     reporters: ["default", "./test/support/summary-reporter.ts"],
   },
 });

@@ -15,6 +15,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "bump <reference> [--dir PATH] [--dry-run] [--json]   rewrite every reference to an image under a directory",
     load: async () => (await import("./bump-command.js")).bumpCommand,
   },
+  serve: {
+    summary: "serve                                                 run the GitHub App and build webhook server (docs/settings.md)",
+    load: async () => (await import("./serve-command.js")).serveCommand,
+  },
 };
 
 export const USAGE = `Usage: bender <command> [options]

@@ -1,3 +1,4 @@
+import Bottleneck from "bottleneck";
 import { ProbotOctokit } from "probot";
 
 /** Bounds on waiting for GitHub, so a webhook or a build request never hangs. */
@@ -12,6 +13,11 @@ export interface RetryPolicy {
   readonly rateLimitRetries: number;
   /** Scales a Retry-After in seconds to milliseconds of waiting (1000 in production). */
   readonly retryAfterUnitMs: number;
+  /**
+   * Pause between content-creating requests (and GraphQL documents, which are
+   * POSTs): GitHub asks for at least a second, to stay clear of its secondary limits.
+   */
+  readonly writeSpacingMs: number;
 }
 
 export const PRODUCTION_RETRY_POLICY: RetryPolicy = {
@@ -20,6 +26,7 @@ export const PRODUCTION_RETRY_POLICY: RetryPolicy = {
   maxRetryAfterSeconds: 60,
   rateLimitRetries: 2,
   retryAfterUnitMs: 1000,
+  writeSpacingMs: 1000,
 };
 
 /**
@@ -54,12 +61,18 @@ function retryAfterPlugin(policy: RetryPolicy) {
 export function benderOctokit(policy: RetryPolicy = PRODUCTION_RETRY_POLICY): typeof ProbotOctokit {
   const waitFor = (retryAfter: number, retryCount: number): boolean =>
     retryCount < policy.rateLimitRetries && retryAfter <= policy.maxRetryAfterSeconds;
-  return ProbotOctokit.plugin(retryAfterPlugin(policy) as never).defaults({
-    retry: { doNotRetry: DO_NOT_RETRY, retries: policy.serverErrorRetries, retryAfterBaseValue: policy.backoffUnitMs },
-    throttle: {
-      retryAfterBaseValue: policy.retryAfterUnitMs,
-      onSecondaryRateLimit: (retryAfter: number, _options: unknown, _octokit: unknown, retryCount: number) => waitFor(retryAfter, retryCount),
-      onRateLimit: (retryAfter: number, _options: unknown, _octokit: unknown, retryCount: number) => waitFor(retryAfter, retryCount),
-    },
-  }) as typeof ProbotOctokit;
+  const retry = { doNotRetry: DO_NOT_RETRY, retries: policy.serverErrorRetries, retryAfterBaseValue: policy.backoffUnitMs };
+  const throttle = {
+    retryAfterBaseValue: policy.retryAfterUnitMs,
+    write: new Bottleneck.Group({ id: "bender-write", maxConcurrent: 1, minTime: policy.writeSpacingMs }),
+    onSecondaryRateLimit: (retryAfter: number, _options: unknown, _octokit: unknown, retryCount: number) => waitFor(retryAfter, retryCount),
+    onRateLimit: (retryAfter: number, _options: unknown, _octokit: unknown, retryCount: number) => waitFor(retryAfter, retryCount),
+  };
+  // A function, not an object: Probot passes its own `throttle` (whose
+  // secondary-limit handler only logs), and an object would be replaced whole.
+  return ProbotOctokit.plugin(retryAfterPlugin(policy) as never).defaults((options: Record<string, unknown>) => ({
+    ...options,
+    retry: { ...(options.retry as object | undefined), ...retry },
+    throttle: { ...(options.throttle as object | undefined), ...throttle },
+  })) as typeof ProbotOctokit;
 }

@@ -1,0 +1,48 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { createBenderServer } from "../server/http-server.js";
+import { SettingsError, readSettings } from "../server/settings.js";
+import { EXIT_OK, InvalidInputError } from "./cli-error.js";
+import type { CliContext } from "./main.js";
+
+export const SERVE_USAGE = `Usage: bender serve
+
+Runs Bender's server: GitHub webhooks at /api/github/webhooks, the signed
+build webhook at /api/builds, /healthz and /readyz, on one port. Settings come
+from the environment, and from a .env file in the current directory when there
+is one (see docs/settings.md).
+`;
+
+/** `bender serve`: read settings (exit 2 naming every bad variable), then serve until SIGTERM or SIGINT. */
+export async function serveCommand(args: readonly string[], context: CliContext): Promise<number> {
+  const { values } = parseArgs({ args: [...args], options: { help: { type: "boolean", short: "h", default: false } } });
+  if (values.help) {
+    context.stdout.write(SERVE_USAGE);
+    return EXIT_OK;
+  }
+  const envFile = path.join(context.cwd, ".env");
+  if (existsSync(envFile)) process.loadEnvFile(envFile);
+  let settings;
+  try {
+    settings = readSettings(process.env);
+  } catch (error) {
+    if (error instanceof SettingsError) throw new InvalidInputError(error.message);
+    throw error;
+  }
+  const { server, log } = await createBenderServer({ settings });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(settings.port, settings.host, resolve);
+  });
+  log.info({ port: settings.port, host: settings.host, github: settings.githubApiUrl, buildWebhook: settings.buildSecret !== undefined }, "Bender is listening");
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      log.info({ signal }, "shutting down");
+      server.close(() => resolve());
+    };
+    process.once("SIGTERM", () => stop("SIGTERM"));
+    process.once("SIGINT", () => stop("SIGINT"));
+  });
+  return EXIT_OK;
+}

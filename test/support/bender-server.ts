@@ -1,0 +1,111 @@
+import { generateKeyPairSync } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import { sign } from "@octokit/webhooks-methods";
+import { pino } from "pino";
+import { benderOctokit } from "../../src/github/octokit.js";
+import type { RetryPolicy } from "../../src/github/octokit.js";
+import type { ProposalEvent } from "../../src/proposals/events.js";
+import { BUILD_SIGNATURE_HEADER } from "../../src/server/build-webhook.js";
+import { createBenderServer } from "../../src/server/http-server.js";
+import type { BenderServer } from "../../src/server/http-server.js";
+import type { Settings } from "../../src/server/settings.js";
+
+export const WEBHOOK_SECRET = "test-webhook-secret-0123456789";
+export const BUILD_SECRET = "test-build-secret-0123456789";
+
+/** A real RSA key, made once: Probot signs its App JWT with it. */
+export const PRIVATE_KEY = generateKeyPairSync("rsa", {
+  modulusLength: 2048,
+  privateKeyEncoding: { type: "pkcs1", format: "pem" },
+  publicKeyEncoding: { type: "spki", format: "pem" },
+}).privateKey;
+
+/** Bender's retry policy with the waits scaled down to milliseconds, and no write spacing. */
+export const FAST_RETRY: RetryPolicy = {
+  serverErrorRetries: 2,
+  backoffUnitMs: 1,
+  maxRetryAfterSeconds: 60,
+  rateLimitRetries: 2,
+  retryAfterUnitMs: 5,
+  writeSpacingMs: 0,
+};
+
+export const TEST_SETTINGS: Settings = {
+  appId: 1,
+  privateKey: PRIVATE_KEY,
+  webhookSecret: WEBHOOK_SECRET,
+  buildSecret: BUILD_SECRET,
+  port: 0,
+  host: "127.0.0.1",
+  logLevel: "fatal",
+  githubApiUrl: "https://api.github.com",
+  githubWebUrl: "https://github.com",
+  manifestRepositories: undefined,
+};
+
+export interface RunningBender extends BenderServer {
+  readonly url: string;
+  readonly emitted: ProposalEvent[];
+  close(): Promise<void>;
+}
+
+/** Starts Bender's real server on 127.0.0.1 with a random port. */
+export async function startBender(
+  settings: Partial<Settings> = {},
+  options: { retry?: RetryPolicy; webhookDeadlineMs?: number } = {},
+): Promise<RunningBender> {
+  const log = pino({ level: process.env.BENDER_TEST_LOG ?? "silent" });
+  const bender = await createBenderServer({
+    settings: { ...TEST_SETTINGS, ...settings },
+    Octokit: benderOctokit(options.retry ?? FAST_RETRY),
+    log,
+    ...(options.webhookDeadlineMs === undefined ? {} : { webhookDeadlineMs: options.webhookDeadlineMs }),
+  });
+  await new Promise<void>((resolve) => bender.server.listen(0, "127.0.0.1", resolve));
+  const { port } = bender.server.address() as AddressInfo;
+  const emitted: ProposalEvent[] = [];
+  bender.events.subscribe((event) => emitted.push(event));
+  return {
+    ...bender,
+    url: `http://127.0.0.1:${port}`,
+    emitted,
+    close: () => new Promise<void>((resolve) => bender.server.close(() => resolve())),
+  };
+}
+
+let deliveries = 0;
+
+/** Sends a GitHub webhook to the server, signed with the secret (or the signature given). */
+export async function deliver(
+  bender: { url: string },
+  event: string,
+  payload: unknown,
+  options: { secret?: string; signature?: string } = {},
+): Promise<{ status: number; text: string }> {
+  const body = JSON.stringify(payload);
+  const signature = options.signature ?? (await sign(options.secret ?? WEBHOOK_SECRET, body));
+  const response = await fetch(`${bender.url}/api/github/webhooks`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "x-github-event": event,
+      "x-github-delivery": `delivery-${++deliveries}`,
+      "x-hub-signature-256": signature,
+    },
+    body,
+  });
+  return { status: response.status, text: await response.text() };
+}
+
+/** Sends a build to POST /api/builds, signed like GitHub's webhooks. */
+export async function postBuild(
+  bender: { url: string },
+  body: unknown,
+  options: { secret?: string; signature?: string | null; raw?: string } = {},
+): Promise<{ status: number; json: Record<string, unknown> }> {
+  const text = options.raw ?? JSON.stringify(body);
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (options.signature !== null) headers[BUILD_SIGNATURE_HEADER] = options.signature ?? (await sign(options.secret ?? BUILD_SECRET, text));
+  const response = await fetch(`${bender.url}/api/builds`, { method: "POST", headers, body: text });
+  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+}

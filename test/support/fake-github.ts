@@ -1,0 +1,426 @@
+/**
+ * A small model of one GitHub repository that answers Bender's GraphQL
+ * documents with GitHub's semantics: refs with compare-and-swap commits,
+ * pull requests, labels, merges, and the errors GitHub gives when a ref
+ * already exists or a head moved. Tests reach it only through nock, one
+ * interceptor per expected request, so an unexpected request fails the test
+ * and an expected one that never came fails it too. Every document is
+ * validated against GitHub's published schema before it is answered.
+ */
+import { createHash } from "node:crypto";
+import { validate } from "@octokit/graphql-schema";
+import nock from "nock";
+import { TREE_DEPTH } from "../../src/github/read-state.js";
+
+export const API = "https://api.github.com";
+
+export interface FakePullRequest {
+  id: string;
+  number: number;
+  url: string;
+  headRefName: string;
+  baseRefName: string;
+  title: string;
+  body: string;
+  state: "OPEN" | "CLOSED" | "MERGED";
+  labels: string[];
+  comments: string[];
+  mergeMethod?: string;
+}
+
+export interface RecordedRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly operation: string | undefined;
+  readonly body: unknown;
+}
+
+interface Commit {
+  readonly files: ReadonlyMap<string, string>;
+  readonly parent: string | undefined;
+  readonly message: string;
+}
+
+type GraphqlError = { path: string[]; message: string; type?: string };
+
+/** Documents that failed schema validation, across all fakes; the setup file fails the test when any exist. */
+export const invalidDocuments: { operation: string | undefined; errors: string[] }[] = [];
+
+export class FakeRepository {
+  readonly id = "R_kgDOBender";
+  readonly commits = new Map<string, Commit>();
+  readonly branches = new Map<string, string>();
+  readonly pullRequests: FakePullRequest[] = [];
+  readonly labels = new Map<string, string>();
+  /** Every request the fake answered, in order (for round-trip counts). */
+  readonly requests: RecordedRequest[] = [];
+  #counter = 0;
+
+  constructor(
+    readonly owner = "acme",
+    readonly name = "manifests",
+    readonly defaultBranch = "main",
+    files: Record<string, string> = {},
+  ) {
+    this.branches.set(defaultBranch, this.commit(new Map(Object.entries(files)), undefined, "initial"));
+  }
+
+  get nameWithOwner(): string {
+    return `${this.owner}/${this.name}`;
+  }
+
+  /** Adds a commit with the given files on top of a branch (as a person pushing would). */
+  push(branch: string, changes: Record<string, string | null>, message = "push"): string {
+    const head = this.branches.get(branch);
+    const files = new Map(head ? this.commits.get(head)?.files : []);
+    for (const [path, text] of Object.entries(changes)) {
+      if (text === null) files.delete(path);
+      else files.set(path, text);
+    }
+    const oid = this.commit(files, head, message);
+    this.branches.set(branch, oid);
+    return oid;
+  }
+
+  head(branch = this.defaultBranch): string {
+    const oid = this.branches.get(branch);
+    if (!oid) throw new Error(`no branch ${branch}`);
+    return oid;
+  }
+
+  file(path: string, branch = this.defaultBranch): string | undefined {
+    return this.commits.get(this.head(branch))?.files.get(path);
+  }
+
+  openPullRequests(): FakePullRequest[] {
+    return this.pullRequests.filter((pullRequest) => pullRequest.state === "OPEN");
+  }
+
+  /** An open pull request on `branch`, as Bender would have opened it (for supersede tests). */
+  openPullRequest(branch: string, files: Record<string, string>, title: string, body: string): FakePullRequest {
+    this.branches.set(branch, this.commit(new Map([...(this.commits.get(this.head())?.files ?? []), ...Object.entries(files)]), this.head(), title));
+    const pullRequest = this.newPullRequest(branch, this.defaultBranch, title, body);
+    return pullRequest;
+  }
+
+  private newPullRequest(headRefName: string, baseRefName: string, title: string, body: string): FakePullRequest {
+    const number = this.pullRequests.length + 1;
+    const pullRequest: FakePullRequest = {
+      id: `PR_${number}`,
+      number,
+      url: `https://github.com/${this.nameWithOwner}/pull/${number}`,
+      headRefName,
+      baseRefName,
+      title,
+      body,
+      state: "OPEN",
+      labels: [],
+      comments: [],
+    };
+    this.pullRequests.push(pullRequest);
+    return pullRequest;
+  }
+
+  private commit(files: ReadonlyMap<string, string>, parent: string | undefined, message: string): string {
+    const oid = createHash("sha1").update(`${this.#counter++}:${message}:${[...files].join("\n")}`).digest("hex");
+    this.commits.set(oid, { files, parent, message });
+    return oid;
+  }
+
+  private blobOid(text: string): string {
+    return createHash("sha1").update(`blob ${Buffer.byteLength(text)}\0${text}`).digest("hex");
+  }
+
+  private revisionFiles(revision: string): ReadonlyMap<string, string> | undefined {
+    const branch = revision === "HEAD" ? this.defaultBranch : revision;
+    const oid = this.branches.get(branch) ?? (this.commits.has(revision) ? revision : undefined);
+    return oid ? this.commits.get(oid)?.files : undefined;
+  }
+
+  private treeEntries(files: ReadonlyMap<string, string>, folder: string, depth: number, withText: boolean): unknown[] | undefined {
+    const prefix = folder === "" ? "" : `${folder}/`;
+    const names = new Map<string, "blob" | "tree">();
+    for (const path of files.keys()) {
+      if (!path.startsWith(prefix)) continue;
+      const rest = path.slice(prefix.length);
+      const slash = rest.indexOf("/");
+      names.set(slash === -1 ? rest : rest.slice(0, slash), slash === -1 ? "blob" : "tree");
+    }
+    if (names.size === 0) return undefined;
+    return [...names].sort().map(([name, type]) => {
+      const path = `${prefix}${name}`;
+      if (type === "blob") {
+        const text = files.get(path) ?? "";
+        return {
+          name,
+          type,
+          oid: this.blobOid(text),
+          size: Buffer.byteLength(text),
+          object: withText ? { isBinary: false, isTruncated: false, text } : { isBinary: false },
+        };
+      }
+      const oid = createHash("sha1").update(`tree:${path}`).digest("hex");
+      return {
+        name,
+        type,
+        oid,
+        size: 0,
+        object: depth <= 1 ? { oid } : { entries: this.treeEntries(files, path, depth - 1, withText) },
+      };
+    });
+  }
+
+  private blobByOid(oid: string): string | undefined {
+    for (const commit of this.commits.values()) {
+      for (const text of commit.files.values()) if (this.blobOid(text) === oid) return text;
+    }
+    return undefined;
+  }
+
+  private refFor(qualifiedName: string): unknown {
+    const branch = qualifiedName.replace(/^refs\/heads\//, "");
+    const oid = this.branches.get(branch);
+    if (!oid) return null;
+    return {
+      id: `REF_${branch}`,
+      name: branch,
+      target: { oid },
+      associatedPullRequests: {
+        nodes: this.openPullRequests()
+          .filter((pullRequest) => pullRequest.headRefName === branch)
+          .map((pullRequest) => ({
+            id: pullRequest.id,
+            number: pullRequest.number,
+            url: pullRequest.url,
+            body: pullRequest.body,
+            headRefOid: oid,
+            baseRefName: pullRequest.baseRefName,
+          })),
+      },
+    };
+  }
+
+  // ---- Queries ---------------------------------------------------------------
+
+  /** Answers a query document from its variables (Bender's aliases follow its variable names). */
+  answerQuery(query: string, variables: Record<string, string>): { data: unknown } {
+    const operation = /^query (\w+)/.exec(query)?.[1];
+    if (operation === "BenderReadState") return { data: { repository: this.readState(query, variables) } };
+    if (operation === "BenderReadObjects") return { data: { repository: this.readObjects(variables) } };
+    if (operation === "BenderConfig" || operation === "BenderConfigAt") {
+      const [revision = "", path = ""] = (variables.expression ?? "").split(/:(.*)/s);
+      const text = this.revisionFiles(revision)?.get(path);
+      return { data: { repository: { object: text === undefined ? null : { oid: this.blobOid(text), text } } } };
+    }
+    if (operation === "BenderDiscover") {
+      const data: Record<string, unknown> = {};
+      for (const key of Object.keys(variables).filter((name) => /^o\d+$/.test(name))) {
+        const index = key.slice(1);
+        const mine = variables[key] === this.owner && variables[`n${index}`] === this.name;
+        const [revision = "", path = ""] = (variables.expression ?? "").split(/:(.*)/s);
+        const text = mine ? this.revisionFiles(revision)?.get(path) : undefined;
+        data[`r${index}`] = { nameWithOwner: `${variables[key]}/${variables[`n${index}`]}`, object: text === undefined ? null : { oid: this.blobOid(text), text } };
+      }
+      return { data };
+    }
+    throw new Error(`the fake does not know query ${operation}`);
+  }
+
+  private readState(query: string, variables: Record<string, string>): Record<string, unknown> {
+    const withText = query.includes("isTruncated text");
+    const repository: Record<string, unknown> = {
+      id: this.id,
+      nameWithOwner: this.nameWithOwner,
+      defaultBranchRef: { name: this.defaultBranch, target: { oid: this.head() } },
+    };
+    const config = this.revisionFiles("HEAD")?.get(".github/bender.yml");
+    repository.config = config === undefined ? null : { oid: this.blobOid(config) };
+    for (const [key, value] of Object.entries(variables)) {
+      const tree = /^tree(?<environment>\d+)_(?<folder>\d+)$/.exec(key)?.groups;
+      if (tree) {
+        const [revision = "", folder = ""] = value.split(/:(.*)/s);
+        const files = this.revisionFiles(revision);
+        const entries = files ? this.treeEntries(files, folder, TREE_DEPTH, withText) : undefined;
+        repository[`e${tree.environment}_t${tree.folder}`] = entries ? { entries } : null;
+        continue;
+      }
+      const match = /^(?<kind>holds|proposal|branch|label)(?<index>\d+)$/.exec(key)?.groups;
+      if (!match) continue;
+      if (match.kind === "holds") {
+        const [revision = "", path = ""] = value.split(/:(.*)/s);
+        const text = this.revisionFiles(revision)?.get(path);
+        repository[`e${match.index}_holds`] = text === undefined ? null : { text };
+      } else if (match.kind === "proposal") {
+        repository[`e${match.index}_proposal`] = this.refFor(value);
+      } else if (match.kind === "branch") {
+        const branch = value.replace(/^refs\/heads\//, "");
+        const oid = this.branches.get(branch);
+        repository[`e${match.index}_branch`] = oid ? { name: branch, target: { oid } } : null;
+      } else {
+        const id = this.labels.get(value);
+        repository[`l${match.index}`] = id ? { id, name: value } : null;
+      }
+    }
+    return repository;
+  }
+
+  private readObjects(variables: Record<string, string>): Record<string, unknown> {
+    const repository: Record<string, unknown> = {};
+    for (const [key, oid] of Object.entries(variables)) {
+      if (/^b\d+$/.test(key)) {
+        const text = this.blobByOid(oid);
+        repository[key] = text === undefined ? null : { isBinary: false, isTruncated: false, text };
+      }
+    }
+    return repository;
+  }
+
+  // ---- Mutations -------------------------------------------------------------
+
+  /** Runs a mutation document's fields in order, as GitHub does, collecting per-field errors. */
+  answerMutation(query: string, variables: Record<string, Record<string, unknown>>): { data: Record<string, unknown>; errors?: GraphqlError[] } {
+    const data: Record<string, unknown> = {};
+    const errors: GraphqlError[] = [];
+    for (const match of query.matchAll(/(?<alias>\w+): (?<mutation>\w+)\(input: \$\w+\)/g)) {
+      const { alias = "", mutation = "" } = match.groups ?? {};
+      try {
+        data[alias] = this.mutate(mutation, variables[alias] ?? {});
+      } catch (error) {
+        data[alias] = null;
+        errors.push({ path: [alias], message: (error as Error).message, type: "UNPROCESSABLE" });
+      }
+    }
+    return errors.length > 0 ? { data, errors } : { data };
+  }
+
+  private mutate(mutation: string, input: Record<string, unknown>): unknown {
+    switch (mutation) {
+      case "createLabel": {
+        const name = String(input.name);
+        const id = `LA_${name}`;
+        this.labels.set(name, id);
+        return { label: { id, name } };
+      }
+      case "createRef": {
+        const branch = String(input.name).replace(/^refs\/heads\//, "");
+        if (this.branches.has(branch)) throw new Error(`A ref named "${input.name}" already exists in the repository.`);
+        this.branches.set(branch, String(input.oid));
+        return { ref: { id: `REF_${branch}`, name: branch, target: { oid: input.oid } } };
+      }
+      case "deleteRef": {
+        const branch = String(input.refId).replace(/^REF_/, "");
+        if (!this.branches.delete(branch)) throw new Error(`Could not resolve to a node with the global id of '${input.refId}'`);
+        for (const pullRequest of this.openPullRequests()) if (pullRequest.headRefName === branch) pullRequest.state = "CLOSED";
+        return { clientMutationId: null };
+      }
+      case "updateRef": {
+        const branch = String(input.refId).replace(/^REF_/, "");
+        if (!this.branches.has(branch)) throw new Error(`Could not resolve to a node with the global id of '${input.refId}'`);
+        this.branches.set(branch, String(input.oid));
+        return { ref: { id: input.refId, target: { oid: input.oid } } };
+      }
+      case "createCommitOnBranch": {
+        const target = input.branch as { repositoryNameWithOwner: string; branchName: string };
+        const head = this.branches.get(target.branchName);
+        if (!head) throw new Error(`Branch ${target.branchName} not found`);
+        if (head !== input.expectedHeadOid) throw new Error(`Expected branch to point to "${String(input.expectedHeadOid)}" but it did not. Pull and try again.`);
+        const files = new Map(this.commits.get(head)?.files);
+        const additions = ((input.fileChanges as { additions?: { path: string; contents: string }[] }).additions ?? []);
+        for (const addition of additions) files.set(addition.path, Buffer.from(addition.contents, "base64").toString("utf8"));
+        const oid = this.commit(files, head, (input.message as { headline: string }).headline);
+        this.branches.set(target.branchName, oid);
+        return { commit: { oid, url: `https://github.com/${this.nameWithOwner}/commit/${oid}` } };
+      }
+      case "createPullRequest": {
+        const head = String(input.headRefName);
+        if (!this.branches.has(head)) throw new Error(`Head sha can't be blank, Base sha can't be blank, No commits between ${String(input.baseRefName)} and ${head}`);
+        if (this.openPullRequests().some((pullRequest) => pullRequest.headRefName === head)) {
+          throw new Error(`A pull request already exists for ${this.owner}:${head}.`);
+        }
+        const pullRequest = this.newPullRequest(head, String(input.baseRefName), String(input.title), String(input.body));
+        return { pullRequest: { id: pullRequest.id, number: pullRequest.number, url: pullRequest.url, headRefOid: this.head(head) } };
+      }
+      case "updatePullRequest": {
+        const pullRequest = this.pullRequest(String(input.pullRequestId));
+        if (input.title !== undefined) pullRequest.title = String(input.title);
+        if (input.body !== undefined) pullRequest.body = String(input.body);
+        return { pullRequest: { id: pullRequest.id, number: pullRequest.number, url: pullRequest.url } };
+      }
+      case "addComment": {
+        this.pullRequest(String(input.subjectId)).comments.push(String(input.body));
+        return { clientMutationId: null };
+      }
+      case "addLabelsToLabelable": {
+        const pullRequest = this.pullRequest(String(input.labelableId));
+        for (const id of input.labelIds as string[]) {
+          const name = [...this.labels].find(([, labelId]) => labelId === id)?.[0];
+          if (!name) throw new Error(`Could not resolve to a node with the global id of '${id}'`);
+          if (!pullRequest.labels.includes(name)) pullRequest.labels.push(name);
+        }
+        return { clientMutationId: null };
+      }
+      case "mergePullRequest": {
+        const pullRequest = this.pullRequest(String(input.pullRequestId));
+        if (pullRequest.state !== "OPEN") throw new Error("Pull request is not open");
+        const head = this.head(pullRequest.headRefName);
+        if (input.expectedHeadOid !== undefined && input.expectedHeadOid !== head) {
+          throw new Error("Head branch was modified. Review and try the merge again.");
+        }
+        const merged = this.commit(this.commits.get(head)?.files ?? new Map(), this.head(pullRequest.baseRefName), String(input.commitHeadline ?? pullRequest.title));
+        this.branches.set(pullRequest.baseRefName, merged);
+        pullRequest.state = "MERGED";
+        pullRequest.mergeMethod = String(input.mergeMethod ?? "MERGE");
+        return { pullRequest: { id: pullRequest.id, number: pullRequest.number, url: pullRequest.url, merged: true, mergeCommit: { oid: merged } } };
+      }
+      default:
+        throw new Error(`the fake does not know mutation ${mutation}`);
+    }
+  }
+
+  private pullRequest(id: string): FakePullRequest {
+    const pullRequest = this.pullRequests.find((candidate) => candidate.id === id);
+    if (!pullRequest) throw new Error(`Could not resolve to a node with the global id of '${id}'`);
+    return pullRequest;
+  }
+
+  // ---- nock ------------------------------------------------------------------
+
+  /**
+   * Expects these GraphQL operations, in this order, each once. An operation
+   * may be given as a function that answers in place of the fake (to inject
+   * a fault), returning [status, body, headers?].
+   */
+  expectGraphql(...operations: (string | { operation: string; reply: () => [number, unknown, Record<string, string>?] })[]): nock.Scope {
+    const scope = nock(API);
+    for (const expected of operations) {
+      const operation = typeof expected === "string" ? expected : expected.operation;
+      scope
+        .post("/graphql", (body: { query?: string }) => new RegExp(`^(query|mutation) ${operation}\\(`).test(body.query ?? ""))
+        .reply((_uri, body) => {
+          const { query, variables } = body as { query: string; variables: Record<string, never> };
+          this.requests.push({ method: "POST", path: "/graphql", operation, body });
+          const errors = validate(query);
+          if (errors.length > 0) {
+            invalidDocuments.push({ operation, errors: errors.map((error: { message: string }) => error.message) });
+            return [400, { message: "invalid document" }];
+          }
+          if (typeof expected !== "string") return expected.reply();
+          const answer = query.startsWith("mutation") ? this.answerMutation(query, variables) : this.answerQuery(query, variables);
+          return [200, answer];
+        });
+    }
+    return scope;
+  }
+
+  /** Records a REST request made through nock for round-trip counts. */
+  record(method: string, path: string, body: unknown = undefined): void {
+    this.requests.push({ method, path, operation: undefined, body });
+  }
+}
+
+/** An installation token, once per Probot instance (Probot caches it). */
+export function expectInstallationToken(installationId = 1): nock.Scope {
+  return nock(API)
+    .post(`/app/installations/${installationId}/access_tokens`)
+    .reply(201, { token: "ghs_testtoken", expires_at: new Date(Date.now() + 3_600_000).toISOString(), permissions: {}, repository_selection: "all" });
+}
