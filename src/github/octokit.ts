@@ -34,7 +34,7 @@ export const PRODUCTION_RETRY_POLICY: RetryPolicy = {
  * 409 ("not mergeable", "head moved"), which for a merge must be reported,
  * not repeated. 429 is left to the Retry-After plugin below.
  */
-const DO_NOT_RETRY = [400, 401, 403, 404, 405, 409, 410, 422, 429, 451];
+const DO_NOT_RETRY = [400, 401, 403, 404, 410, 422, 429, 451];
 
 type OctokitLike = { hook: { wrap: (name: "request", wrapper: (request: (options: never) => Promise<unknown>, options: never) => Promise<unknown>) => void } };
 
@@ -57,8 +57,27 @@ function retryAfterPlugin(policy: RetryPolicy) {
   };
 }
 
+/** Sees each request Bender makes to GitHub once (after its retries), with the final status, or undefined when none came back. */
+export type RequestObserver = (method: string, url: string, status: number | undefined, body: unknown) => void;
+
+function observerPlugin(observe: RequestObserver) {
+  return (octokit: OctokitLike) => {
+    octokit.hook.wrap("request", async (request, options) => {
+      const { method, url, data } = options as { method: string; url: string; data?: unknown };
+      try {
+        const response = (await request(options)) as { status: number };
+        observe(method, url, response.status, data);
+        return response;
+      } catch (error) {
+        observe(method, url, (error as { status?: number }).status, data);
+        throw error;
+      }
+    });
+  };
+}
+
 /** The Octokit class Bender's Probot uses: bounded retries, Retry-After honoured, secondary limits waited out. */
-export function benderOctokit(policy: RetryPolicy = PRODUCTION_RETRY_POLICY): typeof ProbotOctokit {
+export function benderOctokit(policy: RetryPolicy = PRODUCTION_RETRY_POLICY, observe?: RequestObserver): typeof ProbotOctokit {
   const waitFor = (retryAfter: number, retryCount: number): boolean =>
     retryCount < policy.rateLimitRetries && retryAfter <= policy.maxRetryAfterSeconds;
   const retry = { doNotRetry: DO_NOT_RETRY, retries: policy.serverErrorRetries, retryAfterBaseValue: policy.backoffUnitMs };
@@ -70,9 +89,10 @@ export function benderOctokit(policy: RetryPolicy = PRODUCTION_RETRY_POLICY): ty
   };
   // A function, not an object: Probot passes its own `throttle` (whose
   // secondary-limit handler only logs), and an object would be replaced whole.
-  return ProbotOctokit.plugin(retryAfterPlugin(policy) as never).defaults((options: Record<string, unknown>) => ({
+  const plugins = observe ? [retryAfterPlugin(policy), observerPlugin(observe)] : [retryAfterPlugin(policy)];
+  return ProbotOctokit.plugin(...(plugins as never[])).defaults((options: Record<string, unknown>) => ({
     ...options,
     retry: { ...(options.retry as object | undefined), ...retry },
-    throttle: { ...(options.throttle as object | undefined), ...throttle },
+    throttle: { ...throttle, ...(options.throttle as object | undefined) },
   })) as typeof ProbotOctokit;
 }

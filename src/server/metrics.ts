@@ -1,0 +1,47 @@
+import { Counter, Registry, collectDefaultMetrics } from "prom-client";
+import type { ProposalOutcome } from "../github/propose-build.js";
+
+/**
+ * What an operator graphs and alerts on, served at /metrics in Prometheus
+ * format: builds received, what became of them, and the requests sent to
+ * GitHub (the budget that secondary rate limits cap).
+ */
+export class BenderMetrics {
+  readonly registry = new Registry();
+
+  readonly builds = new Counter({
+    name: "bender_builds_total",
+    help: "Builds received, by intake and whether they were accepted",
+    labelNames: ["origin", "result"] as const,
+    registers: [this.registry],
+  });
+
+  readonly proposals = new Counter({
+    name: "bender_proposals_total",
+    help: "What builds became per environment: opened, superseded, none, skipped, failed",
+    labelNames: ["action"] as const,
+    registers: [this.registry],
+  });
+
+  readonly githubRequests = new Counter({
+    name: "bender_github_requests_total",
+    help: "Requests sent to GitHub, by kind (read or write) and status class",
+    labelNames: ["kind", "status"] as const,
+    registers: [this.registry],
+  });
+
+  constructor(options: { processMetrics?: boolean } = {}) {
+    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
+
+  countOutcomes(outcomes: readonly ProposalOutcome[]): void {
+    for (const outcome of outcomes) this.proposals.inc({ action: outcome.action });
+  }
+
+  /** Called for every GitHub request: GraphQL mutations and non-GET REST calls are writes. */
+  countGithubRequest(method: string, url: string, status: number | undefined, body: unknown): void {
+    const graphqlMutation = url.endsWith("/graphql") && typeof (body as { query?: unknown })?.query === "string" && ((body as { query: string }).query.startsWith("mutation"));
+    const write = graphqlMutation || (!url.endsWith("/graphql") && method !== "GET" && method !== "HEAD");
+    this.githubRequests.inc({ kind: write ? "write" : "read", status: status === undefined ? "error" : `${Math.floor(status / 100)}xx` });
+  }
+}
