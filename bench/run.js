@@ -17,9 +17,17 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
-/** @type {Record<string, () => Promise<typeof import("./scenarios/bump.js")>>} */
+/**
+ * @typedef {object} Scenario
+ * @property {string} name
+ * @property {string} description
+ * @property {(options: import("./scenarios/bump.js").ScenarioOptions) => Promise<import("./scenarios/bump.js").ScenarioResult>} run
+ */
+
+/** @type {Record<string, () => Promise<Scenario>>} */
 const SCENARIOS = {
   bump: () => import("./scenarios/bump.js"),
+  github: () => import("./scenarios/github.js"),
 };
 
 const benchDir = dirname(fileURLToPath(import.meta.url));

@@ -94,8 +94,20 @@ export function benderApp(services: BenderServices): ApplicationFunction {
       const client = context.octokit as unknown as InstallationClient;
       const work = (async () => {
         const repositories = await services.repositories.forInstallation(client, installationId, context.log);
+        // One repository that fails must not hold back the others; the delivery still fails after, so GitHub shows it.
+        const failures: unknown[] = [];
         for (const repository of repositories) {
-          logOutcomes(context.log, intake.build, await proposeToRepository(services, client, repository, intake.build, context.log));
+          try {
+            logOutcomes(context.log, intake.build, await proposeToRepository(services, client, repository, intake.build, context.log));
+          } catch (error) {
+            context.log.error({ err: error, repository }, "build not proposed to a repository");
+            failures.push(error);
+          }
+        }
+        if (failures.length === 1) throw failures[0];
+        if (failures.length > 1) {
+          const messages = failures.map((failure) => (failure as Error).message).join("; ");
+          throw new AggregateError(failures, `the build failed in ${failures.length} of ${repositories.length} manifest repositories: ${messages}`);
         }
       })();
       await answerWithin(work, services.webhookDeadlineMs, context.log);

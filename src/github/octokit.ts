@@ -34,7 +34,7 @@ export const PRODUCTION_RETRY_POLICY: RetryPolicy = {
  * 409 ("not mergeable", "head moved"), which for a merge must be reported,
  * not repeated. 429 is left to the Retry-After plugin below.
  */
-const DO_NOT_RETRY = [400, 401, 403, 404, 410, 422, 429, 451];
+const DO_NOT_RETRY = [400, 401, 403, 404, 405, 409, 410, 422, 429, 451];
 
 type OctokitLike = { hook: { wrap: (name: "request", wrapper: (request: (options: never) => Promise<unknown>, options: never) => Promise<unknown>) => void } };
 
@@ -93,6 +93,6 @@ export function benderOctokit(policy: RetryPolicy = PRODUCTION_RETRY_POLICY, obs
   return ProbotOctokit.plugin(...(plugins as never[])).defaults((options: Record<string, unknown>) => ({
     ...options,
     retry: { ...(options.retry as object | undefined), ...retry },
-    throttle: { ...throttle, ...(options.throttle as object | undefined) },
+    throttle: { ...(options.throttle as object | undefined), ...throttle },
   })) as typeof ProbotOctokit;
 }

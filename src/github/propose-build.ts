@@ -74,6 +74,8 @@ interface RepositoryState {
   readonly repositoryId: string;
   readonly nameWithOwner: string;
   readonly environments: readonly EnvironmentState[];
+  /** Environments that cannot be planned here (their branch does not exist), with the reason. */
+  readonly unplannable: readonly { readonly name: string; readonly detail: string }[];
   readonly labelIds: ReadonlyMap<string, string>;
 }
 
@@ -94,7 +96,9 @@ function labelsFor(environment: string): string[] {
  * 2. Read everything in one query (plus a follow-up for changed files only).
  * 3. Plan each environment with the manifest engine.
  * 4. Write: one document creates branches, commits and PRs; a second labels,
- *    moves superseded branches and pins automatically.
+ *    pins new PRs automatically and moves superseded branches (only from the
+ *    head that was read); a third rewrites, comments and pins the PRs whose
+ *    branch moved.
  * 5. Environments that lost a race are planned again from a fresh read.
  */
 export async function proposeBuild(build: Build, context: ProposeContext, attempt = 1, only?: ReadonlySet<string>): Promise<ProposalOutcome[]> {
@@ -123,6 +127,7 @@ export async function proposeBuild(build: Build, context: ProposeContext, attemp
 
   // 2. Read.
   const state = await readRepositoryState(context, reads);
+  for (const { name, detail } of state.unplannable) outcomes.push({ repository, environment: name, action: "failed", detail });
 
   // 3. Plan.
   const planned = state.environments.map((environment) => ({
@@ -191,11 +196,16 @@ async function readRepositoryState(context: ProposeContext, reads: readonly Envi
   await fetchMissingTexts(context, perEnvironment.flatMap((entry) => entry.files));
   context.blobs.markSeen(repositoryKey);
 
-  const environments = perEnvironment.map(({ read, index, files }) => {
+  const unplannable: { name: string; detail: string }[] = [];
+  const environments = perEnvironment.flatMap(({ read, index, files }): EnvironmentState[] => {
     const environment = context.config.environments[read.name];
     if (!environment) throw new Error(`environment ${read.name} vanished from the config`);
     const branchRef = read.branch === undefined ? defaultBranch : (repository[`e${index}_branch`] as { name: string; target: { oid: string } } | null);
-    if (!branchRef) throw new Error(`${repositoryKey} has no branch ${read.branch ?? ""} for environment ${read.name}`);
+    // A config naming a branch that does not exist is this environment's problem, not the others'.
+    if (!branchRef) {
+      unplannable.push({ name: read.name, detail: `${repositoryKey} has no branch ${read.branch ?? ""} for environment ${read.name}` });
+      return [];
+    }
     const owns = pathMatcher(environment.paths);
     const unreadable: Skipped[] = [];
     const texts: { path: string; text: string }[] = [];
@@ -224,7 +234,7 @@ async function readRepositoryState(context: ProposeContext, reads: readonly Envi
         ? { metadata: decoded?.ok ? decoded.metadata : undefined, metadataProblem: decoded?.ok ? undefined : decoded?.reason }
         : undefined,
     };
-    return { read, snapshot, baseOid: branchRef.target.oid, proposal, openPullRequest };
+    return [{ read, snapshot, baseOid: branchRef.target.oid, proposal, openPullRequest }];
   });
 
   const labelIds = new Map<string, string>();
@@ -232,7 +242,7 @@ async function readRepositoryState(context: ProposeContext, reads: readonly Envi
     const label = repository[`l${index}`] as { id: string; name: string } | null;
     if (label) labelIds.set(label.name, label.id);
   }
-  return { repositoryId: repository.id, nameWithOwner: repository.nameWithOwner, environments, labelIds };
+  return { repositoryId: repository.id, nameWithOwner: repository.nameWithOwner, environments, unplannable, labelIds };
 }
 
 /** Reads subtrees the first query left at its depth limit, a bounded number of rounds. */
@@ -338,10 +348,19 @@ async function writeProposals(
     if (label) labelIds.set(label.name, label.id);
   }
 
-  // Document 2: label new PRs, move superseded branches, pin automatically.
+  // Document 2: label new PRs and pin them automatically; move superseded branches, only from the head that was read.
   const second: WriteStep[] = [];
   const done: { index: number; write: WritePlan; pullRequest: { id: string; number: number; url: string }; headOid: string }[] = [];
   const mergeMethod = MERGE_METHODS[context.config.mergeMethod];
+  const mergeStep = (index: number, write: WritePlan, pullRequestId: string, headOid: string): WriteStep => ({
+    kind: "merge",
+    alias: `p${index}_merge`,
+    pullRequestId,
+    expectedHeadOid: headOid,
+    mergeMethod,
+    headline: write.plan.title,
+  });
+  const merging = new Set<number>();
   for (const [index, write] of writes.entries()) {
     const name = write.environment.read.name;
     const failures = [`p${index}_stale`, `p${index}_ref`, `p${index}_commit`, `p${index}_pr`].flatMap((alias) => failuresOf(firstResult, alias));
@@ -365,20 +384,26 @@ async function writeProposals(
       const ids = labelsFor(name).map((label) => labelIds.get(label)).filter((id): id is string => id !== undefined);
       if (ids.length > 0) second.push({ kind: "addLabels", alias: `p${index}_labels`, labelableId: pullRequest.id, labelIds: ids });
       done.push({ index, write, pullRequest, headOid: commit.oid });
+      if (write.plan.autoPin) {
+        second.push(mergeStep(index, write, pullRequest.id, commit.oid));
+        merging.add(index);
+      }
     } else {
       const open = write.environment.openPullRequest;
+      const proposal = write.environment.proposal;
       const temporaryRef = firstResult.data?.[`p${index}_ref`]?.ref;
-      if (!open || !write.environment.proposal || !temporaryRef) continue;
-      second.push({ kind: "updateRef", alias: `p${index}_move`, refId: write.environment.proposal.id, oid: commit.oid, force: true });
+      if (!open || !proposal?.target || !temporaryRef) continue;
+      // Compare-and-swap: a branch another writer moved since the read is not overwritten.
+      second.push({
+        kind: "moveRef",
+        alias: `p${index}_move`,
+        repositoryId: state.repositoryId,
+        name: write.environment.read.proposalRef,
+        beforeOid: proposal.target.oid,
+        afterOid: commit.oid,
+      });
       second.push({ kind: "deleteRef", alias: `p${index}_tmp`, refId: temporaryRef.id });
-      second.push({ kind: "updatePullRequest", alias: `p${index}_pr`, pullRequestId: open.id, title: write.plan.title, body: write.plan.body });
-      const previous = write.environment.snapshot.openProposal?.metadata;
-      second.push({ kind: "comment", alias: `p${index}_comment`, subjectId: open.id, body: supersededComment(previous, build) });
       done.push({ index, write, pullRequest: { id: open.id, number: open.number, url: open.url }, headOid: commit.oid });
-    }
-    const pullRequestId = done[done.length - 1]?.pullRequest.id;
-    if (write.plan.autoPin && pullRequestId) {
-      second.push({ kind: "merge", alias: `p${index}_merge`, pullRequestId, expectedHeadOid: commit.oid, mergeMethod, headline: write.plan.title });
     }
   }
   const secondDocument = second.length > 0 ? mutationDocument(second) : undefined;
@@ -386,18 +411,40 @@ async function writeProposals(
     ? await runGraphql<Record<string, unknown>>(context.client, secondDocument.query, secondDocument.variables)
     : undefined;
 
-  for (const { index, write, pullRequest, headOid } of done) {
-    const name = write.environment.read.name;
-    const stepFailures = secondResult
-      ? [`p${index}_labels`, `p${index}_move`, `p${index}_tmp`, `p${index}_pr`, `p${index}_comment`].flatMap((alias) => failuresOf(secondResult, alias))
-      : [];
-    if (stepFailures.some((failure) => failure.path[0] === `p${index}_move`)) {
-      retry.add(name);
-      continue;
+  // Document 3: only once a superseded branch has moved, its PR is rewritten, commented and pinned,
+  // so a PR's title, body and metadata never describe a branch another writer holds.
+  const third: WriteStep[] = [];
+  const moved = done.filter(({ index, write }) => {
+    if (write.plan.action !== "supersede") return true;
+    if (!secondResult || failuresOf(secondResult, `p${index}_move`).length > 0) {
+      retry.add(write.environment.read.name);
+      return false;
     }
+    return true;
+  });
+  for (const { index, write, pullRequest, headOid } of moved) {
+    if (write.plan.action !== "supersede") continue;
+    third.push({ kind: "updatePullRequest", alias: `p${index}_pr`, pullRequestId: pullRequest.id, title: write.plan.title, body: write.plan.body });
+    const previous = write.environment.snapshot.openProposal?.metadata;
+    third.push({ kind: "comment", alias: `p${index}_comment`, subjectId: pullRequest.id, body: supersededComment(previous, build) });
+    if (write.plan.autoPin) {
+      third.push(mergeStep(index, write, pullRequest.id, headOid));
+      merging.add(index);
+    }
+  }
+  const thirdDocument = third.length > 0 ? mutationDocument(third) : undefined;
+  const thirdResult = thirdDocument
+    ? await runGraphql<Record<string, unknown>>(context.client, thirdDocument.query, thirdDocument.variables)
+    : undefined;
+  const results = [secondResult, thirdResult].filter((result): result is GraphqlResult<Record<string, unknown>> => result !== undefined);
+  const failed = (alias: string) => results.flatMap((result) => failuresOf(result, alias));
+
+  for (const { index, write, pullRequest, headOid } of moved) {
+    const name = write.environment.read.name;
+    const stepFailures = [`p${index}_labels`, `p${index}_tmp`, `p${index}_pr`, `p${index}_comment`].flatMap(failed);
     for (const failure of stepFailures) context.log.warn({ environment: name, step: failure.path[0], message: failure.message }, "proposal step failed");
-    const mergeFailure = secondResult ? failuresOf(secondResult, `p${index}_merge`) : [];
-    const pinned = write.plan.autoPin && mergeFailure.length === 0 && secondResult !== undefined;
+    const mergeFailure = failed(`p${index}_merge`);
+    const pinned = merging.has(index) && mergeFailure.length === 0;
     if (write.plan.autoPin && !pinned) {
       context.log.warn({ environment: name, pullRequest: pullRequest.url, reason: mergeFailure.map((failure) => failure.message).join("; ") }, "automatic pin refused by GitHub");
     }

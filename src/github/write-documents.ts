@@ -23,6 +23,8 @@ export type WriteStep =
   | { readonly kind: "createRef"; readonly alias: string; readonly repositoryId: string; readonly name: string; readonly oid: string }
   | { readonly kind: "deleteRef"; readonly alias: string; readonly refId: string }
   | { readonly kind: "updateRef"; readonly alias: string; readonly refId: string; readonly oid: string; readonly force: boolean }
+  /** Moves a ref only if it still points where it was read (compare-and-swap), force allowed. */
+  | { readonly kind: "moveRef"; readonly alias: string; readonly repositoryId: string; readonly name: string; readonly beforeOid: string; readonly afterOid: string }
   | { readonly kind: "commit"; readonly alias: string; readonly input: CommitInput }
   | {
       readonly kind: "createPullRequest";
@@ -50,6 +52,7 @@ const SHAPES: Record<WriteStep["kind"], { mutation: string; input: string; selec
   createRef: { mutation: "createRef", input: "CreateRefInput", selection: "ref { id name target { oid } }" },
   deleteRef: { mutation: "deleteRef", input: "DeleteRefInput", selection: "clientMutationId" },
   updateRef: { mutation: "updateRef", input: "UpdateRefInput", selection: "ref { id target { oid } }" },
+  moveRef: { mutation: "updateRefs", input: "UpdateRefsInput", selection: "clientMutationId" },
   commit: { mutation: "createCommitOnBranch", input: "CreateCommitOnBranchInput", selection: "commit { oid url }" },
   createPullRequest: { mutation: "createPullRequest", input: "CreatePullRequestInput", selection: "pullRequest { id number url headRefOid }" },
   updatePullRequest: { mutation: "updatePullRequest", input: "UpdatePullRequestInput", selection: "pullRequest { id number url }" },
@@ -67,6 +70,8 @@ function inputOf(step: WriteStep): Record<string, unknown> {
       return { refId: step.refId };
     case "updateRef":
       return { refId: step.refId, oid: step.oid, force: step.force };
+    case "moveRef":
+      return { repositoryId: step.repositoryId, refUpdates: [{ name: step.name, beforeOid: step.beforeOid, afterOid: step.afterOid, force: true }] };
     case "commit":
       return {
         branch: { repositoryNameWithOwner: step.input.repositoryNameWithOwner, branchName: step.input.branch },

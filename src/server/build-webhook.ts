@@ -26,10 +26,17 @@ function reply(response: ServerResponse, status: number, body: Record<string, un
   response.end(`${JSON.stringify(body)}\n`);
 }
 
-/** GitHub could not be reached, or failed on its side, even after retries: the caller should try again. */
+/**
+ * GitHub could not be reached, or failed on its side, even after retries: the
+ * caller should try again. Octokit reports a network failure as status 500; an
+ * error without a status, or another 4xx, is about one repository, not GitHub.
+ */
 function isUnreachable(error: unknown): boolean {
-  const status = (error as { status?: number }).status;
-  return status === undefined || status >= 500 || status === 429;
+  const { status, response } = error as { status?: unknown; response?: { headers?: Record<string, string | undefined> } };
+  if (typeof status !== "number") return false;
+  // A rate limit that outlasted the retries is a 403 with Retry-After, or with no requests left.
+  const limited = status === 403 && (response?.headers?.["retry-after"] !== undefined || response?.headers?.["x-ratelimit-remaining"] === "0");
+  return status >= 500 || status === 429 || limited;
 }
 
 /**
@@ -121,7 +128,14 @@ export function buildWebhookHandler(options: BuildWebhookOptions): (request: Inc
           proposals.push({ repository, environment: "", action: "failed", detail: `Bender is not installed on ${repository}` });
           continue;
         }
-        proposals.push(...(await proposeToRepository(options.services, client, repository, build, log)));
+        try {
+          proposals.push(...(await proposeToRepository(options.services, client, repository, build, log)));
+        } catch (error) {
+          // One repository Bender cannot handle (no permission to read it…) must not hold back the others.
+          if (isUnreachable(error)) throw error;
+          log.warn({ err: error, repository }, "build not proposed to a repository");
+          proposals.push({ repository, environment: "", action: "failed", detail: (error as Error).message });
+        }
       }
     } catch (error) {
       if (isUnreachable(error)) {

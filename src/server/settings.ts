@@ -1,3 +1,4 @@
+import { createPrivateKey } from "node:crypto";
 import { getPrivateKey } from "@probot/get-private-key";
 import { z } from "zod";
 
@@ -62,6 +63,14 @@ const environmentSchema = z.object({
   }),
 });
 
+function isPrivateKey(pem: string): boolean {
+  try {
+    return createPrivateKey(pem).asymmetricKeyType === "rsa";
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Reads and validates the settings. `env` defaults to the process environment;
  * the private key comes from PRIVATE_KEY (PEM, or base64 of it) or the file
@@ -74,16 +83,26 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     : parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
 
   let privateKey: string | null = null;
-  if (env.PRIVATE_KEY === undefined && env.PRIVATE_KEY_PATH === undefined) {
+  // Empty counts as unset: getPrivateKey would otherwise fall back to any .pem file in the working directory.
+  const keyText = env.PRIVATE_KEY || undefined;
+  const keyPath = env.PRIVATE_KEY_PATH || undefined;
+  const which = keyText !== undefined ? "PRIVATE_KEY" : "PRIVATE_KEY_PATH";
+  const expected = "expected a PEM private key (-----BEGIN RSA PRIVATE KEY----- or -----BEGIN PRIVATE KEY-----)";
+  if (keyText === undefined && keyPath === undefined) {
     problems.push("PRIVATE_KEY or PRIVATE_KEY_PATH: missing: the GitHub App's private key (PEM), or the path of its .pem file");
   } else {
     try {
-      privateKey = getPrivateKey({ env: { PRIVATE_KEY: env.PRIVATE_KEY, PRIVATE_KEY_PATH: env.PRIVATE_KEY_PATH } });
+      privateKey = getPrivateKey({ env: { PRIVATE_KEY: keyText, PRIVATE_KEY_PATH: keyPath } });
       if (!privateKey) problems.push("PRIVATE_KEY or PRIVATE_KEY_PATH: no private key found");
     } catch (error) {
-      const which = env.PRIVATE_KEY !== undefined ? "PRIVATE_KEY" : "PRIVATE_KEY_PATH";
-      problems.push(`${which}: ${(error as Error).message.split("\n")[0]}; expected a PEM private key (-----BEGIN RSA PRIVATE KEY----- or -----BEGIN PRIVATE KEY-----)`);
+      problems.push(`${which}: ${(error as Error).message.split("\n")[0]}; ${expected}`);
     }
+  }
+  // getPrivateKey checks only the PEM markers of PRIVATE_KEY, and nothing of a file: parse it, so a bad key fails here
+  // rather than at the first webhook. The parser's message is not repeated, in case it quotes the key.
+  if (privateKey && !isPrivateKey(privateKey)) {
+    problems.push(`${which}: not a readable RSA private key (GitHub App keys are RSA); ${expected}`);
+    privateKey = null;
   }
   if (!parsed.success || problems.length > 0 || !privateKey) throw new SettingsError(problems);
 

@@ -26,7 +26,27 @@ export interface FakePullRequest {
   labels: string[];
   comments: string[];
   mergeMethod?: string;
+  /** The head the merge was made with, as `mergePullRequest`'s expectedHeadOid named it. */
+  mergedWithExpectedHead?: string;
 }
+
+/** A check run created through REST, as the fake recorded it. */
+export interface FakeCheckRun {
+  readonly name: string;
+  readonly head_sha: string;
+  readonly status: string;
+  readonly conclusion: string;
+  readonly output: { title: string; summary: string; text?: string };
+}
+
+/** A hook that runs just before the fake answers a request: a racing writer, a person pushing. */
+export type BeforeAnswer = (fake: FakeRepository, body: { query: string; variables: Record<string, unknown> }) => void;
+
+/** One expected GraphQL request: by operation name, optionally with a fault or a racing writer. */
+export type ExpectedOperation =
+  | string
+  | { operation: string; reply: () => [number, unknown, Record<string, string>?] }
+  | { operation: string; before: BeforeAnswer };
 
 export interface RecordedRequest {
   readonly method: string;
@@ -43,6 +63,8 @@ interface Commit {
 
 type GraphqlError = { path: string[]; message: string; type?: string };
 
+const ZERO_OID = "0000000000000000000000000000000000000000";
+
 /** Documents that failed schema validation, across all fakes; the setup file fails the test when any exist. */
 export const invalidDocuments: { operation: string | undefined; errors: string[] }[] = [];
 
@@ -52,6 +74,7 @@ export class FakeRepository {
   readonly branches = new Map<string, string>();
   readonly pullRequests: FakePullRequest[] = [];
   readonly labels = new Map<string, string>();
+  readonly checkRuns: FakeCheckRun[] = [];
   /** Every request the fake answered, in order (for round-trip counts). */
   readonly requests: RecordedRequest[] = [];
   #counter = 0;
@@ -86,6 +109,21 @@ export class FakeRepository {
     const oid = this.branches.get(branch);
     if (!oid) throw new Error(`no branch ${branch}`);
     return oid;
+  }
+
+  /** The parent of a commit. */
+  parentOf(oid: string): string | undefined {
+    return this.commits.get(oid)?.parent;
+  }
+
+  /** The message (headline) of a commit. */
+  messageOf(oid: string): string | undefined {
+    return this.commits.get(oid)?.message;
+  }
+
+  /** The operations the fake answered, in order. */
+  operations(): (string | undefined)[] {
+    return this.requests.map((request) => request.operation ?? `${request.method} ${request.path}`);
   }
 
   file(path: string, branch = this.defaultBranch): string | undefined {
@@ -319,6 +357,27 @@ export class FakeRepository {
         this.branches.set(branch, String(input.oid));
         return { ref: { id: input.refId, target: { oid: input.oid } } };
       }
+      case "updateRefs": {
+        // All or nothing, each update checked against its beforeOid, as GitHub does.
+        const updates = input.refUpdates as { name: string; afterOid: string; beforeOid?: string; force?: boolean }[];
+        for (const update of updates) {
+          const branch = update.name.replace(/^refs\/heads\//, "");
+          const current = this.branches.get(branch);
+          const expected = update.beforeOid === undefined ? undefined : update.beforeOid === ZERO_OID ? undefined : update.beforeOid;
+          if (update.beforeOid !== undefined && current !== expected) {
+            throw new Error(`A ref update failed: ${update.name} is at ${current ?? ZERO_OID}, not the expected ${update.beforeOid}`);
+          }
+          if (current !== undefined && update.afterOid !== ZERO_OID && !update.force && !this.descends(update.afterOid, current)) {
+            throw new Error(`A ref update failed: ${update.name} is not a fast forward`);
+          }
+        }
+        for (const update of updates) {
+          const branch = update.name.replace(/^refs\/heads\//, "");
+          if (update.afterOid === ZERO_OID) this.branches.delete(branch);
+          else this.branches.set(branch, update.afterOid);
+        }
+        return { clientMutationId: null };
+      }
       case "createCommitOnBranch": {
         const target = input.branch as { repositoryNameWithOwner: string; branchName: string };
         const head = this.branches.get(target.branchName);
@@ -370,11 +429,19 @@ export class FakeRepository {
         this.branches.set(pullRequest.baseRefName, merged);
         pullRequest.state = "MERGED";
         pullRequest.mergeMethod = String(input.mergeMethod ?? "MERGE");
+        if (input.expectedHeadOid !== undefined) pullRequest.mergedWithExpectedHead = String(input.expectedHeadOid);
         return { pullRequest: { id: pullRequest.id, number: pullRequest.number, url: pullRequest.url, merged: true, mergeCommit: { oid: merged } } };
       }
       default:
         throw new Error(`the fake does not know mutation ${mutation}`);
     }
+  }
+
+  private descends(oid: string, ancestor: string): boolean {
+    for (let current: string | undefined = oid; current !== undefined; current = this.commits.get(current)?.parent) {
+      if (current === ancestor) return true;
+    }
+    return false;
   }
 
   private pullRequest(id: string): FakePullRequest {
@@ -387,10 +454,11 @@ export class FakeRepository {
 
   /**
    * Expects these GraphQL operations, in this order, each once. An operation
-   * may be given as a function that answers in place of the fake (to inject
-   * a fault), returning [status, body, headers?].
+   * may be given with a function that answers in place of the fake (to inject
+   * a fault), returning [status, body, headers?], or with a hook that changes
+   * the fake just before it answers (to simulate a racing writer).
    */
-  expectGraphql(...operations: (string | { operation: string; reply: () => [number, unknown, Record<string, string>?] })[]): nock.Scope {
+  expectGraphql(...operations: ExpectedOperation[]): nock.Scope {
     const scope = nock(API);
     for (const expected of operations) {
       const operation = typeof expected === "string" ? expected : expected.operation;
@@ -404,12 +472,74 @@ export class FakeRepository {
             invalidDocuments.push({ operation, errors: errors.map((error: { message: string }) => error.message) });
             return [400, { message: "invalid document" }];
           }
-          if (typeof expected !== "string") return expected.reply();
+          if (typeof expected !== "string" && "reply" in expected) return expected.reply();
+          if (typeof expected !== "string") expected.before(this, { query, variables });
           const answer = query.startsWith("mutation") ? this.answerMutation(query, variables) : this.answerQuery(query, variables);
           return [200, answer];
         });
     }
     return scope;
+  }
+
+  /** Expects POST /repos/{owner}/{repo}/check-runs and records the check run. */
+  expectCheckRun(): nock.Scope {
+    return nock(API)
+      .post(`/repos/${this.owner}/${this.name}/check-runs`)
+      .reply(201, (_uri, body) => {
+        const run = body as FakeCheckRun;
+        this.record("POST", `/repos/${this.owner}/${this.name}/check-runs`, body);
+        this.checkRuns.push(run);
+        return { id: this.checkRuns.length, name: run.name, head_sha: run.head_sha, status: run.status, conclusion: run.conclusion };
+      });
+  }
+
+  /**
+   * Expects DELETE /repos/{owner}/{repo}/git/refs/heads/{branch}: 204 when the
+   * branch exists, otherwise 422 "Reference does not exist" as GitHub answers
+   * (or the status given, to stand for another answer).
+   */
+  expectDeleteBranch(branch: string, missingStatus = 422): nock.Scope {
+    const path = `/repos/${this.owner}/${this.name}/git/refs/heads/${branch}`;
+    return nock(API)
+      .delete((uri) => decodeURIComponent(uri) === path)
+      .reply(() => {
+        this.record("DELETE", path);
+        if (!this.branches.delete(branch)) return [missingStatus, { message: "Reference does not exist", status: String(missingStatus) }];
+        for (const pullRequest of this.openPullRequests()) if (pullRequest.headRefName === branch) pullRequest.state = "CLOSED";
+        return [204, ""];
+      });
+  }
+
+  /** Expects GET /repos/{owner}/{repo}/pulls/{number}, answered from the fake's pull requests (404 when there is none). */
+  expectGetPullRequest(number: number): nock.Scope {
+    const path = `/repos/${this.owner}/${this.name}/pulls/${number}`;
+    return nock(API)
+      .get(path)
+      .reply(() => {
+        this.record("GET", path);
+        const pullRequest = this.pullRequests.find((candidate) => candidate.number === number);
+        if (!pullRequest) return [404, { message: "Not Found", status: "404" }];
+        return [200, this.restPullRequest(pullRequest)];
+      });
+  }
+
+  /** A pull request in REST's shape (the fields Bender reads, and the usual ones around them). */
+  restPullRequest(pullRequest: FakePullRequest): Record<string, unknown> {
+    const head = this.branches.get(pullRequest.headRefName);
+    return {
+      url: `${API}/repos/${this.nameWithOwner}/pulls/${pullRequest.number}`,
+      id: 1000 + pullRequest.number,
+      node_id: pullRequest.id,
+      html_url: pullRequest.url,
+      number: pullRequest.number,
+      state: pullRequest.state === "OPEN" ? "open" : "closed",
+      merged: pullRequest.state === "MERGED",
+      title: pullRequest.title,
+      body: pullRequest.body,
+      labels: pullRequest.labels.map((name) => ({ name })),
+      head: { ref: pullRequest.headRefName, sha: head ?? "0".repeat(40) },
+      base: { ref: pullRequest.baseRefName, sha: this.head(pullRequest.baseRefName) },
+    };
   }
 
   /** Records a REST request made through nock for round-trip counts. */
