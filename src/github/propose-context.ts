@@ -1,0 +1,34 @@
+import type { Logger } from "pino";
+import type { BenderConfig } from "../config/schema.js";
+import type { ProposalEventSink } from "../proposals/events.js";
+import type { BlobCache } from "./blob-cache.js";
+import type { GraphqlClient } from "./graphql-client.js";
+
+/** The world a proposal run talks to. */
+export interface ProposeContext {
+  readonly client: GraphqlClient;
+  readonly owner: string;
+  readonly repo: string;
+  readonly config: BenderConfig;
+  readonly webUrl: string;
+  readonly blobs: BlobCache;
+  readonly events: ProposalEventSink;
+  readonly log: Logger;
+  /** A short unique string, for temporary branch names. */
+  readonly uniqueId: () => string;
+}
+
+/** What became of a build in one environment; the build webhook answers with these. */
+export interface ProposalOutcome {
+  readonly repository: string;
+  readonly environment: string;
+  readonly action: "opened" | "superseded" | "none" | "skipped" | "failed";
+  readonly detail: string;
+  readonly pullRequest?: { readonly number: number; readonly url: string } | undefined;
+  readonly pinned?: boolean | undefined;
+}
+
+/** The labels every proposal carries. */
+export function labelsFor(environment: string): string[] {
+  return ["bender", `bender/${environment}`];
+}
