@@ -11,7 +11,7 @@ import type { BlobCache } from "./blob-cache.js";
 import { reportConfigCheck } from "./config-check.js";
 import type { ConfigStore } from "./config-store.js";
 import type { InstallationClient, ManifestRepositories } from "./manifest-repositories.js";
-import { proposeBuild } from "./propose-build.js";
+import { ConfigChangedError, proposeBuild } from "./propose-build.js";
 import type { ProposalOutcome } from "./propose-build.js";
 
 /** What the GitHub App shares with the rest of the server. */
@@ -24,6 +24,13 @@ export interface BenderServices {
   readonly uniqueId: () => string;
   /** How long a webhook may wait for its work before GitHub gets its answer (GitHub gives up at 10 s). */
   readonly webhookDeadlineMs: number;
+  /** Counts builds and outcomes (the server's metrics). */
+  readonly activity?: ActivityReporter;
+}
+
+export interface ActivityReporter {
+  build(origin: string, result: "accepted" | "ignored" | "invalid"): void;
+  outcomes(outcomes: readonly ProposalOutcome[]): void;
 }
 
 /**
@@ -36,6 +43,7 @@ export async function proposeToRepository(
   repository: string,
   build: Build,
   log: Logger,
+  reloaded = false,
 ): Promise<ProposalOutcome[]> {
   const lookup = await services.configs.load(client, repository, log);
   if (lookup.kind === "absent") return [{ repository, environment: "", action: "skipped", detail: `${repository} has no ${CONFIG_FILE}` }];
@@ -43,17 +51,26 @@ export async function proposeToRepository(
     return [{ repository, environment: "", action: "skipped", detail: `${CONFIG_FILE} of ${repository} is invalid and there is no earlier valid one; see its bender/config check` }];
   }
   const [owner = "", repo = ""] = repository.split("/");
-  return proposeBuild(build, {
-    client,
-    owner,
-    repo,
-    config: lookup.config,
-    webUrl: services.webUrl,
-    blobs: services.blobs,
-    events: services.events,
-    log: log.child({ repository }),
-    uniqueId: services.uniqueId,
-  });
+  try {
+    return await proposeBuild(build, {
+      client,
+      owner,
+      repo,
+      config: lookup.config,
+      configOid: lookup.oid,
+      webUrl: services.webUrl,
+      blobs: services.blobs,
+      events: services.events,
+      log: log.child({ repository }),
+      uniqueId: services.uniqueId,
+    });
+  } catch (error) {
+    // The read saw another config than the cached one (a push the cache missed): reload it once and propose again.
+    if (!(error instanceof ConfigChangedError) || reloaded) throw error;
+    log.info({ repository }, "config changed since cached; reloading");
+    services.configs.expire(repository);
+    return proposeToRepository(services, client, repository, build, log, true);
+  }
 }
 
 /**
@@ -72,15 +89,19 @@ export async function answerWithin(work: Promise<unknown>, deadlineMs: number, l
   }
 }
 
-function logIntake(log: Logger, intake: BuildIntake): void {
+/** Logs and counts what an intake made of an event; true when it is a build to propose. */
+export function reportIntake(services: BenderServices, log: Logger, origin: string, intake: BuildIntake): intake is Extract<BuildIntake, { kind: "build" }> {
   if (intake.kind === "ignored") log.debug({ reason: intake.reason }, "event ignored");
   if (intake.kind === "invalid") log.warn({ problems: intake.problems }, "build refused: invalid payload");
+  services.activity?.build(origin, intake.kind === "build" ? "accepted" : intake.kind);
+  return intake.kind === "build";
 }
 
-function logOutcomes(log: Logger, build: Build, outcomes: readonly ProposalOutcome[]): void {
+export function reportOutcomes(services: BenderServices, log: Logger, build: Build, outcomes: readonly ProposalOutcome[]): void {
   for (const outcome of outcomes) {
     log.info({ build: describeBuild(build), ...outcome }, "build proposed");
   }
+  services.activity?.outcomes(outcomes);
 }
 
 /** The Probot app: builds in, proposals out, and what people do to proposals in GitHub. */
@@ -88,7 +109,7 @@ export function benderApp(services: BenderServices): ApplicationFunction {
   return (app: Probot) => {
     app.on(["registry_package.published", "package.published"], async (context) => {
       const intake = buildFromPackageEvent(context.name as "registry_package" | "package", context.payload);
-      if (intake.kind !== "build") return logIntake(context.log, intake);
+      if (!reportIntake(services, context.log, "package", intake)) return;
       const installationId = context.payload.installation?.id;
       if (installationId === undefined) return;
       const client = context.octokit as unknown as InstallationClient;
@@ -98,7 +119,7 @@ export function benderApp(services: BenderServices): ApplicationFunction {
         const failures: unknown[] = [];
         for (const repository of repositories) {
           try {
-            logOutcomes(context.log, intake.build, await proposeToRepository(services, client, repository, intake.build, context.log));
+            reportOutcomes(services, context.log, intake.build, await proposeToRepository(services, client, repository, intake.build, context.log));
           } catch (error) {
             context.log.error({ err: error, repository }, "build not proposed to a repository");
             failures.push(error);
@@ -115,11 +136,11 @@ export function benderApp(services: BenderServices): ApplicationFunction {
 
     app.on("repository_dispatch", async (context) => {
       const intake = buildFromDispatch(context.payload);
-      if (intake.kind !== "build") return logIntake(context.log, intake);
+      if (!reportIntake(services, context.log, "dispatch", intake)) return;
       const repository = context.payload.repository.full_name;
       const client = context.octokit as unknown as InstallationClient;
       const work = proposeToRepository(services, client, repository, intake.build, context.log).then((outcomes) =>
-        logOutcomes(context.log, intake.build, outcomes),
+        reportOutcomes(services, context.log, intake.build, outcomes),
       );
       await answerWithin(work, services.webhookDeadlineMs, context.log);
     });

@@ -14,7 +14,7 @@ interface Entry {
 }
 
 export type ConfigLookup =
-  | { readonly kind: "config"; readonly config: BenderConfig }
+  | { readonly kind: "config"; readonly config: BenderConfig; /** Blob ID of the file the config came from. */ readonly oid: string | undefined }
   | { readonly kind: "absent" }
   | { readonly kind: "invalid"; readonly problems: readonly ConfigProblem[] };
 
@@ -29,8 +29,12 @@ const CONFIG_QUERY =
 export class ConfigStore {
   readonly #entries = new Map<string, Entry>();
 
+  /**
+   * Every proposal read also reads the config's blob ID and reloads the
+   * config when it differs, so the age limit is only a safety net.
+   */
   constructor(
-    private readonly maxAgeMs = 5 * 60 * 1000,
+    private readonly maxAgeMs = 60 * 60 * 1000,
     private readonly now: () => number = () => Date.now(),
   ) {}
 
@@ -44,26 +48,33 @@ export class ConfigStore {
     const parsed = parseConfig(text);
     if (parsed.ok) {
       this.#entries.set(repository, { config: parsed.config, oid, problems: [], loadedAt: this.now() });
-      return { kind: "config", config: parsed.config };
+      return { kind: "config", config: parsed.config, oid };
     }
+    // The invalid file's blob ID is recorded, so reads of it are not taken as a config change every time.
     this.#entries.set(repository, { config: previous?.config, oid, problems: parsed.problems, loadedAt: this.now() });
     log?.warn(
       { repository, problems: parsed.problems.length, keeping: previous?.config ? "the last valid config" : "nothing: Bender does nothing here until it is fixed" },
       "invalid .github/bender.yml",
     );
-    return previous?.config ? { kind: "config", config: previous.config } : { kind: "invalid", problems: parsed.problems };
+    return previous?.config ? { kind: "config", config: previous.config, oid } : { kind: "invalid", problems: parsed.problems };
   }
 
   /** The cached config, if fresh enough. */
   cached(repository: string): ConfigLookup | undefined {
     const entry = this.#entries.get(repository);
     if (!entry || this.now() - entry.loadedAt > this.maxAgeMs) return undefined;
-    if (entry.config) return { kind: "config", config: entry.config };
+    if (entry.config) return { kind: "config", config: entry.config, oid: entry.oid };
     return entry.problems.length > 0 ? { kind: "invalid", problems: entry.problems } : { kind: "absent" };
   }
 
   forget(repository: string): void {
     this.#entries.delete(repository);
+  }
+
+  /** Makes the next `load` read the file again, keeping the last valid config in case the new one is invalid. */
+  expire(repository: string): void {
+    const entry = this.#entries.get(repository);
+    if (entry) this.#entries.set(repository, { ...entry, loadedAt: Number.NEGATIVE_INFINITY });
   }
 
   /** The config of a repository: from the cache, or read from GitHub (one request). */

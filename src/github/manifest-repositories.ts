@@ -25,7 +25,7 @@ export class ManifestRepositories {
   constructor(
     private readonly configs: ConfigStore,
     private readonly explicit: readonly string[] | undefined,
-    private readonly maxAgeMs = 10 * 60 * 1000,
+    private readonly maxAgeMs = 60 * 60 * 1000,
     private readonly now: () => number = () => Date.now(),
   ) {}
 

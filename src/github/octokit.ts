@@ -63,13 +63,15 @@ export type RequestObserver = (method: string, url: string, status: number | und
 function observerPlugin(observe: RequestObserver) {
   return (octokit: OctokitLike) => {
     octokit.hook.wrap("request", async (request, options) => {
-      const { method, url, data } = options as { method: string; url: string; data?: unknown };
+      // GraphQL documents travel as `query` among the options, REST bodies as `data`.
+      const { method, url, query, data } = options as { method: string; url: string; query?: unknown; data?: unknown };
+      const body = query === undefined ? data : { query };
       try {
         const response = (await request(options)) as { status: number };
-        observe(method, url, response.status, data);
+        observe(method, url, response.status, body);
         return response;
       } catch (error) {
-        observe(method, url, (error as { status?: number }).status, data);
+        observe(method, url, (error as { status?: number }).status, body);
         throw error;
       }
     });

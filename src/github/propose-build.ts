@@ -4,12 +4,14 @@ import { environmentsFor, tagAllowed } from "../config/index.js";
 import { proposalBranch } from "../proposals/branch-name.js";
 import { planProposal } from "../proposals/plan-proposal.js";
 import type { ProposalPlan } from "../proposals/plan-proposal.js";
+import { ConfigChangedError } from "./propose-context.js";
 import type { ProposalOutcome, ProposeContext } from "./propose-context.js";
 import { readRepositoryState } from "./read-repository-state.js";
 import type { EnvironmentState } from "./read-repository-state.js";
 import type { EnvironmentRead } from "./read-state.js";
 import { writeProposals } from "./write-proposals.js";
 
+export { ConfigChangedError } from "./propose-context.js";
 export type { ProposalOutcome, ProposeContext } from "./propose-context.js";
 
 /** Stale heads and racing branches are planned again from a fresh read, this many times at most. */
@@ -57,8 +59,11 @@ export async function proposeBuild(build: Build, context: ProposeContext, attemp
   }
   if (reads.length === 0) return outcomes;
 
-  // 2. Read.
+  // 2. Read; a config that changed since it was cached makes the caller reload it.
   const state = await readRepositoryState(context, reads);
+  if (context.configOid !== undefined && state.configOid !== context.configOid) {
+    throw new ConfigChangedError(`${repository}: .github/bender.yml changed since it was read`);
+  }
   for (const { name, detail } of state.unplannable) outcomes.push({ repository, environment: name, action: "failed", detail });
 
   // 3. Plan.

@@ -16,6 +16,13 @@ export interface ProposeContext {
   readonly log: Logger;
   /** A short unique string, for temporary branch names. */
   readonly uniqueId: () => string;
+  /** Blob ID of the `.github/bender.yml` that `config` came from; a read that finds another one stops the run. */
+  readonly configOid?: string | undefined;
+}
+
+/** The manifest repository's config changed since it was cached: reload it and propose again. */
+export class ConfigChangedError extends Error {
+  override readonly name = "ConfigChangedError";
 }
 
 /** What became of a build in one environment; the build webhook answers with these. */

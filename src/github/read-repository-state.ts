@@ -33,6 +33,8 @@ export interface EnvironmentState {
 
 export interface RepositoryState {
   readonly repositoryId: string;
+  /** Blob ID of `.github/bender.yml` on the default branch, undefined when there is none. */
+  readonly configOid: string | undefined;
   readonly nameWithOwner: string;
   readonly environments: readonly EnvironmentState[];
   /** Environments that cannot be planned here (their branch does not exist), with the reason. */
@@ -96,6 +98,8 @@ export async function readRepositoryState(context: ProposeContext, reads: readon
     const proposal = repository[`e${index}_proposal`] as ProposalRefResponse | null;
     const openPullRequest = proposal?.associatedPullRequests.nodes[0];
     const decoded = openPullRequest ? decodeMetadata(openPullRequest.body) : undefined;
+    const closed = (repository[`e${index}_closed`] as { nodes: { url: string; body: string }[] } | null)?.nodes[0];
+    const closedMetadata = closed ? decodeMetadata(closed.body) : undefined;
     if (decoded && !decoded.ok) context.log.warn({ pullRequest: openPullRequest?.url, reason: decoded.reason }, "proposal metadata ignored");
     const snapshot: EnvironmentSnapshot = {
       environment: read.name,
@@ -107,6 +111,7 @@ export async function readRepositoryState(context: ProposeContext, reads: readon
       openProposal: openPullRequest
         ? { metadata: decoded?.ok ? decoded.metadata : undefined, metadataProblem: decoded?.ok ? undefined : decoded?.reason }
         : undefined,
+      dismissed: closed && closedMetadata?.ok ? { metadata: closedMetadata.metadata, url: closed.url } : undefined,
     };
     return [{ read, snapshot, baseOid: branchRef.target.oid, proposal, openPullRequest }];
   });
@@ -116,7 +121,7 @@ export async function readRepositoryState(context: ProposeContext, reads: readon
     const label = repository[`l${index}`] as { id: string; name: string } | null;
     if (label) labelIds.set(label.name, label.id);
   }
-  return { repositoryId: repository.id, nameWithOwner: repository.nameWithOwner, environments, unplannable, labelIds };
+  return { repositoryId: repository.id, configOid: repository.config?.oid, nameWithOwner: repository.nameWithOwner, environments, unplannable, labelIds };
 }
 
 /** Reads subtrees the first query left at its depth limit, a bounded number of rounds. */

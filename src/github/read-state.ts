@@ -64,12 +64,15 @@ export function readStateQuery(request: ReadStateRequest): { query: string; vari
       variables[key] = `${revision}:${folder}`;
       fields.push(`e${index}_t${folderIndex}: object(expression: $${key}) { ... on Tree { ${treeSelection(TREE_DEPTH, request.withText)} } }`);
     }
-    declarations.push(`$holds${index}: String!`, `$proposal${index}: String!`);
+    declarations.push(`$holds${index}: String!`, `$proposal${index}: String!`, `$head${index}: String!`);
     variables[`holds${index}`] = `${revision}:.bender/holds.yml`;
     variables[`proposal${index}`] = environment.proposalRef;
+    variables[`head${index}`] = environment.proposalRef.slice("refs/heads/".length);
     fields.push(`e${index}_holds: object(expression: $holds${index}) { ... on Blob { text } }`);
     fields.push(
       `e${index}_proposal: ref(qualifiedName: $proposal${index}) { id target { oid } associatedPullRequests(first: 5, states: OPEN) { nodes { id number url body headRefOid baseRefName } } }`,
+      // The last proposal closed without merging: a dismissed build is not proposed again.
+      `e${index}_closed: pullRequests(headRefName: $head${index}, states: CLOSED, first: 1, orderBy: { field: UPDATED_AT, direction: DESC }) { nodes { number url body } }`,
     );
   }
   for (const [index, label] of request.labels.entries()) {

@@ -20,9 +20,11 @@ export interface EnvironmentSnapshot {
   readonly holds: HoldsFile;
   /** The open proposal for this (environment, image), if there is one. */
   readonly openProposal?: { readonly metadata: ProposalMetadata | undefined; readonly metadataProblem?: string | undefined } | undefined;
+  /** What the last proposal closed without merging proposed (a dismissal), if readable. */
+  readonly dismissed?: { readonly metadata: ProposalMetadata; readonly url: string } | undefined;
 }
 
-export type NoProposalReason = "no-reference" | "already-current" | "same-build-proposed" | "older-version";
+export type NoProposalReason = "no-reference" | "already-current" | "same-build-proposed" | "older-version" | "dismissed";
 
 export type ProposalPlan =
   | { readonly action: "none"; readonly reason: NoProposalReason; readonly detail: string; readonly skipped: readonly Skipped[] }
@@ -56,7 +58,8 @@ function sameBuild(proposed: ProposalMetadata, build: Build): boolean {
  *
  * 1. Run the manifest engine over the environment's files.
  * 2. No reference to the image, or every one already current: no proposal.
- * 3. An open proposal for the same build, or for a newer version: leave it.
+ * 3. An open proposal for the same build, or for a newer version: leave it;
+ *    a build someone dismissed is not proposed again.
  * 4. Otherwise open a proposal, or supersede the open one, and say whether
  *    to pin at once (automatic pinning, and no hold on the image here).
  */
@@ -76,6 +79,10 @@ export function planProposal(build: Build, snapshot: EnvironmentSnapshot, webUrl
   const proposed = snapshot.openProposal?.metadata;
   if (proposed && sameBuild(proposed, build)) {
     return { action: "none", reason: "same-build-proposed", detail: `an open proposal already pins ${proposed.reference}`, skipped };
+  }
+  const dismissed = snapshot.dismissed;
+  if (!snapshot.openProposal && dismissed && sameBuild(dismissed.metadata, build)) {
+    return { action: "none", reason: "dismissed", detail: `${dismissed.metadata.reference} was dismissed (${dismissed.url})`, skipped };
   }
   if (proposed && isOlderVersion(build.image.tag, proposed.tag)) {
     return { action: "none", reason: "older-version", detail: `${build.image.tag} is older than the proposed ${proposed.tag}`, skipped };

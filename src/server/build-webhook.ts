@@ -4,7 +4,7 @@ import type { Probot } from "probot";
 import type { Logger } from "pino";
 import { buildFromWebhookBody } from "../builds/build.js";
 import { describeBuild } from "../builds/render-build.js";
-import { proposeToRepository } from "../github/app.js";
+import { proposeToRepository, reportIntake, reportOutcomes } from "../github/app.js";
 import type { BenderServices } from "../github/app.js";
 import type { InstallationClient } from "../github/manifest-repositories.js";
 import type { ProposalOutcome } from "../github/propose-build.js";
@@ -112,6 +112,7 @@ export function buildWebhookHandler(options: BuildWebhookOptions): (request: Inc
       return reply(response, 400, { error: `the body is not JSON: ${(error as Error).message}` });
     }
     const intake = buildFromWebhookBody(json);
+    reportIntake(options.services, log, "webhook", intake);
     if (intake.kind === "invalid") return reply(response, 400, { error: "invalid build", problems: intake.problems });
     if (intake.kind === "ignored") return reply(response, 200, { ignored: intake.reason, proposals: [] });
     const build = intake.build;
@@ -144,7 +145,7 @@ export function buildWebhookHandler(options: BuildWebhookOptions): (request: Inc
       }
       throw error;
     }
-    log.info({ build: describeBuild(build), proposals: proposals.length }, "build proposed");
+    reportOutcomes(options.services, log, build, proposals);
     return reply(response, 200, { build: describeBuild(build), proposals });
   };
 }

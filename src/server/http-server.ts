@@ -2,7 +2,6 @@ import { randomUUID } from "node:crypto";
 import { createServer } from "node:http";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { Probot, createNodeMiddleware } from "probot";
-import type { ProbotOctokit } from "probot";
 import { pino } from "pino";
 import type { Logger } from "pino";
 import { benderApp } from "../github/app.js";
@@ -10,9 +9,11 @@ import type { BenderServices } from "../github/app.js";
 import { BlobCache } from "../github/blob-cache.js";
 import { ConfigStore } from "../github/config-store.js";
 import { ManifestRepositories } from "../github/manifest-repositories.js";
-import { benderOctokit } from "../github/octokit.js";
+import { PRODUCTION_RETRY_POLICY, benderOctokit } from "../github/octokit.js";
+import type { RetryPolicy } from "../github/octokit.js";
 import { buildWebhookHandler } from "./build-webhook.js";
 import { EventBus } from "./event-bus.js";
+import { BenderMetrics } from "./metrics.js";
 import type { Settings } from "./settings.js";
 
 export const WEBHOOK_PATH = "/api/github/webhooks";
@@ -23,13 +24,16 @@ export interface BenderServer {
   readonly probot: Probot;
   readonly services: BenderServices;
   readonly events: EventBus;
+  readonly metrics: BenderMetrics;
   readonly log: Logger;
 }
 
 export interface ServerOptions {
   readonly settings: Settings;
-  /** Octokit with Bender's retry policy by default; tests shorten the waits. */
-  readonly Octokit?: typeof ProbotOctokit;
+  /** How long and how often to wait for GitHub; tests shorten the waits. */
+  readonly retry?: RetryPolicy;
+  /** Process metrics (CPU, memory, event loop) beside Bender's own; off in tests. */
+  readonly processMetrics?: boolean;
   readonly log?: Logger;
   readonly webhookDeadlineMs?: number;
 }
@@ -47,13 +51,14 @@ function send(response: ServerResponse, status: number, body: Record<string, unk
 export async function createBenderServer(options: ServerOptions): Promise<BenderServer> {
   const { settings } = options;
   const log = options.log ?? pino({ level: settings.logLevel, name: "bender" });
+  const metrics = new BenderMetrics({ processMetrics: options.processMetrics ?? true });
   const probot = new Probot({
     appId: settings.appId,
     privateKey: settings.privateKey,
     secret: settings.webhookSecret,
     baseUrl: settings.githubApiUrl,
     log: log.child({ name: "github" }),
-    Octokit: options.Octokit ?? benderOctokit(),
+    Octokit: benderOctokit(options.retry ?? PRODUCTION_RETRY_POLICY, (method, url, status, body) => metrics.countGithubRequest(method, url, status, body)),
   });
   const events = new EventBus(log.child({ name: "events" }));
   const configs = new ConfigStore();
@@ -65,6 +70,10 @@ export async function createBenderServer(options: ServerOptions): Promise<Bender
     events,
     uniqueId: () => randomUUID().slice(0, 8),
     webhookDeadlineMs: options.webhookDeadlineMs ?? 8000,
+    activity: {
+      build: (origin, result) => metrics.builds.inc({ origin, result }),
+      outcomes: (outcomes) => metrics.countOutcomes(outcomes),
+    },
   };
   const webhooks = await createNodeMiddleware(benderApp(services), { probot, webhooksPath: WEBHOOK_PATH });
   const builds = buildWebhookHandler({ secret: settings.buildSecret, probot, services, log });
@@ -73,6 +82,11 @@ export async function createBenderServer(options: ServerOptions): Promise<Bender
     const path = new URL(request.url ?? "/", "http://bender.invalid").pathname;
     if (path === "/healthz") return send(response, 200, { status: "ok" });
     if (path === "/readyz") return send(response, 200, { status: "ready", buildWebhook: settings.buildSecret !== undefined });
+    if (path === "/metrics") {
+      response.writeHead(200, { "content-type": metrics.registry.contentType });
+      response.end(await metrics.registry.metrics());
+      return;
+    }
     if (path === BUILDS_PATH) return builds(request, response);
     if (path === WEBHOOK_PATH) {
       await webhooks(request, response);
@@ -88,5 +102,5 @@ export async function createBenderServer(options: ServerOptions): Promise<Bender
       else response.end();
     });
   });
-  return { server, probot, services, events, log };
+  return { server, probot, services, events, metrics, log };
 }

@@ -25,7 +25,7 @@ export class BenderMetrics {
 
   readonly githubRequests = new Counter({
     name: "bender_github_requests_total",
-    help: "Requests sent to GitHub, by kind (read or write) and status class",
+    help: "Requests sent to GitHub, by kind (read, write, or auth for installation tokens) and status class",
     labelNames: ["kind", "status"] as const,
     registers: [this.registry],
   });
@@ -38,10 +38,15 @@ export class BenderMetrics {
     for (const outcome of outcomes) this.proposals.inc({ action: outcome.action });
   }
 
-  /** Called for every GitHub request: GraphQL mutations and non-GET REST calls are writes. */
+  /** Called for every GitHub request: GraphQL mutations and non-GET REST calls are writes (content-creating). */
   countGithubRequest(method: string, url: string, status: number | undefined, body: unknown): void {
-    const graphqlMutation = url.endsWith("/graphql") && typeof (body as { query?: unknown })?.query === "string" && ((body as { query: string }).query.startsWith("mutation"));
-    const write = graphqlMutation || (!url.endsWith("/graphql") && method !== "GET" && method !== "HEAD");
-    this.githubRequests.inc({ kind: write ? "write" : "read", status: status === undefined ? "error" : `${Math.floor(status / 100)}xx` });
+    const query = (body as { query?: unknown } | undefined)?.query;
+    const graphql = url.endsWith("/graphql");
+    const kind = /\/access_tokens$/.test(url)
+      ? "auth"
+      : (graphql ? typeof query === "string" && query.startsWith("mutation") : method !== "GET" && method !== "HEAD")
+        ? "write"
+        : "read";
+    this.githubRequests.inc({ kind, status: status === undefined ? "error" : `${Math.floor(status / 100)}xx` });
   }
 }

@@ -86,6 +86,13 @@ describe("a GHCR package published becomes a bump pull request", () => {
     });
     expect(pullRequest?.body).toContain("| `clusters/prod/api.yaml` | 10 | `ghcr.io/acme/api:1.4.0` | `ghcr.io/acme/api:1.4.1` |");
     expect(bender.emitted.map((event) => event.type)).toEqual(["proposal.opened"]);
+
+    // What happened is counted for operators: the build, its outcome, and GitHub's request budget.
+    const metrics = await (await fetch(`${bender.url}/metrics`)).text();
+    expect(metrics).toContain('bender_builds_total{origin="package",result="accepted"} 1');
+    expect(metrics).toContain('bender_proposals_total{action="opened"} 1');
+    expect(metrics).toMatch(/bender_github_requests_total\{kind="write",status="2xx"\} 2\n/);
+    expect(metrics).toMatch(/bender_github_requests_total\{kind="read",status="2xx"\} [34]\n/);
   });
 
   it("refuses a delivery with a bad signature before any handler runs", async () => {

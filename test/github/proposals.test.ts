@@ -145,7 +145,9 @@ describe("an installation with several manifest repositories", () => {
       .reply(200, { total_count: 2, repositories: [{ full_name: "acme/manifests" }, { full_name: "acme/platform" }] });
     const config = (fake: FakeRepository) => {
       const text = fake.file(".github/bender.yml") ?? "";
-      return { nameWithOwner: fake.nameWithOwner, object: { oid: createHash("sha1").update(text).digest("hex"), text } };
+      // Git's blob ID, as GitHub reports it (and as the fake's later reads do).
+      const oid = createHash("sha1").update(`blob ${Buffer.byteLength(text)}\0${text}`).digest("hex");
+      return { nameWithOwner: fake.nameWithOwner, object: { oid, text } };
     };
     broken.expectGraphql({ operation: "BenderDiscover", reply: () => [200, { data: { r0: config(broken), r1: config(platform) } }] });
     broken.expectGraphql({ operation: "BenderReadState", reply: () => [403, { message: "Resource not accessible by integration" }] });
@@ -421,6 +423,45 @@ describe("redelivery", () => {
     expect(fake.operations().slice(before)).toEqual(["BenderReadState"]);
     expect(fake.pullRequests).toHaveLength(1);
     expect(bender.emitted.map((event) => event.type)).toEqual(["proposal.opened"]);
+  });
+});
+
+describe("dismissed builds", () => {
+  it("a build whose proposal someone closed is not proposed again; a newer build is", async () => {
+    const fake = productionRepository("1.4.0");
+    const dismissed = openExistingProposal(fake, { environment: "production", reference: `${IMAGE}:1.4.1` });
+    dismissed.state = "CLOSED";
+    fake.branches.delete(PRODUCTION_BRANCH);
+    expectNamedRepository(fake);
+    fake.expectGraphql("BenderReadState", "BenderReadState", "BenderWrite", "BenderWrite");
+    bender = await startBender();
+
+    const again = await postBuild(bender, build(`${IMAGE}:1.4.1`, fake));
+    expect(proposalsOf(again.json)).toEqual([expect.objectContaining({ action: "none", detail: expect.stringContaining("was dismissed") })]);
+    expect(fake.openPullRequests()).toEqual([]);
+
+    const newer = await postBuild(bender, build(`${IMAGE}:1.4.2`, fake));
+    expect(proposalsOf(newer.json)).toEqual([expect.objectContaining({ action: "opened" })]);
+    expect(fake.openPullRequests().map((pullRequest) => pullRequest.title)).toEqual(["Pin ghcr.io/acme/api 1.4.2 to production"]);
+  });
+});
+
+describe("a config changed behind the cache's back", () => {
+  it("is noticed by the proposal read (its blob ID differs), reloaded once, and used", async () => {
+    const fake = productionRepository("1.4.0");
+    expectNamedRepository(fake);
+    fake.expectGraphql("BenderReadState", "BenderWrite", "BenderWrite");
+    bender = await startBender();
+    await postBuild(bender, build(`${IMAGE}:1.4.1`, fake));
+    expect(fake.openPullRequests()).toHaveLength(1);
+
+    // A push whose webhook never reached Bender: production now pins automatically.
+    fake.push("main", { ".github/bender.yml": "environments:\n  production:\n    paths: [clusters/prod]\n    autoPin: true\n" });
+    fake.expectGraphql("BenderReadState", "BenderConfig", "BenderReadState", "BenderWrite", "BenderWrite", "BenderWrite");
+    const response = await postBuild(bender, build(`${IMAGE}:1.4.2`, fake));
+
+    expect(proposalsOf(response.json)).toEqual([expect.objectContaining({ action: "superseded", pinned: true })]);
+    expect(fake.file("clusters/prod/api.yaml")).toBe(deployment(`${IMAGE}:1.4.2`));
   });
 });
 

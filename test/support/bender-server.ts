@@ -2,7 +2,6 @@ import { generateKeyPairSync } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { sign } from "@octokit/webhooks-methods";
 import { pino } from "pino";
-import { benderOctokit } from "../../src/github/octokit.js";
 import type { RetryPolicy } from "../../src/github/octokit.js";
 import type { ProposalEvent } from "../../src/proposals/events.js";
 import { BUILD_SIGNATURE_HEADER } from "../../src/server/build-webhook.js";
@@ -57,7 +56,8 @@ export async function startBender(
   const log = pino({ level: process.env.BENDER_TEST_LOG ?? "silent" });
   const bender = await createBenderServer({
     settings: { ...TEST_SETTINGS, ...settings },
-    Octokit: benderOctokit(options.retry ?? FAST_RETRY),
+    retry: options.retry ?? FAST_RETRY,
+    processMetrics: false,
     log,
     ...(options.webhookDeadlineMs === undefined ? {} : { webhookDeadlineMs: options.webhookDeadlineMs }),
   });

@@ -282,12 +282,15 @@ export class FakeRepository {
         repository[`e${tree.environment}_t${tree.folder}`] = entries ? { entries } : null;
         continue;
       }
-      const match = /^(?<kind>holds|proposal|branch|label)(?<index>\d+)$/.exec(key)?.groups;
+      const match = /^(?<kind>holds|proposal|branch|label|head)(?<index>\d+)$/.exec(key)?.groups;
       if (!match) continue;
       if (match.kind === "holds") {
         const [revision = "", path = ""] = value.split(/:(.*)/s);
         const text = this.revisionFiles(revision)?.get(path);
         repository[`e${match.index}_holds`] = text === undefined ? null : { text };
+      } else if (match.kind === "head") {
+        const closed = this.pullRequests.filter((pullRequest) => pullRequest.headRefName === value && pullRequest.state === "CLOSED").at(-1);
+        repository[`e${match.index}_closed`] = { nodes: closed ? [{ number: closed.number, url: closed.url, body: closed.body }] : [] };
       } else if (match.kind === "proposal") {
         repository[`e${match.index}_proposal`] = this.refFor(value);
       } else if (match.kind === "branch") {
