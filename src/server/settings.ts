@@ -22,6 +22,17 @@ export interface Settings {
   readonly githubWebUrl: string;
   /** `owner/name` of the manifest repositories, when given explicitly; otherwise discovered. */
   readonly manifestRepositories: readonly string[] | undefined;
+  /** Undefined: Bender runs GitHub-only. */
+  readonly slack: SlackSettings | undefined;
+}
+
+export interface SlackSettings {
+  readonly botToken: string;
+  readonly signingSecret: string;
+  /** Socket Mode (no public ingress) when set. */
+  readonly appToken: string | undefined;
+  /** Slack Web API base URL, ending in a slash: https://slack.com/api/ by default (GovSlack: https://slack-gov.com/api/). */
+  readonly apiUrl: string;
 }
 
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal";
@@ -51,6 +62,13 @@ const environmentSchema = z.object({
   }).default("info"),
   GHE_HOST: z.string().regex(HOST, { error: "must be a host name with an optional port, e.g. github.example.com (no scheme, no path)" }).optional(),
   GHE_PROTOCOL: z.enum(["https", "http"], { error: "must be https or http" }).default("https"),
+  SLACK_BOT_TOKEN: z.string().regex(/^xoxb-[A-Za-z0-9-]+$/, { error: "must be a bot token (xoxb-…), from the Slack app's OAuth & Permissions page" }).optional(),
+  SLACK_SIGNING_SECRET: z.string().regex(/^[0-9a-f]{32}$/, { error: "must be the Slack app's signing secret (32 hex digits, Basic Information page)" }).optional(),
+  SLACK_APP_TOKEN: z.string().regex(/^xapp-[A-Za-z0-9-]+$/, { error: "must be an app-level token (xapp-…) with connections:write, for Socket Mode" }).optional(),
+  SLACK_API_URL: z
+    .url({ protocol: /^https?$/, error: "must be an http(s) URL of the Slack Web API, e.g. https://slack.com/api/" })
+    .transform((url) => (url.endsWith("/") ? url : `${url}/`))
+    .optional(),
   BENDER_MANIFEST_REPOS: z.string().optional().transform((value, context) => {
     if (value === undefined || value.trim() === "") return undefined;
     const repositories = value.split(",").map((item) => item.trim()).filter(Boolean);
@@ -104,6 +122,10 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     problems.push(`${which}: not a readable RSA private key (GitHub App keys are RSA); ${expected}`);
     privateKey = null;
   }
+  if (parsed.success && (parsed.data.SLACK_BOT_TOKEN === undefined) !== (parsed.data.SLACK_SIGNING_SECRET === undefined)) {
+    const missing = parsed.data.SLACK_BOT_TOKEN === undefined ? "SLACK_BOT_TOKEN" : "SLACK_SIGNING_SECRET";
+    problems.push(`${missing}: missing: Slack needs both SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or neither, to run GitHub-only)`);
+  }
   if (!parsed.success || problems.length > 0 || !privateKey) throw new SettingsError(problems);
 
   const values = parsed.data;
@@ -119,5 +141,14 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     githubApiUrl: host ? `${values.GHE_PROTOCOL}://${host}/api/v3` : "https://api.github.com",
     githubWebUrl: host ? `${values.GHE_PROTOCOL}://${host}` : "https://github.com",
     manifestRepositories: values.BENDER_MANIFEST_REPOS,
+    slack:
+      values.SLACK_BOT_TOKEN && values.SLACK_SIGNING_SECRET
+        ? {
+            botToken: values.SLACK_BOT_TOKEN,
+            signingSecret: values.SLACK_SIGNING_SECRET,
+            appToken: values.SLACK_APP_TOKEN,
+            apiUrl: values.SLACK_API_URL ?? "https://slack.com/api/",
+          }
+        : undefined,
   };
 }

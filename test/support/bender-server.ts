@@ -40,6 +40,7 @@ export const TEST_SETTINGS: Settings = {
   githubApiUrl: "https://api.github.com",
   githubWebUrl: "https://github.com",
   manifestRepositories: undefined,
+  slack: undefined,
 };
 
 export interface RunningBender extends BenderServer {

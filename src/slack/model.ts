@@ -1,0 +1,43 @@
+import type { ProposalMetadata } from "../proposals/metadata.js";
+
+/**
+ * What one proposal's Slack message shows. The message is drawn from this
+ * value alone (src/slack/blocks/), so every path that changes a proposal —
+ * a click, a merge in GitHub, an automatic pin — redraws it the same way.
+ */
+export type MessageStatus =
+  | { readonly kind: "proposed"; readonly confirm: boolean; readonly heldBecause?: string | undefined }
+  /** GitHub refused the merge only because checks are pending: auto-merge is on. */
+  | { readonly kind: "pinning"; readonly by: string; readonly detail: string }
+  | { readonly kind: "pinned"; readonly by: string; readonly via: "slack" | "github" | "automatic"; readonly at: string }
+  | { readonly kind: "unpinned"; readonly by: string; readonly at: string; readonly backTo: string; readonly reason?: string | undefined }
+  | { readonly kind: "dismissed"; readonly by: string; readonly via: "slack" | "github"; readonly at: string }
+  /** A pinned message whose Unpin no longer applies: a later pin of the same (environment, image) exists. */
+  | { readonly kind: "stale-pin"; readonly laterPin: { readonly number: number; readonly url: string } };
+
+export interface ProposalView {
+  /** `owner/name` of the manifest repository. */
+  readonly repository: string;
+  readonly environment: string;
+  readonly pullRequest: { readonly number: number; readonly url: string; readonly headOid: string };
+  readonly metadata: ProposalMetadata;
+  /** https://github.com, or the GitHub Enterprise host. */
+  readonly webUrl: string;
+  readonly status: MessageStatus;
+}
+
+/** What a button carries: enough to act on exactly what was shown. */
+export interface ButtonValue {
+  readonly v: 1;
+  readonly repository: string;
+  readonly number: number;
+  /** The PR head the message was drawn for: a pin merges only this commit. */
+  readonly head: string;
+  readonly environment: string;
+}
+
+export const ACTION_PIN = "bender_pin";
+export const ACTION_DISMISS = "bender_dismiss";
+export const ACTION_UNPIN = "bender_unpin";
+/** The modal that asks why, before an unpin. */
+export const VIEW_UNPIN = "bender_unpin_modal";
