@@ -10,6 +10,7 @@ import { decodeMetadata } from "../proposals/metadata.js";
 import type { BlobCache } from "./blob-cache.js";
 import { reportConfigCheck } from "./config-check.js";
 import type { ConfigStore } from "./config-store.js";
+import type { InstallationClients } from "./installation-clients.js";
 import type { InstallationClient, ManifestRepositories } from "./manifest-repositories.js";
 import { ConfigChangedError, proposeBuild } from "./propose-build.js";
 import type { ProposalOutcome } from "./propose-build.js";
@@ -17,6 +18,7 @@ import type { ProposalOutcome } from "./propose-build.js";
 /** What the GitHub App shares with the rest of the server. */
 export interface BenderServices {
   readonly webUrl: string;
+  readonly installations: InstallationClients;
   readonly configs: ConfigStore;
   readonly repositories: ManifestRepositories;
   readonly blobs: BlobCache;

@@ -6,7 +6,6 @@ import { buildFromWebhookBody } from "../builds/build.js";
 import { describeBuild } from "../builds/render-build.js";
 import { proposeToRepository, reportIntake, reportOutcomes } from "../github/app.js";
 import type { BenderServices } from "../github/app.js";
-import type { InstallationClient } from "../github/manifest-repositories.js";
 import type { ProposalOutcome } from "../github/propose-build.js";
 import { BodyTooLargeError, readBody } from "./read-body.js";
 
@@ -49,39 +48,6 @@ function isUnreachable(error: unknown): boolean {
  * 4. Answer with each proposal (200), or 503 when GitHub cannot be reached.
  */
 export function buildWebhookHandler(options: BuildWebhookOptions): (request: IncomingMessage, response: ServerResponse) => Promise<void> {
-  const installationIds = new Map<string, number>();
-
-  async function clientFor(repository: string): Promise<InstallationClient | undefined> {
-    let installationId = installationIds.get(repository);
-    if (installationId === undefined) {
-      const app = await options.probot.auth();
-      const [owner = "", repo = ""] = repository.split("/");
-      try {
-        const { data } = await app.request("GET /repos/{owner}/{repo}/installation", { owner, repo });
-        installationId = data.id;
-      } catch (error) {
-        if ((error as { status?: number }).status === 404) return undefined;
-        throw error;
-      }
-      installationIds.set(repository, installationId);
-    }
-    return (await options.probot.auth(installationId)) as unknown as InstallationClient;
-  }
-
-  async function allManifestRepositories(log: Logger): Promise<{ repository: string; client: InstallationClient }[]> {
-    const app = await options.probot.auth();
-    const installations = await app.paginate("GET /app/installations", { per_page: 100 });
-    const targets: { repository: string; client: InstallationClient }[] = [];
-    for (const installation of installations) {
-      const client = (await options.probot.auth(installation.id)) as unknown as InstallationClient;
-      for (const repository of await options.services.repositories.forInstallation(client, installation.id, log)) {
-        installationIds.set(repository, installation.id);
-        targets.push({ repository, client });
-      }
-    }
-    return targets;
-  }
-
   return async (request, response) => {
     const log = options.log.child({ endpoint: "/api/builds" });
     if (request.method !== "POST") return reply(response, 405, { error: "use POST" });
@@ -122,8 +88,8 @@ export function buildWebhookHandler(options: BuildWebhookOptions): (request: Inc
     try {
       const named = intake.repositories ?? options.services.repositories.explicitList;
       const targets = named
-        ? await Promise.all(named.map(async (repository) => ({ repository, client: await clientFor(repository) })))
-        : await allManifestRepositories(log);
+        ? await Promise.all(named.map(async (repository) => ({ repository, client: await options.services.installations.forRepository(repository) })))
+        : await options.services.installations.allManifestRepositories(options.services.repositories, log);
       for (const { repository, client } of targets) {
         if (!client) {
           proposals.push({ repository, environment: "", action: "failed", detail: `Bender is not installed on ${repository}` });

@@ -8,6 +8,7 @@ import { benderApp } from "../github/app.js";
 import type { BenderServices } from "../github/app.js";
 import { BlobCache } from "../github/blob-cache.js";
 import { ConfigStore } from "../github/config-store.js";
+import { InstallationClients } from "../github/installation-clients.js";
 import { ManifestRepositories } from "../github/manifest-repositories.js";
 import { PRODUCTION_RETRY_POLICY, benderOctokit } from "../github/octokit.js";
 import type { RetryPolicy } from "../github/octokit.js";
@@ -64,6 +65,7 @@ export async function createBenderServer(options: ServerOptions): Promise<Bender
   const configs = new ConfigStore();
   const services: BenderServices = {
     webUrl: settings.githubWebUrl,
+    installations: new InstallationClients(probot),
     configs,
     repositories: new ManifestRepositories(configs, settings.manifestRepositories),
     blobs: new BlobCache(),
