@@ -30,15 +30,18 @@ export async function serveCommand(args: readonly string[], context: CliContext)
     if (error instanceof SettingsError) throw new InvalidInputError(error.message);
     throw error;
   }
-  const { server, log } = await createBenderServer({ settings });
+  const { server, log, slack } = await createBenderServer({ settings });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(settings.port, settings.host, resolve);
   });
   log.info({ port: settings.port, host: settings.host, github: settings.githubApiUrl, buildWebhook: settings.buildSecret !== undefined }, "Bender is listening");
+  // Slack is checked after the server serves: an unreachable Slack never stops GitHub work.
+  void slack?.start().catch((error: unknown) => log.error({ err: error }, "Slack could not start; serving GitHub only"));
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       log.info({ signal }, "shutting down");
+      void slack?.stop();
       server.close(() => resolve());
     };
     process.once("SIGTERM", () => stop("SIGTERM"));

@@ -6,7 +6,7 @@ import { describeBuild } from "../builds/render-build.js";
 import { CONFIG_FILE } from "../config/index.js";
 import { revertedPullRequestNumber, BRANCH_PREFIX } from "../proposals/branch-name.js";
 import type { ProposalEventSink } from "../proposals/events.js";
-import { decodeMetadata } from "../proposals/metadata.js";
+import { decodeProposalMetadata } from "../proposals/metadata.js";
 import type { BlobCache } from "./blob-cache.js";
 import { reportConfigCheck } from "./config-check.js";
 import type { ConfigStore } from "./config-store.js";
@@ -195,7 +195,7 @@ async function followClosedPullRequest(services: BenderServices, context: Closed
   if (reverted !== undefined) {
     if (!pullRequest.merged) return;
     const original = await context.octokit.rest.pulls.get({ owner: repository.owner.login, repo: repository.name, pull_number: reverted });
-    const decoded = decodeMetadata(original.data.body);
+    const decoded = decodeProposalMetadata(original.data.body);
     if (!decoded.ok) {
       context.log.warn({ pullRequest: original.data.html_url, reason: decoded.reason }, "revert of a bender PR without readable metadata");
       return;
@@ -213,7 +213,7 @@ async function followClosedPullRequest(services: BenderServices, context: Closed
   }
 
   if (!headRef.startsWith(`${BRANCH_PREFIX}/`)) return;
-  const decoded = decodeMetadata(pullRequest.body);
+  const decoded = decodeProposalMetadata(pullRequest.body);
   if (!decoded.ok) {
     context.log.warn({ pullRequest: pullRequest.html_url, reason: decoded.reason }, "closed bender PR without readable metadata");
     return;

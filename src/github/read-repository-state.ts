@@ -1,7 +1,7 @@
 import { pathMatcher } from "../config/index.js";
 import type { Skipped } from "../manifests/index.js";
 import { parseHolds } from "../proposals/holds.js";
-import { decodeMetadata } from "../proposals/metadata.js";
+import { decodeProposalMetadata } from "../proposals/metadata.js";
 import type { EnvironmentSnapshot } from "../proposals/plan-proposal.js";
 import { runGraphql } from "./graphql-client.js";
 import { labelsFor } from "./propose-context.js";
@@ -97,9 +97,9 @@ export async function readRepositoryState(context: ProposeContext, reads: readon
     const holds = repository[`e${index}_holds`] as { text?: string | null } | null;
     const proposal = repository[`e${index}_proposal`] as ProposalRefResponse | null;
     const openPullRequest = proposal?.associatedPullRequests.nodes[0];
-    const decoded = openPullRequest ? decodeMetadata(openPullRequest.body) : undefined;
+    const decoded = openPullRequest ? decodeProposalMetadata(openPullRequest.body) : undefined;
     const closed = (repository[`e${index}_closed`] as { nodes: { url: string; body: string }[] } | null)?.nodes[0];
-    const closedMetadata = closed ? decodeMetadata(closed.body) : undefined;
+    const closedMetadata = closed ? decodeProposalMetadata(closed.body) : undefined;
     if (decoded && !decoded.ok) context.log.warn({ pullRequest: openPullRequest?.url, reason: decoded.reason }, "proposal metadata ignored");
     const snapshot: EnvironmentSnapshot = {
       environment: read.name,

@@ -35,7 +35,7 @@ export type WriteStep =
       readonly title: string;
       readonly body: string;
     }
-  | { readonly kind: "updatePullRequest"; readonly alias: string; readonly pullRequestId: string; readonly title: string; readonly body: string }
+  | { readonly kind: "updatePullRequest"; readonly alias: string; readonly pullRequestId: string; readonly title?: string; readonly body: string }
   | { readonly kind: "comment"; readonly alias: string; readonly subjectId: string; readonly body: string }
   | { readonly kind: "createLabel"; readonly alias: string; readonly repositoryId: string; readonly name: string; readonly color: string; readonly description: string }
   | { readonly kind: "addLabels"; readonly alias: string; readonly labelableId: string; readonly labelIds: readonly string[] }
@@ -91,7 +91,7 @@ function inputOf(step: WriteStep): Record<string, unknown> {
         maintainerCanModify: false,
       };
     case "updatePullRequest":
-      return { pullRequestId: step.pullRequestId, title: step.title, body: step.body };
+      return { pullRequestId: step.pullRequestId, ...(step.title === undefined ? {} : { title: step.title }), body: step.body };
     case "comment":
       return { subjectId: step.subjectId, body: step.body };
     case "createLabel":

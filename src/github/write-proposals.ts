@@ -196,10 +196,10 @@ export async function writeProposals(
 function emitProposalEvents(context: ProposeContext, write: WritePlan, pullRequest: { id: string; number: number; url: string; headOid: string }, pinned: boolean): void {
   const base = { repository: `${context.owner}/${context.repo}`, environment: write.environment.read.name, pullRequest, metadata: write.plan.metadata };
   if (write.plan.action === "open") {
-    context.events.emit({ ...base, type: "proposal.opened", autoPin: write.plan.autoPin, heldBecause: write.plan.heldBecause });
+    context.events.emit({ ...base, type: "proposal.opened", autoPin: write.plan.autoPin, heldBecause: write.plan.heldBecause, body: write.plan.body });
   } else {
     const previous: ProposalMetadata | undefined = write.environment.snapshot.openProposal?.metadata;
-    context.events.emit({ ...base, type: "proposal.superseded", previous, autoPin: write.plan.autoPin });
+    context.events.emit({ ...base, type: "proposal.superseded", previous, autoPin: write.plan.autoPin, body: write.plan.body });
   }
   if (pinned) context.events.emit({ ...base, type: "proposal.pinned", by: "bender", via: "automatic" });
 }

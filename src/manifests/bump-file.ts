@@ -1,22 +1,17 @@
-import { Scalar, isScalar, parseAllDocuments, visit } from "yaml";
-import type { Document } from "yaml";
 import type { ImageReference } from "../image-ref/index.js";
-import { splitDocuments } from "./documents.js";
 import type { DocumentChunk } from "./documents.js";
-import { locateCandidates } from "./locate.js";
-import type { Candidate } from "./locate.js";
+import type { Candidate, LocatedSkip } from "./locate.js";
+import { isBlockScalar, lineAt } from "./read-yaml.js";
 import { QUOTED_NOTE, renderScalar } from "./render-scalar.js";
 import type { Change, FileOutcome, Skipped } from "./result.js";
-import { mayReferTo, screenFor } from "./screen.js";
-import type { Screen } from "./screen.js";
+import { decideCandidates, scanChunks } from "./scan-file.js";
+import { splice, verifyEdits } from "./splice.js";
+import type { TextEdit } from "./splice.js";
+
+export { lineAt } from "./read-yaml.js";
 
 /** One planned replacement of a value's source text; offsets are relative to its chunk. */
-interface Edit {
-  readonly start: number;
-  readonly end: number;
-  readonly source: string;
-  /** What the new value must read back as. */
-  readonly expected: string;
+interface Edit extends TextEdit {
   readonly change: Change;
 }
 
@@ -24,28 +19,6 @@ interface Edit {
 type ChunkOutcome =
   | { readonly ok: true; readonly text: string; readonly changes: Change[]; readonly skipped: Skipped[]; readonly current: number }
   | { readonly ok: false; readonly skipped: Skipped[] };
-
-const PARSE_OPTIONS = { uniqueKeys: false, prettyErrors: true } as const;
-const BLOCK_STYLES: ReadonlySet<Scalar["type"]> = new Set([Scalar.BLOCK_LITERAL, Scalar.BLOCK_FOLDED]);
-
-/** 1-based line of a character offset. */
-export function lineAt(text: string, offset: number): number {
-  let line = 1;
-  for (let index = text.indexOf("\n"); index !== -1 && index < offset; index = text.indexOf("\n", index + 1)) line++;
-  return line;
-}
-
-/** The value as a person reads it: a plain `1.10` is "1.10", not 1.1; an empty value is "". */
-function scalarText(node: Scalar): string {
-  if (node.value === null || node.value === undefined) return "";
-  if (typeof node.value === "string") return BLOCK_STYLES.has(node.type) ? node.value.trim() : node.value;
-  return node.source ?? String(node.value);
-}
-
-function parseDocuments(text: string): Document.Parsed[] {
-  const documents = parseAllDocuments(text, PARSE_OPTIONS);
-  return Array.isArray(documents) ? documents : [];
-}
 
 /**
  * Rewrites every reference to the target's repository in one file's text.
@@ -58,17 +31,17 @@ function parseDocuments(text: string): Document.Parsed[] {
  *    planned; otherwise refuse the whole file.
  */
 export function bumpFile(file: string, text: string, target: ImageReference): FileOutcome {
-  const screen = screenFor(target);
-  if (!mayReferTo(Buffer.from(text, "utf8"), screen)) return { changes: [], skipped: [] };
-
-  const chunks = splitDocuments(text);
-  const context: FileContext = { file, fileName: file.slice(file.lastIndexOf("/") + 1), text, target, screen };
   const changes: Change[] = [];
   const skipped: Skipped[] = [];
   const parts: string[] = [];
   let current = 0;
-  for (const chunk of chunks) {
-    const outcome = bumpChunk(context, chunk, chunks.length > 1);
+  for (const scan of scanChunks(file, text, target)) {
+    if (scan.status === "failed") return { changes: [], skipped: [...skipped, scan.failure] };
+    if (scan.status === "screened-out") {
+      parts.push(scan.text);
+      continue;
+    }
+    const outcome = bumpChunk(file, text, scan.chunk, scan.text, scan.located.candidates, scan.located.skips);
     if (!outcome.ok) return { changes: [], skipped: [...skipped, ...outcome.skipped] };
     changes.push(...outcome.changes);
     skipped.push(...outcome.skipped);
@@ -79,36 +52,25 @@ export function bumpFile(file: string, text: string, target: ImageReference): Fi
   return changes.length === 0 ? { changes, skipped, ...counted } : { changes, skipped, ...counted, text: parts.join("") };
 }
 
-interface FileContext {
-  readonly file: string;
-  readonly fileName: string;
-  readonly text: string;
-  readonly target: ImageReference;
-  readonly screen: Screen;
-}
-
-function bumpChunk(context: FileContext, chunk: DocumentChunk, screenChunk: boolean): ChunkOutcome {
-  const { file, text, target } = context;
-  const chunkText = text.slice(chunk.start, chunk.end);
-  if (screenChunk && !mayReferTo(Buffer.from(chunkText, "utf8"), context.screen)) {
-    return { ok: true, text: chunkText, changes: [], skipped: [], current: 0 };
-  }
-  const documents = parseDocuments(chunkText);
-  const failure = parseFailure(context, chunk, documents);
-  if (failure) return { ok: false, skipped: [failure] };
-
-  const located = locateCandidates(documents, chunkText, context.fileName, target, chunk.firstDocument);
-  const skipped: Skipped[] = located.skips.map((skip) => ({
+function bumpChunk(
+  file: string,
+  text: string,
+  chunk: DocumentChunk,
+  chunkText: string,
+  candidates: readonly Candidate[],
+  skips: readonly LocatedSkip[],
+): ChunkOutcome {
+  const skipped: Skipped[] = skips.map((skip) => ({
     file,
     line: lineAt(text, chunk.start + skip.offset),
     code: skip.code,
     reason: skip.reason,
   }));
-  const { edits, current } = planEdits(context, chunk, located.candidates, skipped);
+  const { edits, current } = planEdits(file, text, chunk, candidates, skipped);
   if (edits.length === 0) return { ok: true, text: chunkText, changes: [], skipped, current };
 
   const newText = splice(chunkText, edits);
-  const verifyError = verify(newText, edits);
+  const verifyError = verifyEdits(newText, edits);
   if (verifyError) {
     const reason = `the edited file did not read back as planned (${verifyError}); the file was left unchanged`;
     return { ok: false, skipped: [...skipped, { file, code: "verify-failed", reason }] };
@@ -116,41 +78,17 @@ function bumpChunk(context: FileContext, chunk: DocumentChunk, screenChunk: bool
   return { ok: true, text: newText, changes: edits.map((edit) => edit.change), skipped, current };
 }
 
-function parseFailure(context: FileContext, chunk: DocumentChunk, documents: readonly Document.Parsed[]): Skipped | undefined {
-  const error = documents.flatMap((doc) => doc.errors)[0];
-  if (!error) return undefined;
-  const { file, text } = context;
-  const firstLine = lineAt(text, chunk.start);
-  const where = error.linePos?.[0] ? ` at line ${firstLine + error.linePos[0].line - 1}` : "";
-  const detail = error.message.split("\n")[0] ?? "";
-  if (text.includes("{{")) {
-    return {
-      file,
-      code: "contains-template",
-      reason: `not plain YAML${where}: it looks like a template ({{ … }}); Bender edits values files and plain manifests, not templates`,
-    };
-  }
-  return { file, code: "invalid-yaml", reason: `not valid YAML${where}: ${detail}` };
-}
-
-/** The first candidate of each scalar that is about the target decides it. */
+/** Plans the new value of each scalar that is about the target. */
 function planEdits(
-  context: FileContext,
+  file: string,
+  text: string,
   chunk: DocumentChunk,
   candidates: readonly Candidate[],
   skipped: Skipped[],
 ): { edits: Edit[]; current: number } {
-  const { file, text } = context;
-  const decided = new Set<Scalar>();
   const edits: Edit[] = [];
   let alreadyCurrent = 0;
-  for (const candidate of candidates) {
-    const { node } = candidate;
-    if (decided.has(node) || !node.range) continue;
-    const current = scalarText(node);
-    const plan = candidate.plan(current);
-    if (plan.action === "not-ours") continue;
-    decided.add(node);
+  for (const { candidate, node, current, plan } of decideCandidates(candidates)) {
     if (plan.action === "unchanged") {
       alreadyCurrent++;
       continue;
@@ -160,7 +98,7 @@ function planEdits(
       skipped.push({ file, line, code: plan.code, reason: plan.reason });
       continue;
     }
-    if (BLOCK_STYLES.has(node.type)) {
+    if (isBlockScalar(node)) {
       skipped.push({
         file,
         line,
@@ -176,6 +114,7 @@ function planEdits(
       end: node.range[1],
       source: rendered.source,
       expected: plan.value,
+      line,
       change: {
         file,
         line,
@@ -189,41 +128,4 @@ function planEdits(
     });
   }
   return { edits: edits.sort((a, b) => a.start - b.start), current: alreadyCurrent };
-}
-
-/** Replaces each edit's range, leaving every other byte as it was. Edits are sorted and disjoint. */
-function splice(text: string, edits: readonly Edit[]): string {
-  const parts: string[] = [];
-  let position = 0;
-  for (const edit of edits) {
-    parts.push(text.slice(position, edit.start), edit.source);
-    position = edit.end;
-  }
-  parts.push(text.slice(position));
-  return parts.join("");
-}
-
-/** Re-parses the new text and checks that each edited value reads back as planned. Returns what went wrong, if anything. */
-function verify(newText: string, edits: readonly Edit[]): string | undefined {
-  const documents = parseDocuments(newText);
-  const error = documents.flatMap((doc) => doc.errors)[0];
-  if (error) return error.message.split("\n")[0];
-
-  const scalarsByStart = new Map<number, Scalar>();
-  for (const doc of documents) {
-    visit(doc, {
-      Scalar(_key, node) {
-        if (node.range) scalarsByStart.set(node.range[0], node);
-      },
-    });
-  }
-  let shift = 0;
-  for (const edit of edits) {
-    const node = scalarsByStart.get(edit.start + shift);
-    if (!isScalar(node) || scalarText(node) !== edit.expected || typeof node.value !== "string") {
-      return `line ${edit.change.line} should read "${edit.expected}"`;
-    }
-    shift += edit.source.length - (edit.end - edit.start);
-  }
-  return undefined;
 }

@@ -1,5 +1,10 @@
-export { bumpFile, lineAt } from "./bump-file.js";
+export { bumpFile } from "./bump-file.js";
+export { findReferences } from "./find-references.js";
+export type { Reference } from "./find-references.js";
+export { lineAt } from "./read-yaml.js";
+export { restoreValues } from "./restore-values.js";
+export type { RecordedChange, RestoreConflict, RestoreOutcome } from "./restore-values.js";
 export { mayReferTo, screenFor } from "./screen.js";
 export type { Screen } from "./screen.js";
-export { byFileThenLine } from "./result.js";
+export { CHANGE_KINDS, byFileThenLine, isChangeKind } from "./result.js";
 export type { BumpResult, Change, ChangeKind, FileOutcome, SkipCode, Skipped } from "./result.js";

@@ -4,16 +4,23 @@
  */
 
 /** Where in a file a reference was found, and so how its value is read and written. */
-export type ChangeKind =
-  | "container"
-  | "image-field"
-  | "helm-tag"
-  | "helm-digest"
-  | "kustomize-tag"
-  | "kustomize-digest"
-  | "argocd-kustomize"
-  | "marker-image"
-  | "marker-tag";
+export const CHANGE_KINDS = [
+  "container",
+  "image-field",
+  "helm-tag",
+  "helm-digest",
+  "kustomize-tag",
+  "kustomize-digest",
+  "argocd-kustomize",
+  "marker-image",
+  "marker-tag",
+] as const;
+
+export type ChangeKind = (typeof CHANGE_KINDS)[number];
+
+export function isChangeKind(kind: string): kind is ChangeKind {
+  return (CHANGE_KINDS as readonly string[]).includes(kind);
+}
 
 /** Why a file, or one reference in it, was left alone. */
 export type SkipCode =

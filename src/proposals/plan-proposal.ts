@@ -2,7 +2,7 @@ import type { Build } from "../builds/build.js";
 import type { EnvironmentConfig } from "../config/schema.js";
 import { bumpFile } from "../manifests/index.js";
 import type { Change, Skipped } from "../manifests/index.js";
-import { findHold } from "./holds.js";
+import { HOLDS_PATH, findHold, renderHolds, withoutHold } from "./holds.js";
 import type { HoldsFile } from "./holds.js";
 import type { ProposalMetadata } from "./metadata.js";
 import { commitMessage, proposalBody, proposalTitle, referenceText } from "./render-proposal.js";
@@ -32,7 +32,7 @@ export type ProposalPlan =
       readonly action: "open" | "supersede";
       readonly changes: readonly Change[];
       readonly skipped: readonly Skipped[];
-      /** Full new contents of each changed file. */
+      /** Full new contents of each changed file (and of the holds file, when pinning releases a hold). */
       readonly files: readonly { readonly path: string; readonly contents: string }[];
       readonly title: string;
       readonly body: string;
@@ -61,7 +61,9 @@ function sameBuild(proposed: ProposalMetadata, build: Build): boolean {
  * 3. An open proposal for the same build, or for a newer version: leave it;
  *    a build someone dismissed is not proposed again.
  * 4. Otherwise open a proposal, or supersede the open one, and say whether
- *    to pin at once (automatic pinning, and no hold on the image here).
+ *    to pin at once (automatic pinning, and no hold on the image here). A
+ *    held image's proposal also removes the hold, so pinning it (a person
+ *    merging it) releases the hold in the same commit.
  */
 export function planProposal(build: Build, snapshot: EnvironmentSnapshot, webUrl: string): ProposalPlan {
   const changes: Change[] = [];
@@ -69,6 +71,8 @@ export function planProposal(build: Build, snapshot: EnvironmentSnapshot, webUrl
   const files: { path: string; contents: string }[] = [];
   let references = 0;
   for (const file of snapshot.files) {
+    // Bender's own file: its `repository` beside `version` must never read as Helm values.
+    if (file.path === HOLDS_PATH) continue;
     const outcome = bumpFile(file.path, file.text, build.image);
     changes.push(...outcome.changes);
     skipped.push(...outcome.skipped);
@@ -100,6 +104,8 @@ export function planProposal(build: Build, snapshot: EnvironmentSnapshot, webUrl
       : hold === "unreadable"
         ? "the holds file cannot be read, so automation does not move this environment"
         : `held at ${hold.version ?? "its current version"}${hold.by ? ` by ${hold.by}` : ""}${hold.reason ? ` (${hold.reason})` : ""}`;
+  const released = releasedHolds(snapshot, build.image.repository, hold);
+  if (released !== undefined) files.push({ path: HOLDS_PATH, contents: released });
   const metadata: ProposalMetadata = {
     bender: 1,
     kind: "proposal",
@@ -118,10 +124,16 @@ export function planProposal(build: Build, snapshot: EnvironmentSnapshot, webUrl
     skipped,
     files,
     title: proposalTitle(build.image, snapshot.environment),
-    body: proposalBody({ build, environment: snapshot.environment, changes, skipped, metadata, webUrl, hold: heldBecause }),
+    body: proposalBody({ build, environment: snapshot.environment, changes, skipped, metadata, webUrl, hold: heldBecause, releasesHold: released !== undefined }),
     commit: commitMessage(build.image, snapshot.environment, changes),
     metadata,
     autoPin: snapshot.config.autoPin && heldBecause === undefined,
     heldBecause,
   };
+}
+
+/** The holds file without the hold on this (environment, image), when one holds it; an unreadable file is left as it is. */
+function releasedHolds(snapshot: EnvironmentSnapshot, repository: string, hold: ReturnType<typeof findHold>): string | undefined {
+  if (hold === undefined || hold === "unreadable" || !snapshot.holds.ok) return undefined;
+  return withoutHold(snapshot.holds.text ?? renderHolds(snapshot.holds.holds), snapshot.environment, repository);
 }

@@ -2,6 +2,7 @@ import type { Build } from "../builds/build.js";
 import { familiarRepository, shortDigest } from "../image-ref/index.js";
 import type { ImageReference } from "../image-ref/index.js";
 import type { Change, Skipped } from "../manifests/index.js";
+import { HOLDS_PATH } from "./holds.js";
 import { codeCell, escapeMarkdown } from "./markdown.js";
 import { withMetadata } from "./metadata.js";
 import type { ProposalMetadata } from "./metadata.js";
@@ -35,6 +36,8 @@ export interface ProposalBodyInput {
   readonly webUrl: string;
   /** Said in the body when automation may not pin this proposal. */
   readonly hold?: string | undefined;
+  /** The proposal also removes the hold from the holds file, so pinning it releases the hold. */
+  readonly releasesHold?: boolean | undefined;
 }
 
 const MAX_ROWS = 200;
@@ -62,6 +65,7 @@ export function proposalBody(input: ProposalBodyInput): string {
   const source = describeSource(build, input.webUrl);
   if (source) lines.push(`- Source: ${source}`);
   if (input.hold) lines.push(`- Held: ${escapeMarkdown(input.hold)}`);
+  if (input.releasesHold) lines.push(`- Pinning releases the hold: this pull request also removes it from ${codeCell(HOLDS_PATH)}, so automation moves the image here again.`);
   for (const skip of skipped.slice(0, 20)) {
     lines.push(`- Not changed: ${codeCell(skip.file)}${skip.line === undefined ? "" : ` line ${skip.line}`}: ${escapeMarkdown(skip.reason)}`);
   }

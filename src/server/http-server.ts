@@ -12,6 +12,8 @@ import { InstallationClients } from "../github/installation-clients.js";
 import { ManifestRepositories } from "../github/manifest-repositories.js";
 import { PRODUCTION_RETRY_POLICY, benderOctokit } from "../github/octokit.js";
 import type { RetryPolicy } from "../github/octokit.js";
+import { SLACK_PATH, createSlackApp } from "../slack/slack-app.js";
+import type { SlackApp } from "../slack/slack-app.js";
 import { buildWebhookHandler } from "./build-webhook.js";
 import { EventBus } from "./event-bus.js";
 import { BenderMetrics } from "./metrics.js";
@@ -26,6 +28,8 @@ export interface BenderServer {
   readonly services: BenderServices;
   readonly events: EventBus;
   readonly metrics: BenderMetrics;
+  /** Undefined when Bender runs GitHub-only (no Slack settings). */
+  readonly slack: SlackApp | undefined;
   readonly log: Logger;
 }
 
@@ -37,6 +41,10 @@ export interface ServerOptions {
   readonly processMetrics?: boolean;
   readonly log?: Logger;
   readonly webhookDeadlineMs?: number;
+  /** Retries of Slack Web API calls; tests pass 0. */
+  readonly slackRetries?: number;
+  /** The clock Slack messages show times from; tests pass a fixed one. */
+  readonly now?: () => Date;
 }
 
 function send(response: ServerResponse, status: number, body: Record<string, unknown>): void {
@@ -79,11 +87,31 @@ export async function createBenderServer(options: ServerOptions): Promise<Bender
   };
   const webhooks = await createNodeMiddleware(benderApp(services), { probot, webhooksPath: WEBHOOK_PATH });
   const builds = buildWebhookHandler({ secret: settings.buildSecret, probot, services, log });
+  const slack = settings.slack
+    ? createSlackApp({
+        settings: settings.slack,
+        services,
+        events,
+        log,
+        ...(options.slackRetries === undefined ? {} : { retries: options.slackRetries }),
+        ...(options.now ? { now: options.now } : {}),
+      })
+    : undefined;
+  if (!slack) log.info("no SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET: Bender runs GitHub-only");
 
   async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const path = new URL(request.url ?? "/", "http://bender.invalid").pathname;
     if (path === "/healthz") return send(response, 200, { status: "ok" });
-    if (path === "/readyz") return send(response, 200, { status: "ready", buildWebhook: settings.buildSecret !== undefined });
+    if (path === "/readyz") {
+      const slackHealth = slack?.health();
+      const ready = slackHealth === undefined || slackHealth === "ok";
+      return send(response, ready ? 200 : 503, {
+        status: ready ? "ready" : "degraded",
+        buildWebhook: settings.buildSecret !== undefined,
+        slack: slackHealth ?? "off (GitHub-only)",
+      });
+    }
+    if (path === SLACK_PATH && slack?.listener) return slack.listener(request, response);
     if (path === "/metrics") {
       response.writeHead(200, { "content-type": metrics.registry.contentType });
       response.end(await metrics.registry.metrics());
@@ -104,5 +132,5 @@ export async function createBenderServer(options: ServerOptions): Promise<Bender
       else response.end();
     });
   });
-  return { server, probot, services, events, metrics, log };
+  return { server, probot, services, events, metrics, slack, log };
 }

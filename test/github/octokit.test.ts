@@ -272,11 +272,12 @@ describe("secondary rate limits", () => {
 
 describe("write spacing", () => {
   it("spaces GraphQL documents by writeSpacingMs", async () => {
-    const octokit = client({ ...FAST_RETRY, writeSpacingMs: 80 });
+    const octokit = client({ ...FAST_RETRY, writeSpacingMs: 200 });
     const arrivals = answers("post", "/graphql", repeat(2, [200, { data: { viewer: { login: "bender[bot]" } } }]));
     await Promise.all([octokit.graphql("query { viewer { login } }"), octokit.graphql("query { viewer { login } }")]);
     const [first = 0, second = 0] = arrivals;
-    expect(second - first).toBeGreaterThanOrEqual(75);
+    // Bottleneck spaces the starts; arrival times carry a few milliseconds of jitter either way.
+    expect(second - first).toBeGreaterThanOrEqual(150);
   });
 
   it("does not space reads", async () => {

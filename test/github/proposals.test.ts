@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import nock from "nock";
 import { afterEach, describe, expect, it } from "vitest";
-import { decodeMetadata, encodeMetadata } from "../../src/proposals/metadata.js";
+import { decodeMetadata, decodeProposalMetadata, encodeMetadata } from "../../src/proposals/metadata.js";
 import { escapeMarkdown } from "../../src/proposals/markdown.js";
 import { fixture } from "../builds/payloads.js";
 import { deliver, postBuild, startBender } from "../support/bender-server.js";
@@ -73,7 +73,7 @@ describe("build intakes become proposals", () => {
     expect(others).toEqual([]);
     expect(pullRequest?.title).toBe("Pin ghcr.io/acme/api 1.4.1 to production");
     expect(fake.file("clusters/prod/api.yaml", PRODUCTION_BRANCH)).toBe(deployment(`${IMAGE}:1.4.1`));
-    const metadata = decodeMetadata(pullRequest?.body);
+    const metadata = decodeProposalMetadata(pullRequest?.body);
     expect(metadata.ok && metadata.metadata.digest).toBe(DIGEST);
     expect(metadata.ok && metadata.metadata.source?.commit).toMatch(/^[0-9a-f]{40}$/);
     expect(bender.emitted.map((event) => [event.type, event.pullRequest.number])).toEqual([["proposal.opened", 1]]);
@@ -306,7 +306,7 @@ describe("an open proposal for the image", () => {
     expect(fake.file("docs/runbook.md", PRODUCTION_BRANCH)).toBe("# Runbook\n");
     expect(fake.file("clusters/prod/api.yaml", PRODUCTION_BRANCH)).toBe(deployment(`${IMAGE}:1.4.1`));
     expect(open.title).toBe("Pin ghcr.io/acme/api 1.4.1 to production");
-    const metadata = decodeMetadata(open.body);
+    const metadata = decodeProposalMetadata(open.body);
     expect(metadata.ok && [metadata.metadata.tag, metadata.metadata.changes[0]?.before]).toEqual(["1.4.1", `${IMAGE}:1.3.0`]);
     expect(open.comments).toEqual([`Superseded: this proposal now pins \`${IMAGE}:1.4.1\` instead of \`${IMAGE}:1.4.0\`.`]);
     expect([...fake.branches.keys()].filter((branch) => branch.startsWith("bender-tmp/"))).toEqual([]);

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { Build } from "../../src/builds/build.js";
 import { proposalBranch, repositorySlug, revertedPullRequestNumber } from "../../src/proposals/branch-name.js";
-import { findHold, parseHolds } from "../../src/proposals/holds.js";
+import { HOLDS_PATH, findHold, parseHolds } from "../../src/proposals/holds.js";
 import { codeCell, escapeMarkdown } from "../../src/proposals/markdown.js";
-import { decodeMetadata, encodeMetadata, withMetadata } from "../../src/proposals/metadata.js";
+import { decodeMetadata, decodeProposalMetadata, encodeMetadata, withMetadata } from "../../src/proposals/metadata.js";
 import type { ProposalMetadata } from "../../src/proposals/metadata.js";
 import { planProposal } from "../../src/proposals/plan-proposal.js";
 import type { EnvironmentSnapshot } from "../../src/proposals/plan-proposal.js";
@@ -69,6 +69,18 @@ describe("metadata", () => {
     expect(decodeMetadata(body)).toEqual({ ok: true, metadata });
     expect(withMetadata(body, { ...metadata, tag: "1.4.2" })).toContain('"tag":"1.4.2"');
     expect(withMetadata(body, { ...metadata, tag: "1.4.2" }).match(/bender:metadata/g)).toHaveLength(1);
+  });
+
+  it("accepts unpin blocks beside proposal blocks, and tells a proposal's readers which is which", () => {
+    const { environment, repository, reference, baseBranch } = metadataFor("ghcr.io/acme/api:1.4.1");
+    const withoutTag = { bender: 1 as const, kind: "unpin" as const, environment, repository, reference, baseBranch, version: "1.4.0", unpins: 42, changes: [] };
+    const body = withMetadata("Unpin", withoutTag);
+    expect(decodeMetadata(body)).toEqual({ ok: true, metadata: withoutTag });
+    expect(decodeProposalMetadata(body)).toMatchObject({ ok: false, reason: expect.stringMatching(/bender:metadata.*unpin, not a proposal/) as unknown });
+    const proposal = metadataFor("ghcr.io/acme/api:1.4.1");
+    expect(decodeProposalMetadata(withMetadata("Pin", proposal))).toEqual({ ok: true, metadata: proposal });
+    expect(decodeMetadata(withMetadata("Unpin", { ...withoutTag, unpins: undefined } as never)).ok).toBe(false);
+    expect(decodeMetadata(encodeMetadata({ ...proposal, kind: "other" } as never)).ok).toBe(false);
   });
 
   it.each([
@@ -163,5 +175,47 @@ describe("planProposal", () => {
     const plan = planProposal(build("ghcr.io/acme/api:1.4.1"), snapshot({ config, holds: held }), "https://github.com");
     expect(plan).toMatchObject({ autoPin: false, heldBecause: "held at 1.4.0 by owen" });
     expect(plan.action === "open" && plan.body).toContain("Held: held at 1\\.4\\.0 by owen");
+  });
+
+  it("releases the hold when the proposal is pinned: the holds file without it is part of the proposal", () => {
+    const holdsText = [
+      "# Written by Bender when someone unpins",
+      "holds:",
+      "  - environment: production",
+      "    repository: ghcr.io/acme/api:1.3.0",
+      "    version: 1.4.0",
+      "  - environment: staging",
+      "    repository: ghcr.io/acme/api",
+      "",
+    ].join("\n");
+    const plan = planProposal(build("ghcr.io/acme/api:1.4.1"), snapshot({ holds: parseHolds(holdsText) }), "https://github.com");
+    if (plan.action !== "open") throw new Error("expected open");
+    expect(plan.files.map((file) => file.path)).toEqual(["clusters/prod/api.yaml", HOLDS_PATH]);
+    const released = parseHolds(plan.files[1]?.contents);
+    expect(released.ok && released.holds).toEqual([{ environment: "staging", repository: "ghcr.io/acme/api" }]);
+    expect(plan.body).toContain("- Pinning releases the hold: this pull request also removes it from `.bender/holds.yml`");
+    expect(plan.heldBecause).toBe("held at 1.4.0");
+    // The changes reported are the manifest's only.
+    expect(plan.changes.map((change) => change.file)).toEqual(["clusters/prod/api.yaml"]);
+  });
+
+  it("leaves the holds file alone when nothing holds the image, or when it cannot be read", () => {
+    const other = parseHolds("holds:\n  - environment: staging\n    repository: ghcr.io/acme/api\n");
+    const free = planProposal(build("ghcr.io/acme/api:1.4.1"), snapshot({ holds: other }), "https://github.com");
+    expect(free.action === "open" && free.files.map((file) => file.path)).toEqual(["clusters/prod/api.yaml"]);
+    expect(free.action === "open" && free.body).not.toContain("Pinning releases the hold");
+    const unreadable = planProposal(build("ghcr.io/acme/api:1.4.1"), snapshot({ holds: parseHolds("holds: [unclosed") }), "https://github.com");
+    expect(unreadable).toMatchObject({ action: "open", autoPin: false, files: [{ path: "clusters/prod/api.yaml" }] });
+    expect(unreadable.action === "open" && unreadable.files).toHaveLength(1);
+  });
+
+  it("releases a hold given without the file's text, and never reads the holds file as a manifest", () => {
+    const holds = { ok: true as const, holds: [{ environment: "production", repository: "ghcr.io/acme/api", version: "1.4.0" }] };
+    const holdsFile = { path: HOLDS_PATH, text: "holds:\n  - environment: production\n    repository: ghcr.io/acme/api\n    version: 1.4.0\n" };
+    const plan = planProposal(build("ghcr.io/acme/api:1.4.1"), snapshot({ holds, files: [...snapshot().files, holdsFile] }), "https://github.com");
+    if (plan.action !== "open") throw new Error("expected open");
+    expect(plan.changes).toHaveLength(1);
+    expect(plan.files.map((file) => file.path)).toEqual(["clusters/prod/api.yaml", HOLDS_PATH]);
+    expect(parseHolds(plan.files[1]?.contents)).toMatchObject({ ok: true, holds: [] });
   });
 });

@@ -1,0 +1,140 @@
+import { failuresOf, runGraphql } from "./graphql-client.js";
+import type { GraphqlClient } from "./graphql-client.js";
+import { mutationDocument } from "./write-documents.js";
+
+/** A proposal PR as a Slack click needs to see it, read in one query. */
+export interface PullRequestState {
+  readonly id: string;
+  readonly number: number;
+  readonly url: string;
+  readonly state: "OPEN" | "CLOSED" | "MERGED";
+  readonly headOid: string;
+  readonly headRefName: string;
+  readonly headRefId: string | undefined;
+  readonly baseRefName: string;
+  readonly body: string;
+  readonly mergedBy: string | undefined;
+  readonly mergedAt: string | undefined;
+  readonly closedAt: string | undefined;
+  readonly autoMergeEnabled: boolean;
+}
+
+const READ_PULL_REQUEST =
+  "query BenderPullRequest($owner: String!, $name: String!, $number: Int!) { repository(owner: $owner, name: $name) { pullRequest(number: $number) { id number url state headRefOid headRefName headRef { id } baseRefName body mergedAt mergedBy { login } closedAt autoMergeRequest { enabledAt } } } }";
+
+interface PullRequestResponse {
+  repository: {
+    pullRequest: {
+      id: string;
+      number: number;
+      url: string;
+      state: "OPEN" | "CLOSED" | "MERGED";
+      headRefOid: string;
+      headRefName: string;
+      headRef: { id: string } | null;
+      baseRefName: string;
+      body: string;
+      mergedAt: string | null;
+      mergedBy: { login: string } | null;
+      closedAt: string | null;
+      autoMergeRequest: { enabledAt: string } | null;
+    } | null;
+  } | null;
+}
+
+export async function readPullRequest(client: GraphqlClient, repository: string, number: number): Promise<PullRequestState | undefined> {
+  const [owner = "", name = ""] = repository.split("/");
+  const result = await runGraphql<PullRequestResponse>(client, READ_PULL_REQUEST, { owner, name, number });
+  const pullRequest = result.data?.repository?.pullRequest;
+  if (!pullRequest) return undefined;
+  return {
+    id: pullRequest.id,
+    number: pullRequest.number,
+    url: pullRequest.url,
+    state: pullRequest.state,
+    headOid: pullRequest.headRefOid,
+    headRefName: pullRequest.headRefName,
+    headRefId: pullRequest.headRef?.id,
+    baseRefName: pullRequest.baseRefName,
+    body: pullRequest.body,
+    mergedBy: pullRequest.mergedBy?.login,
+    mergedAt: pullRequest.mergedAt ?? undefined,
+    closedAt: pullRequest.closedAt ?? undefined,
+    autoMergeEnabled: pullRequest.autoMergeRequest !== null,
+  };
+}
+
+export type MergeRefusal = "head-moved" | "checks-pending" | "reviews-required" | "conflicts" | "not-open" | "other";
+
+export type MergeOutcome =
+  | { readonly ok: true; readonly mergeOid: string | undefined }
+  | { readonly ok: false; readonly refusal: MergeRefusal; readonly message: string };
+
+/** Sorts GitHub's reason for refusing a merge into what Bender does next. */
+export function classifyMergeRefusal(message: string): MergeRefusal {
+  if (/head branch was modified|expected head|head sha/i.test(message)) return "head-moved";
+  if (/review/i.test(message)) return "reviews-required";
+  if (/status check|checks? (?:are|is|have)|expected.*check|pending/i.test(message)) return "checks-pending";
+  if (/conflict/i.test(message)) return "conflicts";
+  if (/not open|already merged|closed|is not mergeable: merged/i.test(message)) return "not-open";
+  return "other";
+}
+
+const MERGE_METHODS = { merge: "MERGE", squash: "SQUASH", rebase: "REBASE" } as const;
+
+/** Merges exactly `expectedHeadOid`: if the PR moved since the message was drawn, GitHub refuses. */
+export async function mergePullRequest(
+  client: GraphqlClient,
+  input: { pullRequestId: string; expectedHeadOid: string; method: keyof typeof MERGE_METHODS; headline: string },
+): Promise<MergeOutcome> {
+  const document = mutationDocument([
+    { kind: "merge", alias: "merge", pullRequestId: input.pullRequestId, expectedHeadOid: input.expectedHeadOid, mergeMethod: MERGE_METHODS[input.method], headline: input.headline },
+  ]);
+  const result = await runGraphql<{ merge: { pullRequest: { mergeCommit: { oid: string } | null } } | null }>(client, document.query, document.variables);
+  const failures = failuresOf(result, "merge");
+  if (failures.length > 0 || !result.data?.merge) {
+    const message = failures.map((failure) => failure.message).join("; ") || "GitHub did not merge the pull request";
+    return { ok: false, refusal: classifyMergeRefusal(message), message };
+  }
+  return { ok: true, mergeOid: result.data.merge.pullRequest.mergeCommit?.oid };
+}
+
+const ENABLE_AUTO_MERGE =
+  "mutation BenderAutoMerge($input: EnablePullRequestAutoMergeInput!) { enablePullRequestAutoMerge(input: $input) { pullRequest { id autoMergeRequest { enabledAt } } } }";
+
+/** Turns on GitHub's auto-merge: the PR merges when its checks pass, with the head it has now. */
+export async function enableAutoMerge(
+  client: GraphqlClient,
+  input: { pullRequestId: string; expectedHeadOid: string; method: keyof typeof MERGE_METHODS },
+): Promise<{ ok: true } | { ok: false; message: string }> {
+  const result = await runGraphql(client, ENABLE_AUTO_MERGE, {
+    input: { pullRequestId: input.pullRequestId, expectedHeadOid: input.expectedHeadOid, mergeMethod: MERGE_METHODS[input.method] },
+  });
+  if (result.failures.length > 0) return { ok: false, message: result.failures.map((failure) => failure.message).join("; ") };
+  return { ok: true };
+}
+
+const CLOSE =
+  "mutation BenderClose($close: ClosePullRequestInput!) { close: closePullRequest(input: $close) { pullRequest { id state } } }";
+const CLOSE_AND_DELETE =
+  "mutation BenderClose($close: ClosePullRequestInput!, $drop: DeleteRefInput!) { close: closePullRequest(input: $close) { pullRequest { id state } } drop: deleteRef(input: $drop) { clientMutationId } }";
+
+/** Dismisses a proposal: closes the PR and deletes its branch, in one request. */
+export async function closeAndDeleteBranch(
+  client: GraphqlClient,
+  pullRequest: Pick<PullRequestState, "id" | "headRefId">,
+): Promise<{ ok: true } | { ok: false; message: string }> {
+  const result = pullRequest.headRefId
+    ? await runGraphql(client, CLOSE_AND_DELETE, { close: { pullRequestId: pullRequest.id }, drop: { refId: pullRequest.headRefId } })
+    : await runGraphql(client, CLOSE, { close: { pullRequestId: pullRequest.id } });
+  const closeFailures = failuresOf(result, "close");
+  if (closeFailures.length > 0) return { ok: false, message: closeFailures.map((failure) => failure.message).join("; ") };
+  return { ok: true };
+}
+
+/** Rewrites a PR's body (to record where its Slack message lives). */
+export async function updatePullRequestBody(client: GraphqlClient, pullRequestId: string, body: string): Promise<void> {
+  const document = mutationDocument([{ kind: "updatePullRequest", alias: "update", pullRequestId, body }]);
+  const result = await runGraphql(client, document.query, document.variables);
+  if (result.failures.length > 0) throw new Error(result.failures.map((failure) => failure.message).join("; "));
+}

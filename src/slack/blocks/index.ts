@@ -1,0 +1,9 @@
+export { ACTIONS_BLOCK_ID, proposalMessage } from "./proposal-message.js";
+export type { ProposalMessage } from "./proposal-message.js";
+export { buttonValueSchema, decodeButtonValue, encodeButtonValue } from "./button-value.js";
+export type { DecodedButtonValue } from "./button-value.js";
+export { dismissedLine, dismissedStatusLine, pinnedLine, pinningLine, stalePinLine, supersededLine, unpinnedLine, unpinnedStatusLine } from "./thread-lines.js";
+export { alreadyDone, changedSinceDrawn, githubRefused, pinsWhenChecksPass, refusal, sanitizeReason } from "./replies.js";
+export type { RefusalReason } from "./replies.js";
+export { escapeMrkdwn, slackDate } from "./mrkdwn.js";
+export { SLACK_LIMITS } from "./limits.js";

@@ -1,0 +1,108 @@
+import type { ProposalEvent } from "../proposals/events.js";
+import { withMetadata } from "../proposals/metadata.js";
+import { updatePullRequestBody } from "../github/pull-request-ops.js";
+import { dismissedLine, pinnedLine, proposalMessage, supersededLine, unpinnedLine } from "./blocks/index.js";
+import type { MessageStatus, ProposalView } from "./model.js";
+import { redraw, threadReply } from "./proposal-actions.js";
+import { SlackActionError, repositoryAccess } from "./slack-context.js";
+import type { MessageLocation, SlackContext } from "./slack-context.js";
+
+/**
+ * Keeps Slack in step with what happens to proposals, whatever made it happen
+ * (a build, a merge or revert in GitHub, an automatic pin). One message per
+ * proposal: posted when the PR opens, its channel and timestamp recorded in the
+ * PR's metadata so any replica finds it, then updated in place; the thread
+ * keeps the history. Events of one PR are handled in order.
+ */
+export class SlackNotifier {
+  readonly #queues = new Map<string, Promise<void>>();
+  /** Locations this replica posted, for events that arrive before the PR's metadata records them. */
+  readonly #posted = new Map<string, MessageLocation>();
+
+  constructor(private readonly context: SlackContext) {}
+
+  /** Queues an event behind earlier ones of the same PR; returns when it is handled. */
+  handle(event: ProposalEvent): Promise<void> {
+    const key = `${event.repository}#${event.pullRequest.number}`;
+    const previous = this.#queues.get(key) ?? Promise.resolve();
+    const next = previous
+      .then(() => this.apply(event))
+      .catch((error: unknown) => this.context.log.error({ err: error, event: event.type, pullRequest: event.pullRequest.url }, "Slack not updated"));
+    this.#queues.set(key, next);
+    void next.finally(() => {
+      if (this.#queues.get(key) === next) this.#queues.delete(key);
+    });
+    return next;
+  }
+
+  private async apply(event: ProposalEvent): Promise<void> {
+    let access;
+    try {
+      access = await repositoryAccess(this.context, event.repository, event.environment);
+    } catch (error) {
+      if (error instanceof SlackActionError) return this.context.log.info({ reason: error.message }, "no Slack message for this event");
+      throw error;
+    }
+    const slack = access.environment.slack;
+    const key = `${event.repository}#${event.pullRequest.number}`;
+    const recorded = event.type === "proposal.superseded" ? (event.previous?.slack ?? event.metadata.slack) : event.metadata.slack;
+    const location = recorded ?? this.#posted.get(key);
+    const view = (status: MessageStatus): ProposalView => ({
+      repository: event.repository,
+      environment: event.environment,
+      pullRequest: { number: event.pullRequest.number, url: event.pullRequest.url, headOid: event.pullRequest.headOid ?? "" },
+      metadata: event.metadata,
+      webUrl: this.context.services.webUrl,
+      status,
+    });
+    const at = this.context.now().toISOString();
+
+    switch (event.type) {
+      case "proposal.opened":
+      case "proposal.superseded": {
+        const status: MessageStatus = { kind: "proposed", confirm: slack?.confirm ?? false, heldBecause: event.type === "proposal.opened" ? event.heldBecause : undefined };
+        if (location) {
+          await redraw(this.context, location, view(status));
+          if (event.type === "proposal.superseded") await threadReply(this.context, location, supersededLine(event.previous?.reference ?? "an earlier build", event.metadata.reference));
+          // A superseding write rewrote the body without the message's place: record it again.
+          if (event.type === "proposal.superseded" && !event.metadata.slack) await this.record(access.client, event, location);
+          return;
+        }
+        if (!slack) return;
+        const message = proposalMessage(view(status));
+        const posted = await this.context.slack.chat.postMessage({ channel: slack.channel, text: message.text, blocks: message.blocks });
+        if (!posted.channel || !posted.ts) return;
+        const place = { channel: posted.channel, ts: posted.ts };
+        this.#posted.set(key, place);
+        await this.record(access.client, event, place);
+        return;
+      }
+      case "proposal.pinned":
+        if (!location) return;
+        await redraw(this.context, location, view({ kind: "pinned", by: event.by, via: event.via, at }));
+        await threadReply(this.context, location, pinnedLine(event.by, event.via, at));
+        return;
+      case "proposal.dismissed":
+        if (!location) return;
+        await redraw(this.context, location, view({ kind: "dismissed", by: event.by, via: "github", at }));
+        await threadReply(this.context, location, dismissedLine(event.by, at));
+        return;
+      case "proposal.unpinned": {
+        if (!location) return;
+        const backTo = event.metadata.changes[0]?.before ?? "the previous version";
+        await redraw(this.context, location, view({ kind: "unpinned", by: event.by, at, backTo }));
+        await threadReply(this.context, location, unpinnedLine(event.by, backTo, at));
+        return;
+      }
+    }
+  }
+
+  /** Writes the message's place into the PR's metadata, so any replica can find it. */
+  private async record(client: Parameters<typeof updatePullRequestBody>[0], event: Extract<ProposalEvent, { body: string }>, place: MessageLocation): Promise<void> {
+    try {
+      await updatePullRequestBody(client, event.pullRequest.id, withMetadata(event.body, { ...event.metadata, slack: place }));
+    } catch (error) {
+      this.context.log.warn({ err: error, pullRequest: event.pullRequest.url }, "Slack message place not recorded on the PR");
+    }
+  }
+}

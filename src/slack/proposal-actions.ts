@@ -1,0 +1,201 @@
+import { decodeMetadata } from "../proposals/metadata.js";
+import type { ProposalMetadata } from "../proposals/metadata.js";
+import { closeAndDeleteBranch, enableAutoMerge, mergePullRequest, readPullRequest } from "../github/pull-request-ops.js";
+import type { PullRequestState } from "../github/pull-request-ops.js";
+import {
+  alreadyDone,
+  changedSinceDrawn,
+  decodeButtonValue,
+  dismissedLine,
+  githubRefused,
+  pinnedLine,
+  pinsWhenChecksPass,
+  proposalMessage,
+  refusal,
+} from "./blocks/index.js";
+import type { ButtonValue, MessageStatus, ProposalView } from "./model.js";
+import { SlackActionError, repositoryAccess } from "./slack-context.js";
+import type { MessageLocation, SlackContext } from "./slack-context.js";
+
+/** A button press, as the handlers need it from Slack's block_actions payload. */
+export interface Click {
+  readonly user: string;
+  readonly value: unknown;
+  readonly location: MessageLocation;
+  readonly triggerId?: string | undefined;
+}
+
+/** Redraws a message from a PR's state. */
+export async function redraw(context: SlackContext, location: MessageLocation, view: ProposalView): Promise<void> {
+  const message = proposalMessage(view);
+  try {
+    await context.slack.chat.update({ channel: location.channel, ts: location.ts, text: message.text, blocks: message.blocks });
+  } catch (error) {
+    // The PR stays the record: the next event redraws the message.
+    context.log.warn({ err: error, channel: location.channel, ts: location.ts }, "Slack message not updated");
+  }
+}
+
+export async function tell(context: SlackContext, location: MessageLocation, user: string, text: string): Promise<void> {
+  try {
+    await context.slack.chat.postEphemeral({ channel: location.channel, user, text });
+  } catch (error) {
+    context.log.warn({ err: error, user }, "ephemeral reply not sent");
+  }
+}
+
+export async function threadReply(context: SlackContext, location: MessageLocation, text: string): Promise<void> {
+  try {
+    await context.slack.chat.postMessage({ channel: location.channel, thread_ts: location.ts, text });
+  } catch (error) {
+    context.log.warn({ err: error, channel: location.channel }, "thread reply not sent");
+  }
+}
+
+/** The status a closed or merged PR's message shows, drawn from GitHub. */
+export function settledStatus(pullRequest: PullRequestState): MessageStatus | undefined {
+  if (pullRequest.state === "MERGED") {
+    return { kind: "pinned", by: pullRequest.mergedBy ?? "someone", via: "github", at: pullRequest.mergedAt ?? "" };
+  }
+  if (pullRequest.state === "CLOSED") return { kind: "dismissed", by: "someone", via: "github", at: pullRequest.closedAt ?? "" };
+  return undefined;
+}
+
+function viewOf(value: ButtonValue, pullRequest: PullRequestState, metadata: ProposalMetadata, webUrl: string, status: MessageStatus): ProposalView {
+  return {
+    repository: value.repository,
+    environment: value.environment,
+    pullRequest: { number: pullRequest.number, url: pullRequest.url, headOid: pullRequest.headOid },
+    metadata,
+    webUrl,
+    status,
+  };
+}
+
+interface Prepared {
+  readonly value: ButtonValue;
+  readonly pullRequest: PullRequestState;
+  readonly metadata: ProposalMetadata;
+  readonly access: Awaited<ReturnType<typeof repositoryAccess>>;
+}
+
+/**
+ * What every button does first: decode what it carries, authorise the person
+ * for the environment, read the PR as it is now. Refusals are told to the
+ * person (ephemeral) and end the click.
+ */
+async function prepare(context: SlackContext, click: Click, action: "pin" | "dismiss"): Promise<Prepared | undefined> {
+  const decoded = decodeButtonValue(click.value);
+  if (!decoded.ok) {
+    await tell(context, click.location, click.user, refusal({ kind: "invalid-button", detail: decoded.reason }));
+    return undefined;
+  }
+  const value = decoded.value;
+  try {
+    const access = await repositoryAccess(context, value.repository, value.environment);
+    const authorization = await context.approvers.authorize(click.user, value.environment, access.environment.slack, action);
+    if (!authorization.ok) {
+      await tell(context, click.location, click.user, refusal(authorization.reason));
+      return undefined;
+    }
+    const pullRequest = await readPullRequest(access.client, value.repository, value.number);
+    const metadata = pullRequest ? decodeMetadata(pullRequest.body) : undefined;
+    if (!pullRequest || !metadata?.ok || metadata.metadata.kind !== "proposal") {
+      await tell(context, click.location, click.user, githubRefused(`${value.repository}#${value.number} is not a Bender proposal any more`));
+      return undefined;
+    }
+    return { value, pullRequest, metadata: metadata.metadata, access };
+  } catch (error) {
+    if (!(error instanceof SlackActionError)) throw error;
+    await tell(context, click.location, click.user, githubRefused(error.message));
+    return undefined;
+  }
+}
+
+/**
+ * Pin: merge exactly the head the message was drawn for.
+ *
+ * 1. Decode, authorise, read the PR (one replica runs one pin per PR at a time).
+ * 2. Already merged or closed: say by whom and when, redraw.
+ * 3. The PR moved since the message was drawn: refuse, redraw, say so.
+ * 4. Merge with the drawn head as expected head. GitHub refusing only for
+ *    pending checks turns on auto-merge ("pins when checks pass").
+ * 5. Redraw as pinned, note it in the thread.
+ */
+export async function pin(context: SlackContext, click: Click): Promise<void> {
+  const prepared = await prepare(context, click, "pin");
+  if (!prepared) return;
+  const { value, access, pullRequest } = prepared;
+  // A PR read before another click merged it is caught by GitHub: the merge comes back "not open".
+  await context.singleFlight(`pin:${value.repository}#${value.number}`, async () => {
+    const webUrl = context.services.webUrl;
+    const settled = settledStatus(pullRequest);
+    if (settled) {
+      await redraw(context, click.location, viewOf(value, pullRequest, prepared.metadata, webUrl, settled));
+      await tell(context, click.location, click.user, alreadyDone(settled.kind === "pinned" ? "pinned" : "dismissed", pullRequest.mergedBy ?? "someone", pullRequest.mergedAt ?? pullRequest.closedAt ?? ""));
+      return;
+    }
+    const proposed: MessageStatus = { kind: "proposed", confirm: access.environment.slack?.confirm ?? false };
+    if (pullRequest.headOid !== value.head) {
+      await redraw(context, click.location, viewOf(value, pullRequest, prepared.metadata, webUrl, proposed));
+      await tell(context, click.location, click.user, changedSinceDrawn(pullRequest.headOid));
+      return;
+    }
+    const merged = await mergePullRequest(access.client, {
+      pullRequestId: pullRequest.id,
+      expectedHeadOid: value.head,
+      method: access.config.mergeMethod,
+      headline: `Pin ${prepared.metadata.reference} to ${value.environment}`,
+    });
+    if (merged.ok) {
+      const at = context.now().toISOString();
+      await redraw(context, click.location, viewOf(value, pullRequest, prepared.metadata, webUrl, { kind: "pinned", by: click.user, via: "slack", at }));
+      await threadReply(context, click.location, pinnedLine(click.user, "slack", at));
+      return;
+    }
+    if (merged.refusal === "checks-pending") {
+      const auto = await enableAutoMerge(access.client, { pullRequestId: pullRequest.id, expectedHeadOid: value.head, method: access.config.mergeMethod });
+      if (auto.ok) {
+        await redraw(context, click.location, viewOf(value, pullRequest, prepared.metadata, webUrl, { kind: "pinning", by: click.user, detail: merged.message }));
+        await tell(context, click.location, click.user, pinsWhenChecksPass());
+        return;
+      }
+    }
+    if (merged.refusal === "head-moved") {
+      const now = (await readPullRequest(access.client, value.repository, value.number)) ?? pullRequest;
+      await redraw(context, click.location, viewOf(value, now, prepared.metadata, webUrl, proposed));
+      await tell(context, click.location, click.user, changedSinceDrawn(now.headOid));
+      return;
+    }
+    if (merged.refusal === "not-open") {
+      const now = (await readPullRequest(access.client, value.repository, value.number)) ?? pullRequest;
+      const status = settledStatus(now);
+      if (status) await redraw(context, click.location, viewOf(value, now, prepared.metadata, webUrl, status));
+      await tell(context, click.location, click.user, alreadyDone("pinned", now.mergedBy ?? "someone", now.mergedAt ?? ""));
+      return;
+    }
+    await tell(context, click.location, click.user, githubRefused(merged.message));
+  });
+}
+
+/** Dismiss: close the PR and delete its branch; the message says who dismissed it. */
+export async function dismiss(context: SlackContext, click: Click): Promise<void> {
+  const prepared = await prepare(context, click, "dismiss");
+  if (!prepared) return;
+  const { value, access, pullRequest } = prepared;
+  const webUrl = context.services.webUrl;
+  const settled = settledStatus(pullRequest);
+  if (settled) {
+    await redraw(context, click.location, viewOf(value, pullRequest, prepared.metadata, webUrl, settled));
+    await tell(context, click.location, click.user, alreadyDone(settled.kind === "pinned" ? "pinned" : "dismissed", pullRequest.mergedBy ?? "someone", pullRequest.mergedAt ?? pullRequest.closedAt ?? ""));
+    return;
+  }
+  const closed = await closeAndDeleteBranch(access.client, pullRequest);
+  if (!closed.ok) {
+    await tell(context, click.location, click.user, githubRefused(closed.message));
+    return;
+  }
+  const at = context.now().toISOString();
+  await redraw(context, click.location, viewOf(value, pullRequest, prepared.metadata, webUrl, { kind: "dismissed", by: click.user, via: "slack", at }));
+  await threadReply(context, click.location, dismissedLine(click.user, at));
+}

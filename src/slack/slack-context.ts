@@ -1,0 +1,54 @@
+import type { WebClient } from "@slack/web-api";
+import type { Logger } from "pino";
+import type { BenderServices } from "../github/app.js";
+import type { InstallationClient } from "../github/manifest-repositories.js";
+import type { BenderConfig, EnvironmentConfig } from "../config/schema.js";
+import type { Approvers } from "./approvers.js";
+
+/** Where one proposal's message lives. */
+export interface MessageLocation {
+  readonly channel: string;
+  readonly ts: string;
+}
+
+/** What Slack handlers share: GitHub's side (services), Slack's client, and the approver check. */
+export interface SlackContext {
+  readonly services: BenderServices;
+  readonly slack: WebClient;
+  readonly approvers: Approvers;
+  readonly log: Logger;
+  readonly now: () => Date;
+  /** Runs one piece of work per key at a time in this replica: concurrent clicks on one PR share it. */
+  readonly singleFlight: <T>(key: string, work: () => Promise<T>) => Promise<T>;
+}
+
+/** Creates a single-flight runner: callers with the same key while work is running get the same promise. */
+export function singleFlight(): <T>(key: string, work: () => Promise<T>) => Promise<T> {
+  const running = new Map<string, Promise<unknown>>();
+  return <T>(key: string, work: () => Promise<T>): Promise<T> => {
+    const current = running.get(key);
+    if (current) return current as Promise<T>;
+    const started = work().finally(() => running.delete(key));
+    running.set(key, started);
+    return started;
+  };
+}
+
+export class SlackActionError extends Error {
+  override readonly name = "SlackActionError";
+}
+
+/** The installation client and config of a manifest repository, or an error a person can act on. */
+export async function repositoryAccess(
+  context: SlackContext,
+  repository: string,
+  environment: string,
+): Promise<{ client: InstallationClient; config: BenderConfig; environment: EnvironmentConfig }> {
+  const client = await context.services.installations.forRepository(repository);
+  if (!client) throw new SlackActionError(`Bender is not installed on ${repository}`);
+  const lookup = await context.services.configs.load(client, repository, context.log);
+  if (lookup.kind !== "config") throw new SlackActionError(`${repository} has no valid .github/bender.yml`);
+  const environmentConfig = lookup.config.environments[environment];
+  if (!environmentConfig) throw new SlackActionError(`${repository} has no environment ${environment} any more`);
+  return { client, config: lookup.config, environment: environmentConfig };
+}

@@ -1,0 +1,242 @@
+import { z } from "zod";
+import { failuresOf, runGraphql } from "../github/graphql-client.js";
+import type { GraphqlClient } from "../github/graphql-client.js";
+import { readPullRequest } from "../github/pull-request-ops.js";
+import { mutationDocument } from "../github/write-documents.js";
+import { repositorySlug, proposalBranch } from "../proposals/branch-name.js";
+import { HOLDS_PATH } from "../proposals/holds.js";
+import { decodeMetadata } from "../proposals/metadata.js";
+import type { ProposalMetadata } from "../proposals/metadata.js";
+import { planUnpin } from "../proposals/plan-unpin.js";
+import { decodeButtonValue, githubRefused, refusal, unpinnedLine } from "./blocks/index.js";
+import type { ButtonValue, ProposalView } from "./model.js";
+import { VIEW_UNPIN } from "./model.js";
+import { redraw, tell, threadReply } from "./proposal-actions.js";
+import type { Click } from "./proposal-actions.js";
+import { SlackActionError, repositoryAccess } from "./slack-context.js";
+import type { MessageLocation, SlackContext } from "./slack-context.js";
+
+const MERGE_METHODS = { merge: "MERGE", squash: "SQUASH", rebase: "REBASE" } as const;
+const REASON_BLOCK = "reason";
+const REASON_INPUT = "reason_input";
+
+const privateMetadataSchema = z.object({ value: z.string(), channel: z.string().min(1), ts: z.string().min(1) });
+
+/** Unpin asks why first (optional), in a modal that carries the button's value and the message's place. */
+export async function openUnpinDialog(context: SlackContext, click: Click): Promise<void> {
+  const decoded = decodeButtonValue(click.value);
+  if (!decoded.ok || !click.triggerId) {
+    await tell(context, click.location, click.user, githubRefused("this button cannot be read"));
+    return;
+  }
+  try {
+    const access = await repositoryAccess(context, decoded.value.repository, decoded.value.environment);
+    const authorization = await context.approvers.authorize(click.user, decoded.value.environment, access.environment.slack, "unpin");
+    if (!authorization.ok) return tell(context, click.location, click.user, refusal(authorization.reason));
+  } catch (error) {
+    if (error instanceof SlackActionError) return tell(context, click.location, click.user, githubRefused(error.message));
+    throw error;
+  }
+  await context.slack.views.open({
+    trigger_id: click.triggerId,
+    view: {
+      type: "modal",
+      callback_id: VIEW_UNPIN,
+      private_metadata: JSON.stringify({ value: String(click.value), channel: click.location.channel, ts: click.location.ts }),
+      title: { type: "plain_text", text: "Unpin" },
+      submit: { type: "plain_text", text: "Unpin" },
+      close: { type: "plain_text", text: "Cancel" },
+      blocks: [
+        {
+          type: "input",
+          block_id: REASON_BLOCK,
+          optional: true,
+          label: { type: "plain_text", text: "Why? (recorded with the hold)" },
+          element: { type: "plain_text_input", action_id: REASON_INPUT, max_length: 300 },
+        },
+      ],
+    },
+  });
+}
+
+export interface UnpinSubmission {
+  readonly user: string;
+  readonly privateMetadata: string;
+  readonly values: Record<string, Record<string, { value?: string | null }>>;
+}
+
+interface UnpinReadResponse {
+  repository: {
+    id: string;
+    nameWithOwner: string;
+    defaultBranchRef: { name: string } | null;
+    latest: { nodes: { number: number; url: string }[] };
+    [alias: string]: unknown;
+  } | null;
+}
+
+/**
+ * Unpin: restore the values the pin replaced, through a new PR merged at
+ * once, and hold the (environment, image) there in the same commit.
+ *
+ * 1. Authorise again; the PR must be merged and be the latest pin of its
+ *    (environment, image): an older pin's Unpin no longer applies.
+ * 2. Read the files the pin changed and the holds file, in one query.
+ * 3. Plan the restore (conflicts — values changed since — are reported).
+ * 4. One document: branch, commit, PR; a second: the merge.
+ * 5. Redraw as unpinned; the thread says where the environment is held.
+ */
+export async function unpinSubmitted(context: SlackContext, submission: UnpinSubmission): Promise<void> {
+  let parsed: z.infer<typeof privateMetadataSchema>;
+  try {
+    parsed = privateMetadataSchema.parse(JSON.parse(submission.privateMetadata));
+  } catch {
+    context.log.warn("unpin dialog with unreadable private metadata");
+    return;
+  }
+  const location: MessageLocation = { channel: parsed.channel, ts: parsed.ts };
+  const decoded = decodeButtonValue(parsed.value);
+  if (!decoded.ok) return tell(context, location, submission.user, githubRefused("this button cannot be read"));
+  const value = decoded.value;
+  const reason = submission.values[REASON_BLOCK]?.[REASON_INPUT]?.value ?? undefined;
+  try {
+    await unpin(context, value, location, submission.user, reason || undefined);
+  } catch (error) {
+    if (error instanceof SlackActionError) return tell(context, location, submission.user, githubRefused(error.message));
+    throw error;
+  }
+}
+
+async function unpin(context: SlackContext, value: ButtonValue, location: MessageLocation, user: string, reason: string | undefined): Promise<void> {
+  // 1. Authorise; merged, and the latest pin.
+  const access = await repositoryAccess(context, value.repository, value.environment);
+  const authorization = await context.approvers.authorize(user, value.environment, access.environment.slack, "unpin");
+  if (!authorization.ok) return tell(context, location, user, refusal(authorization.reason));
+  const pullRequest = await readPullRequest(access.client, value.repository, value.number);
+  const decoded = pullRequest ? decodeMetadata(pullRequest.body) : undefined;
+  if (!pullRequest || !decoded?.ok || decoded.metadata.kind !== "proposal") throw new SlackActionError(`${value.repository}#${value.number} is not a Bender proposal`);
+  if (pullRequest.state !== "MERGED") throw new SlackActionError(`${value.repository}#${value.number} was never pinned, so there is nothing to unpin`);
+  const pinned = decoded.metadata;
+  const view = (status: ProposalView["status"]): ProposalView => ({
+    repository: value.repository,
+    environment: value.environment,
+    pullRequest: { number: pullRequest.number, url: pullRequest.url, headOid: pullRequest.headOid },
+    metadata: pinned,
+    webUrl: context.services.webUrl,
+    status,
+  });
+
+  // 2. Read.
+  const state = await readForUnpin(access.client, value, pinned);
+  const latest = state.repository?.latest.nodes[0];
+  if (latest && latest.number !== pullRequest.number) {
+    await redraw(context, location, view({ kind: "stale-pin", laterPin: latest }));
+    return tell(context, location, user, githubRefused(`only the latest pin of ${pinned.repository} in ${value.environment} can be unpinned: #${latest.number}`));
+  }
+  const repository = state.repository;
+  if (!repository) throw new SlackActionError(`cannot read ${value.repository}`);
+  const base = repository[`base`] as { name: string; target: { oid: string } } | null;
+  if (!base) throw new SlackActionError(`${value.repository} has no branch ${pinned.baseBranch}`);
+  const files = state.paths.flatMap((path, index) => {
+    const text = (repository[`f${index}`] as { text?: string | null } | null)?.text;
+    return text === undefined || text === null ? [] : [{ path, text }];
+  });
+  const holdsText = (repository.holds as { text?: string | null } | null)?.text ?? undefined;
+
+  // 3. Plan.
+  const at = context.now().toISOString();
+  const plan = planUnpin({
+    pinned,
+    pinnedPullRequest: { number: pullRequest.number, url: pullRequest.url },
+    files,
+    holdsText,
+    by: `<@${user}>`,
+    at,
+    ...(reason ? { reason } : {}),
+    webUrl: context.services.webUrl,
+  });
+  if (plan.action === "none") return tell(context, location, user, githubRefused(plan.detail));
+
+  // 4. Write: branch + commit + PR, then the merge.
+  const branch = `bender-unpin/${value.environment}/${repositorySlug({ repository: pinned.repository })}-${context.services.uniqueId()}`;
+  const first = mutationDocument([
+    { kind: "createRef", alias: "ref", repositoryId: repository.id, name: `refs/heads/${branch}`, oid: base.target.oid },
+    {
+      kind: "commit",
+      alias: "commit",
+      input: {
+        repositoryNameWithOwner: repository.nameWithOwner,
+        branch,
+        expectedHeadOid: base.target.oid,
+        headline: plan.commit.headline,
+        body: plan.commit.body,
+        files: plan.files,
+      },
+    },
+    { kind: "createPullRequest", alias: "pr", repositoryId: repository.id, baseRefName: base.name, headRefName: branch, title: plan.title, body: plan.body },
+  ]);
+  const created = await runGraphql<{ pr: { pullRequest: { id: string; number: number; url: string } } | null; commit: { commit: { oid: string } } | null }>(
+    access.client,
+    first.query,
+    first.variables,
+  );
+  const failures = ["ref", "commit", "pr"].flatMap((alias) => failuresOf(created, alias));
+  const unpinPullRequest = created.data?.pr?.pullRequest;
+  const commit = created.data?.commit?.commit;
+  if (failures.length > 0 || !unpinPullRequest || !commit) {
+    return tell(context, location, user, githubRefused(`the unpin could not be written: ${failures.map((failure) => failure.message).join("; ") || "no pull request"}; try again`));
+  }
+  // Labelled like proposals (so `/bender history` finds unpins beside pins) and merged, in one document.
+  const labelIds = [repository.label, repository.environmentLabel].flatMap((label) => ((label as { id?: string } | null)?.id ? [(label as { id: string }).id] : []));
+  const second = mutationDocument([
+    ...(labelIds.length > 0 ? [{ kind: "addLabels" as const, alias: "labels", labelableId: unpinPullRequest.id, labelIds }] : []),
+    { kind: "merge", alias: "merge", pullRequestId: unpinPullRequest.id, expectedHeadOid: commit.oid, mergeMethod: MERGE_METHODS[access.config.mergeMethod], headline: plan.title },
+  ]);
+  const finished = await runGraphql(access.client, second.query, second.variables);
+  const mergeFailures = failuresOf(finished, "merge");
+  if (mergeFailures.length > 0) {
+    const message = mergeFailures.map((failure) => failure.message).join("; ");
+    return tell(context, location, user, githubRefused(`the unpin PR ${unpinPullRequest.url} is open but GitHub refused to merge it: ${message}`));
+  }
+
+  // 5. Tell.
+  await redraw(context, location, view({ kind: "unpinned", by: user, at, backTo: plan.version, reason }));
+  await threadReply(context, location, unpinnedLine(user, plan.version, at, reason));
+}
+
+async function readForUnpin(
+  client: GraphqlClient,
+  value: ButtonValue,
+  pinned: ProposalMetadata,
+): Promise<{ repository: UnpinReadResponse["repository"]; paths: string[] }> {
+  const [owner = "", name = ""] = value.repository.split("/");
+  const paths = [...new Set(pinned.changes.map((change) => change.file))];
+  const declarations = ["$owner: String!", "$name: String!", "$base: String!", "$head: String!", "$holds: String!", "$label: String!", "$environmentLabel: String!"];
+  const variables: Record<string, string> = {
+    owner,
+    name,
+    base: `refs/heads/${pinned.baseBranch}`,
+    head: proposalBranch(value.environment, { repository: pinned.repository }),
+    holds: `${pinned.baseBranch}:${HOLDS_PATH}`,
+    label: "bender",
+    environmentLabel: `bender/${value.environment}`,
+  };
+  const fields = [
+    "id",
+    "nameWithOwner",
+    "defaultBranchRef { name }",
+    "base: ref(qualifiedName: $base) { name target { oid } }",
+    "holds: object(expression: $holds) { ... on Blob { text } }",
+    "latest: pullRequests(headRefName: $head, states: MERGED, first: 1, orderBy: { field: UPDATED_AT, direction: DESC }) { nodes { number url } }",
+    "label: label(name: $label) { id }",
+    "environmentLabel: label(name: $environmentLabel) { id }",
+  ];
+  for (const [index, path] of paths.entries()) {
+    declarations.push(`$f${index}: String!`);
+    variables[`f${index}`] = `${pinned.baseBranch}:${path}`;
+    fields.push(`f${index}: object(expression: $f${index}) { ... on Blob { text } }`);
+  }
+  const query = `query BenderUnpinRead(${declarations.join(", ")}) { repository(owner: $owner, name: $name) { ${fields.join(" ")} } }`;
+  const result = await runGraphql<UnpinReadResponse>(client, query, variables);
+  return { repository: result.data?.repository ?? null, paths };
+}
