@@ -65,10 +65,11 @@ export function planUnpin(input: UnpinInput): UnpinPlan {
   const conflicts: UnpinConflict[] = [];
   const files: { path: string; contents: string }[] = [];
   for (const path of new Set(pinned.changes.map((change) => change.file))) {
-    const file = input.files.find((candidate) => candidate.path === path);
+    const file = path === HOLDS_PATH ? undefined : input.files.find((candidate) => candidate.path === path);
     if (!file) {
       for (const change of pinned.changes.filter((recorded) => recorded.file === path)) {
-        const reason = `the file is no longer on ${pinned.baseBranch}`;
+        // The holds file is Bender's and is written below; a record naming it is not a manifest's.
+        const reason = path === HOLDS_PATH ? "the holds file is not a manifest" : `the file is no longer on ${pinned.baseBranch}`;
         conflicts.push({ file: path, line: change.line, yamlPath: change.yamlPath, expected: change.after, found: undefined, reason });
       }
       continue;

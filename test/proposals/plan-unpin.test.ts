@@ -174,6 +174,17 @@ describe("planUnpin", () => {
     expect(plan.body).not.toContain("](javascript");
   });
 
+  it("never restores the holds file from a record: it is written once, with the new hold", () => {
+    const pin = pinned({ "a.yaml": DEPLOYMENT });
+    const record = { file: HOLDS_PATH, line: 4, kind: "helm-tag", before: "1.0.0", after: "1.4.1", document: 0, yamlPath: "holds[0].version" };
+    const holdsText = "holds:\n  - environment: qa\n    repository: ghcr.io/acme/api\n    version: 1.4.1\n";
+    const plan = planUnpin(input({ pinned: { ...pin.metadata, changes: [...pin.metadata.changes, record] }, files: [...pin.files, { path: HOLDS_PATH, text: holdsText }], holdsText }));
+    if (plan.action !== "unpin") throw new Error("expected an unpin");
+    expect(plan.files.map((file) => file.path)).toEqual(["a.yaml", HOLDS_PATH]);
+    expect(plan.conflicts).toMatchObject([{ file: HOLDS_PATH, reason: "the holds file is not a manifest" }]);
+    expect(parseHolds(plan.files[1]?.contents)).toMatchObject({ ok: true, holds: [{ environment: "qa", version: "1.4.1" }, { environment: "production", version: "1.4.0" }] });
+  });
+
   it("warns when the holds file could not be read before", () => {
     const pin = pinned({ "a.yaml": DEPLOYMENT });
     const plan = planUnpin(input({ pinned: pin.metadata, files: pin.files, holdsText: "holds: [unclosed" }));
