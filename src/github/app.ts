@@ -226,6 +226,8 @@ async function followClosedPullRequest(services: BenderServices, context: Closed
     services.events.emit({ ...event, type: "proposal.pinned", by: mergedBy, via: "github" });
     return;
   }
+  // Bender itself closed it (a Dismiss in Slack, which also deleted the branch): Slack already shows it.
+  if (sender.type === "Bot" && sender.login === pullRequest.user.login) return;
   services.events.emit({ ...event, type: "proposal.dismissed", by: sender.login });
   try {
     await context.octokit.rest.git.deleteRef({ owner: repository.owner.login, repo: repository.name, ref: `heads/${headRef}` });

@@ -1,6 +1,6 @@
 import { failuresOf, runGraphql } from "./graphql-client.js";
 import type { GraphqlClient } from "./graphql-client.js";
-import { mutationDocument } from "./write-documents.js";
+import { MERGE_METHODS, mutationDocument } from "./write-documents.js";
 
 /** A proposal PR as a Slack click needs to see it, read in one query. */
 export interface PullRequestState {
@@ -80,15 +80,22 @@ export function classifyMergeRefusal(message: string): MergeRefusal {
   return "other";
 }
 
-const MERGE_METHODS = { merge: "MERGE", squash: "SQUASH", rebase: "REBASE" } as const;
 
 /** Merges exactly `expectedHeadOid`: if the PR moved since the message was drawn, GitHub refuses. */
 export async function mergePullRequest(
   client: GraphqlClient,
-  input: { pullRequestId: string; expectedHeadOid: string; method: keyof typeof MERGE_METHODS; headline: string },
+  input: { pullRequestId: string; expectedHeadOid: string; method: keyof typeof MERGE_METHODS; headline: string; body?: string },
 ): Promise<MergeOutcome> {
   const document = mutationDocument([
-    { kind: "merge", alias: "merge", pullRequestId: input.pullRequestId, expectedHeadOid: input.expectedHeadOid, mergeMethod: MERGE_METHODS[input.method], headline: input.headline },
+    {
+      kind: "merge",
+      alias: "merge",
+      pullRequestId: input.pullRequestId,
+      expectedHeadOid: input.expectedHeadOid,
+      mergeMethod: MERGE_METHODS[input.method],
+      headline: input.headline,
+      ...(input.body === undefined ? {} : { body: input.body }),
+    },
   ]);
   const result = await runGraphql<{ merge: { pullRequest: { mergeCommit: { oid: string } | null } } | null }>(client, document.query, document.variables);
   const failures = failuresOf(result, "merge");

@@ -5,6 +5,9 @@
  * variables; only the aliases vary with the number of proposals.
  */
 
+/** Config's merge methods as GitHub's enum. */
+export const MERGE_METHODS = { merge: "MERGE", squash: "SQUASH", rebase: "REBASE" } as const;
+
 export interface FileChange {
   readonly path: string;
   readonly contents: string;
@@ -46,6 +49,8 @@ export type WriteStep =
       readonly expectedHeadOid: string;
       readonly mergeMethod: "MERGE" | "SQUASH" | "REBASE";
       readonly headline: string;
+      /** The merge commit's body, e.g. who pinned from Slack (`Pinned-by:`). */
+      readonly body?: string;
     };
 
 const SHAPES: Record<WriteStep["kind"], { mutation: string; input: string; selection: string }> = {
@@ -99,7 +104,13 @@ function inputOf(step: WriteStep): Record<string, unknown> {
     case "addLabels":
       return { labelableId: step.labelableId, labelIds: step.labelIds };
     case "merge":
-      return { pullRequestId: step.pullRequestId, expectedHeadOid: step.expectedHeadOid, mergeMethod: step.mergeMethod, commitHeadline: step.headline };
+      return {
+        pullRequestId: step.pullRequestId,
+        expectedHeadOid: step.expectedHeadOid,
+        mergeMethod: step.mergeMethod,
+        commitHeadline: step.headline,
+        ...(step.body === undefined ? {} : { commitBody: step.body }),
+      };
   }
 }
 

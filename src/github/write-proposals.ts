@@ -7,11 +7,10 @@ import type { GraphqlResult } from "./graphql-client.js";
 import { labelsFor } from "./propose-context.js";
 import type { ProposalOutcome, ProposeContext } from "./propose-context.js";
 import type { EnvironmentState, RepositoryState } from "./read-repository-state.js";
-import { mutationDocument } from "./write-documents.js";
+import { MERGE_METHODS, mutationDocument } from "./write-documents.js";
 import type { WriteStep } from "./write-documents.js";
 
 const LABEL_COLOR = "5319e7";
-const MERGE_METHODS = { merge: "MERGE", squash: "SQUASH", rebase: "REBASE" } as const;
 
 export type WritePlan = { environment: EnvironmentState; plan: Extract<ProposalPlan, { action: "open" | "supersede" }> };
 

@@ -117,6 +117,8 @@ export function planProposal(build: Build, snapshot: EnvironmentSnapshot, webUrl
     baseBranch: snapshot.baseBranch,
     ...(build.source ? { source: { ...build.source } } : {}),
     changes: changes.map(({ file, line, kind, before, after, document, yamlPath }) => ({ file, line, kind, before, after, document, yamlPath })),
+    // A superseded proposal keeps its Slack message: the message is updated in place.
+    ...(proposed?.slack ? { slack: proposed.slack } : {}),
   };
   return {
     action: snapshot.openProposal ? "supersede" : "open",

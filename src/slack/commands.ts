@@ -25,6 +25,14 @@ interface PullRequestNode {
   body: string;
   mergedAt: string | null;
   mergedBy: { login: string } | null;
+  mergeCommit?: { messageBody: string } | null;
+}
+
+/** Who pinned or unpinned from Slack: GitHub names the App as the merger, the merge commit's trailer names the person. */
+function actor(pullRequest: PullRequestNode): string {
+  const trailer = /^(?:Pinned|Unpinned)-by: <@(?<user>[UW][A-Z0-9]+)>/m.exec(pullRequest.mergeCommit?.messageBody ?? "");
+  if (trailer?.groups?.user) return `<@${trailer.groups.user}>`;
+  return pullRequest.mergedBy ? escapeMrkdwn(pullRequest.mergedBy.login) : "someone";
 }
 
 interface EnvironmentStatusResponse {
@@ -90,7 +98,7 @@ async function status(context: SlackContext, only: string | undefined): Promise<
       variables[`l${index}`] = [`bender/${environment}`];
       variables[`h${index}`] = `${branch}:${HOLDS_PATH}`;
       fields.push(`open${index}: pullRequests(labels: $l${index}, states: OPEN, first: 10) { nodes { number url title body mergedAt mergedBy { login } } }`);
-      fields.push(`pinned${index}: pullRequests(labels: $l${index}, states: MERGED, first: 20, orderBy: { field: UPDATED_AT, direction: DESC }) { nodes { number url title body mergedAt mergedBy { login } } }`);
+      fields.push(`pinned${index}: pullRequests(labels: $l${index}, states: MERGED, first: 20, orderBy: { field: UPDATED_AT, direction: DESC }) { nodes { number url title body mergedAt mergedBy { login } mergeCommit { messageBody } } }`);
       fields.push(`holds${index}: object(expression: $h${index}) { ... on Blob { text } }`);
     }
     const query = `query BenderStatus(${declarations.join(", ")}) { repository(owner: $owner, name: $name) { ${fields.join(" ")} } }`;
@@ -107,7 +115,7 @@ async function status(context: SlackContext, only: string | undefined): Promise<
         const hold = findHold(holds, environment, decoded.metadata.repository);
         const version = decoded.metadata.kind === "proposal" ? (decoded.metadata.tag ?? decoded.metadata.reference) : decoded.metadata.reference;
         const held = hold && hold !== "unreadable" ? `, held at ${escapeMrkdwn(hold.version ?? "its version")}${hold.by ? ` by ${escapeMrkdwn(hold.by)}` : ""}` : "";
-        const by = pullRequest.mergedBy ? ` by ${escapeMrkdwn(pullRequest.mergedBy.login)}` : "";
+        const by = ` by ${actor(pullRequest)}`;
         lines.push(`• ${escapeMrkdwn(decoded.metadata.repository)}: ${escapeMrkdwn(version)} (<${pullRequest.url}|#${pullRequest.number}>${by})${held}`);
       }
       if (!holds.ok) lines.push(`• ${HOLDS_PATH} cannot be read: automation is held`);
@@ -126,7 +134,7 @@ async function history(context: SlackContext, image: string, only: string | unde
   for (const { repository, client } of await manifestRepositories(context)) {
     const [owner = "", name = ""] = repository.split("/");
     const query =
-      "query BenderHistory($owner: String!, $name: String!, $labels: [String!]) { repository(owner: $owner, name: $name) { pullRequests(labels: $labels, states: MERGED, first: 50, orderBy: { field: UPDATED_AT, direction: DESC }) { nodes { number url title body mergedAt mergedBy { login } } } } }";
+      "query BenderHistory($owner: String!, $name: String!, $labels: [String!]) { repository(owner: $owner, name: $name) { pullRequests(labels: $labels, states: MERGED, first: 50, orderBy: { field: UPDATED_AT, direction: DESC }) { nodes { number url title body mergedAt mergedBy { login } mergeCommit { messageBody } } } } }";
     const result = await runGraphql<{ repository: { pullRequests: { nodes: PullRequestNode[] } } | null }>(client, query, {
       owner,
       name,
@@ -137,7 +145,7 @@ async function history(context: SlackContext, image: string, only: string | unde
       if (!decoded.ok || decoded.metadata.repository !== parsed.reference.repository) continue;
       if (only && decoded.metadata.environment !== only) continue;
       const verb = decoded.metadata.kind === "proposal" ? "pinned" : "unpinned";
-      const who = pullRequest.mergedBy ? escapeMrkdwn(pullRequest.mergedBy.login) : "someone";
+      const who = actor(pullRequest);
       const when = pullRequest.mergedAt ? ` at ${pullRequest.mergedAt}` : "";
       lines.push(`• ${escapeMrkdwn(decoded.metadata.environment)}: ${verb} ${escapeMrkdwn(decoded.metadata.reference)} by ${who}${when} (<${pullRequest.url}|#${pullRequest.number}>)`);
     }

@@ -146,6 +146,8 @@ export async function pin(context: SlackContext, click: Click): Promise<void> {
       expectedHeadOid: value.head,
       method: access.config.mergeMethod,
       headline: `Pin ${prepared.metadata.reference} to ${value.environment}`,
+      // GitHub records the App as the merger; the trailer names the person (read by /bender history).
+      body: `Pinned-by: <@${click.user}> (Slack)`,
     });
     if (merged.ok) {
       const at = context.now().toISOString();

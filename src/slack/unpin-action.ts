@@ -2,7 +2,7 @@ import { z } from "zod";
 import { failuresOf, runGraphql } from "../github/graphql-client.js";
 import type { GraphqlClient } from "../github/graphql-client.js";
 import { readPullRequest } from "../github/pull-request-ops.js";
-import { mutationDocument } from "../github/write-documents.js";
+import { MERGE_METHODS, mutationDocument } from "../github/write-documents.js";
 import { repositorySlug, proposalBranch } from "../proposals/branch-name.js";
 import { HOLDS_PATH } from "../proposals/holds.js";
 import { decodeMetadata } from "../proposals/metadata.js";
@@ -16,7 +16,6 @@ import type { Click } from "./proposal-actions.js";
 import { SlackActionError, repositoryAccess } from "./slack-context.js";
 import type { MessageLocation, SlackContext } from "./slack-context.js";
 
-const MERGE_METHODS = { merge: "MERGE", squash: "SQUASH", rebase: "REBASE" } as const;
 const REASON_BLOCK = "reason";
 const REASON_INPUT = "reason_input";
 
@@ -190,7 +189,7 @@ async function unpin(context: SlackContext, value: ButtonValue, location: Messag
   const labelIds = [repository.label, repository.environmentLabel].flatMap((label) => ((label as { id?: string } | null)?.id ? [(label as { id: string }).id] : []));
   const second = mutationDocument([
     ...(labelIds.length > 0 ? [{ kind: "addLabels" as const, alias: "labels", labelableId: unpinPullRequest.id, labelIds }] : []),
-    { kind: "merge", alias: "merge", pullRequestId: unpinPullRequest.id, expectedHeadOid: commit.oid, mergeMethod: MERGE_METHODS[access.config.mergeMethod], headline: plan.title },
+    { kind: "merge", alias: "merge", pullRequestId: unpinPullRequest.id, expectedHeadOid: commit.oid, mergeMethod: MERGE_METHODS[access.config.mergeMethod], headline: plan.title, body: `Unpinned-by: <@${user}> (Slack)` },
   ]);
   const finished = await runGraphql(access.client, second.query, second.variables);
   const mergeFailures = failuresOf(finished, "merge");
