@@ -103,12 +103,11 @@ export async function createBenderServer(options: ServerOptions): Promise<Bender
     const path = new URL(request.url ?? "/", "http://bender.invalid").pathname;
     if (path === "/healthz") return send(response, 200, { status: "ok" });
     if (path === "/readyz") {
-      const slackHealth = slack?.health();
-      const ready = slackHealth === undefined || slackHealth === "ok";
-      return send(response, ready ? 200 : 503, {
-        status: ready ? "ready" : "degraded",
+      // Ready means GitHub work is served; a Slack that cannot be reached is reported, not a reason to stop traffic.
+      return send(response, 200, {
+        status: "ready",
         buildWebhook: settings.buildSecret !== undefined,
-        slack: slackHealth ?? "off (GitHub-only)",
+        slack: slack?.health() ?? "off (GitHub-only)",
       });
     }
     if (path === SLACK_PATH && slack?.listener) return slack.listener(request, response);
