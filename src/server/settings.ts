@@ -47,6 +47,16 @@ export class SettingsError extends Error {
 const REPOSITORY = /^[A-Za-z0-9-]{1,39}\/[A-Za-z0-9._-]{1,100}$/;
 const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 
+/**
+ * Whether `value` is a base URL Slack's WebClient can put method names after
+ * (`<base>chat.postMessage`): http(s), a host, an optional path, and nothing
+ * else; a query, fragment or credentials would end up in the middle of every
+ * request's URL.
+ */
+function isApiBaseUrl(value: string): boolean {
+  return /^https?:\/\/[^/?#@\s]+(?:\/[^?#\s]*)?$/i.test(value) && URL.canParse(value) && new URL(value).hostname !== "";
+}
+
 const environmentSchema = z.object({
   APP_ID: z.string({ error: "missing: the GitHub App's ID (a number, on the App's settings page)" })
     .regex(/^\d+$/, { error: "must be the App's numeric ID" }),
@@ -66,7 +76,8 @@ const environmentSchema = z.object({
   SLACK_SIGNING_SECRET: z.string().regex(/^[0-9a-f]{32}$/, { error: "must be the Slack app's signing secret (32 hex digits, Basic Information page)" }).optional(),
   SLACK_APP_TOKEN: z.string().regex(/^xapp-[A-Za-z0-9-]+$/, { error: "must be an app-level token (xapp-…) with connections:write, for Socket Mode" }).optional(),
   SLACK_API_URL: z
-    .url({ protocol: /^https?$/, error: "must be an http(s) URL of the Slack Web API, e.g. https://slack.com/api/" })
+    .string()
+    .refine(isApiBaseUrl, { error: "must be an http(s) URL of the Slack Web API, e.g. https://slack.com/api/ (a host and a path: no user:password@, query or #fragment)" })
     .transform((url) => (url.endsWith("/") ? url : `${url}/`))
     .optional(),
   BENDER_MANIFEST_REPOS: z.string().optional().transform((value, context) => {

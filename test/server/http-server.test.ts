@@ -244,7 +244,7 @@ describe("bender serve", () => {
     const run = serve({ APP_ID: "123", WEBHOOK_SECRET, PRIVATE_KEY_PATH: keyPath, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "info" });
     try {
       expect(await healthy(`http://127.0.0.1:${port}/healthz`)).toBe(200);
-      expect((await get(`http://127.0.0.1:${port}/readyz`)).json).toEqual({ status: "ready", buildWebhook: false });
+      expect((await get(`http://127.0.0.1:${port}/readyz`)).json).toEqual({ status: "ready", buildWebhook: false, slack: "off (GitHub-only)" });
     } finally {
       run.child.kill("SIGTERM");
     }
@@ -260,7 +260,7 @@ describe("bender serve", () => {
     const run = serve({ PORT: String(port), LOG_LEVEL: "fatal" }, cwd);
     try {
       expect(await healthy(`http://127.0.0.1:${port}/healthz`)).toBe(200);
-      expect((await get(`http://127.0.0.1:${port}/readyz`)).json).toEqual({ status: "ready", buildWebhook: true });
+      expect((await get(`http://127.0.0.1:${port}/readyz`)).json).toEqual({ status: "ready", buildWebhook: true, slack: "off (GitHub-only)" });
     } finally {
       run.child.kill("SIGTERM");
     }
