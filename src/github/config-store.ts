@@ -28,6 +28,7 @@ const CONFIG_QUERY =
  */
 export class ConfigStore {
   readonly #entries = new Map<string, Entry>();
+  readonly #loading = new Map<string, Promise<ConfigLookup>>();
 
   /**
    * Every proposal read also reads the config's blob ID and reloads the
@@ -77,10 +78,19 @@ export class ConfigStore {
     if (entry) this.#entries.set(repository, { ...entry, loadedAt: Number.NEGATIVE_INFINITY });
   }
 
-  /** The config of a repository: from the cache, or read from GitHub (one request). */
+  /** The config of a repository: from the cache, or read from GitHub (one request, shared by concurrent callers). */
   async load(client: GraphqlClient, repository: string, log?: Logger): Promise<ConfigLookup> {
     const cached = this.cached(repository);
     if (cached) return cached;
+    let loading = this.#loading.get(repository);
+    if (!loading) {
+      loading = this.read(client, repository, log).finally(() => this.#loading.delete(repository));
+      this.#loading.set(repository, loading);
+    }
+    return loading;
+  }
+
+  private async read(client: GraphqlClient, repository: string, log?: Logger): Promise<ConfigLookup> {
     const [owner = "", name = ""] = repository.split("/");
     const result = await runGraphql<{ repository: { object: { oid: string; text: string | null } | null } | null }>(client, CONFIG_QUERY, {
       owner,

@@ -9,24 +9,36 @@ import type { InstallationClient, ManifestRepositories } from "./manifest-reposi
  */
 export class InstallationClients {
   readonly #ids = new Map<string, number>();
+  readonly #lookups = new Map<string, Promise<number | undefined>>();
 
   constructor(private readonly probot: Probot) {}
 
   async forRepository(repository: string): Promise<InstallationClient | undefined> {
     let installationId = this.#ids.get(repository);
     if (installationId === undefined) {
-      const app = await this.probot.auth();
-      const [owner = "", repo = ""] = repository.split("/");
-      try {
-        const { data } = await app.request("GET /repos/{owner}/{repo}/installation", { owner, repo });
-        installationId = data.id;
-      } catch (error) {
-        if ((error as { status?: number }).status === 404) return undefined;
-        throw error;
+      // Concurrent callers (a burst of clicks) share one lookup.
+      let lookup = this.#lookups.get(repository);
+      if (!lookup) {
+        lookup = this.lookUp(repository).finally(() => this.#lookups.delete(repository));
+        this.#lookups.set(repository, lookup);
       }
-      this.#ids.set(repository, installationId);
+      installationId = await lookup;
+      if (installationId === undefined) return undefined;
     }
     return this.forInstallation(installationId);
+  }
+
+  private async lookUp(repository: string): Promise<number | undefined> {
+    const app = await this.probot.auth();
+    const [owner = "", repo = ""] = repository.split("/");
+    try {
+      const { data } = await app.request("GET /repos/{owner}/{repo}/installation", { owner, repo });
+      this.#ids.set(repository, data.id);
+      return data.id;
+    } catch (error) {
+      if ((error as { status?: number }).status === 404) return undefined;
+      throw error;
+    }
   }
 
   async forInstallation(installationId: number): Promise<InstallationClient> {

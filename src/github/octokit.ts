@@ -14,8 +14,9 @@ export interface RetryPolicy {
   /** Scales a Retry-After in seconds to milliseconds of waiting (1000 in production). */
   readonly retryAfterUnitMs: number;
   /**
-   * Pause between content-creating requests (and GraphQL documents, which are
-   * POSTs): GitHub asks for at least a second, to stay clear of its secondary limits.
+   * Pause between content-creating requests (GraphQL mutations, REST writes):
+   * GitHub asks for at least a second, to stay clear of its secondary limits.
+   * Reads, GraphQL queries included, are not spaced.
    */
   readonly writeSpacingMs: number;
 }
@@ -57,6 +58,26 @@ function retryAfterPlugin(policy: RetryPolicy) {
   };
 }
 
+/** GraphQL mutations and REST writes count against GitHub's content-creation limit; token requests do not. */
+export function isContentCreating(options: { method: string; url: string; query?: unknown }): boolean {
+  if (options.url.endsWith("/graphql")) return typeof options.query === "string" && options.query.trimStart().startsWith("mutation");
+  return options.method !== "GET" && options.method !== "HEAD" && !/\/access_tokens$/.test(options.url);
+}
+
+/**
+ * Runs content-creating requests one at a time, `writeSpacingMs` apart.
+ * plugin-throttling would space every GraphQL document, queries too (they
+ * are POSTs), which turns ten concurrent pins into ten seconds of reads.
+ */
+function writeSpacingPlugin(policy: RetryPolicy) {
+  const writes = new Bottleneck({ maxConcurrent: 1, minTime: policy.writeSpacingMs });
+  return (octokit: OctokitLike) => {
+    octokit.hook.wrap("request", (request, options) =>
+      isContentCreating(options as { method: string; url: string; query?: unknown }) ? writes.schedule(() => request(options)) : request(options),
+    );
+  };
+}
+
 /** Sees each request Bender makes to GitHub once (after its retries), with the final status, or undefined when none came back. */
 export type RequestObserver = (method: string, url: string, status: number | undefined, body: unknown) => void;
 
@@ -85,13 +106,15 @@ export function benderOctokit(policy: RetryPolicy = PRODUCTION_RETRY_POLICY, obs
   const retry = { doNotRetry: DO_NOT_RETRY, retries: policy.serverErrorRetries, retryAfterBaseValue: policy.backoffUnitMs };
   const throttle = {
     retryAfterBaseValue: policy.retryAfterUnitMs,
-    write: new Bottleneck.Group({ id: "bender-write", maxConcurrent: 1, minTime: policy.writeSpacingMs }),
+    // Spacing is Bender's own (writeSpacingPlugin); these groups only cap concurrency, like the global one.
+    write: new Bottleneck.Group({ id: "bender-graphql", maxConcurrent: 10, minTime: 0 }),
+    notifications: new Bottleneck.Group({ id: "bender-notifications", maxConcurrent: 10, minTime: 0 }),
     onSecondaryRateLimit: (retryAfter: number, _options: unknown, _octokit: unknown, retryCount: number) => waitFor(retryAfter, retryCount),
     onRateLimit: (retryAfter: number, _options: unknown, _octokit: unknown, retryCount: number) => waitFor(retryAfter, retryCount),
   };
   // A function, not an object: Probot passes its own `throttle` (whose
   // secondary-limit handler only logs), and an object would be replaced whole.
-  const plugins = observe ? [retryAfterPlugin(policy), observerPlugin(observe)] : [retryAfterPlugin(policy)];
+  const plugins = [retryAfterPlugin(policy), writeSpacingPlugin(policy), ...(observe ? [observerPlugin(observe)] : [])];
   return ProbotOctokit.plugin(...(plugins as never[])).defaults((options: Record<string, unknown>) => ({
     ...options,
     retry: { ...(options.retry as object | undefined), ...retry },

@@ -271,13 +271,22 @@ describe("secondary rate limits", () => {
 });
 
 describe("write spacing", () => {
-  it("spaces GraphQL documents by writeSpacingMs", async () => {
+  it("spaces GraphQL mutation documents by writeSpacingMs", async () => {
     const octokit = client({ ...FAST_RETRY, writeSpacingMs: 200 });
-    const arrivals = answers("post", "/graphql", repeat(2, [200, { data: { viewer: { login: "bender[bot]" } } }]));
-    await Promise.all([octokit.graphql("query { viewer { login } }"), octokit.graphql("query { viewer { login } }")]);
+    const arrivals = answers("post", "/graphql", repeat(2, [200, { data: { addComment: { clientMutationId: null } } }]));
+    const mutation = 'mutation { addComment(input: {subjectId: "PR_1", body: "x"}) { clientMutationId } }';
+    await Promise.all([octokit.graphql(mutation), octokit.graphql(mutation)]);
     const [first = 0, second = 0] = arrivals;
     // Bottleneck spaces the starts; arrival times carry a few milliseconds of jitter either way.
     expect(second - first).toBeGreaterThanOrEqual(150);
+  });
+
+  it("does not space GraphQL queries, which create nothing", async () => {
+    const octokit = client({ ...FAST_RETRY, writeSpacingMs: 2000 });
+    const arrivals = answers("post", "/graphql", repeat(2, [200, { data: { viewer: { login: "bender[bot]" } } }]));
+    await Promise.all([octokit.graphql("query { viewer { login } }"), octokit.graphql("query { viewer { login } }")]);
+    const [first = 0, second = 0] = arrivals;
+    expect(second - first).toBeLessThan(1000);
   });
 
   it("does not space reads", async () => {
