@@ -14,13 +14,18 @@ export interface PullRequestState {
   readonly baseRefName: string;
   readonly body: string;
   readonly mergedBy: string | undefined;
+  /**
+   * The Slack user a `Pinned-by: <@U…>` trailer in the merge commit names:
+   * GitHub names the App as the merger of a pin made from Slack.
+   */
+  readonly pinnedBy: string | undefined;
   readonly mergedAt: string | undefined;
   readonly closedAt: string | undefined;
   readonly autoMergeEnabled: boolean;
 }
 
 const READ_PULL_REQUEST =
-  "query BenderPullRequest($owner: String!, $name: String!, $number: Int!) { repository(owner: $owner, name: $name) { pullRequest(number: $number) { id number url state headRefOid headRefName headRef { id } baseRefName body mergedAt mergedBy { login } closedAt autoMergeRequest { enabledAt } } } }";
+  "query BenderPullRequest($owner: String!, $name: String!, $number: Int!) { repository(owner: $owner, name: $name) { pullRequest(number: $number) { id number url state headRefOid headRefName headRef { id } baseRefName body mergedAt mergedBy { login } mergeCommit { messageBody } closedAt autoMergeRequest { enabledAt } } } }";
 
 interface PullRequestResponse {
   repository: {
@@ -36,11 +41,14 @@ interface PullRequestResponse {
       body: string;
       mergedAt: string | null;
       mergedBy: { login: string } | null;
+      mergeCommit: { messageBody: string } | null;
       closedAt: string | null;
       autoMergeRequest: { enabledAt: string } | null;
     } | null;
   } | null;
 }
+
+const PINNED_BY = /^Pinned-by: <@(?<user>[UW][A-Z0-9]+)>/m;
 
 export async function readPullRequest(client: GraphqlClient, repository: string, number: number): Promise<PullRequestState | undefined> {
   const [owner = "", name = ""] = repository.split("/");
@@ -58,6 +66,7 @@ export async function readPullRequest(client: GraphqlClient, repository: string,
     baseRefName: pullRequest.baseRefName,
     body: pullRequest.body,
     mergedBy: pullRequest.mergedBy?.login,
+    pinnedBy: PINNED_BY.exec(pullRequest.mergeCommit?.messageBody ?? "")?.groups?.user,
     mergedAt: pullRequest.mergedAt ?? undefined,
     closedAt: pullRequest.closedAt ?? undefined,
     autoMergeEnabled: pullRequest.autoMergeRequest !== null,

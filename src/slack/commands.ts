@@ -113,7 +113,8 @@ async function status(context: SlackContext, only: string | undefined): Promise<
         if (!decoded.ok || seen.has(decoded.metadata.repository)) continue;
         seen.add(decoded.metadata.repository);
         const hold = findHold(holds, environment, decoded.metadata.repository);
-        const version = decoded.metadata.kind === "proposal" ? (decoded.metadata.tag ?? decoded.metadata.reference) : decoded.metadata.reference;
+        // An unpin put back (and holds) its `version`; its `reference` is what it removed.
+        const version = decoded.metadata.kind === "proposal" ? (decoded.metadata.tag ?? decoded.metadata.reference) : decoded.metadata.version;
         const held = hold && hold !== "unreadable" ? `, held at ${escapeMrkdwn(hold.version ?? "its version")}${hold.by ? ` by ${escapeMrkdwn(hold.by)}` : ""}` : "";
         const by = ` by ${actor(pullRequest)}`;
         lines.push(`• ${escapeMrkdwn(decoded.metadata.repository)}: ${escapeMrkdwn(version)} (<${pullRequest.url}|#${pullRequest.number}>${by})${held}`);

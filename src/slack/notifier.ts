@@ -91,7 +91,7 @@ export class SlackNotifier {
         if (!location) return;
         const backTo = event.metadata.changes[0]?.before ?? "the previous version";
         await redraw(this.context, location, view({ kind: "unpinned", by: event.by, at, backTo }));
-        await threadReply(this.context, location, unpinnedLine(event.by, backTo, at));
+        await threadReply(this.context, location, unpinnedLine(event.by, at, backTo));
         return;
       }
     }

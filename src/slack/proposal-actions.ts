@@ -53,12 +53,19 @@ export async function threadReply(context: SlackContext, location: MessageLocati
 }
 
 /** The status a closed or merged PR's message shows, drawn from GitHub. */
-export function settledStatus(pullRequest: PullRequestState): MessageStatus | undefined {
+export function settledStatus(pullRequest: PullRequestState): Extract<MessageStatus, { kind: "pinned" | "dismissed" }> | undefined {
   if (pullRequest.state === "MERGED") {
+    // A pin from Slack is merged by the App; its merge commit names the person.
+    if (pullRequest.pinnedBy) return { kind: "pinned", by: pullRequest.pinnedBy, via: "slack", at: pullRequest.mergedAt ?? "" };
     return { kind: "pinned", by: pullRequest.mergedBy ?? "someone", via: "github", at: pullRequest.mergedAt ?? "" };
   }
   if (pullRequest.state === "CLOSED") return { kind: "dismissed", by: "someone", via: "github", at: pullRequest.closedAt ?? "" };
   return undefined;
+}
+
+/** "Nothing to do: already pinned by X at T", from what GitHub shows of the PR. */
+function alreadyDoneBy(status: Extract<MessageStatus, { kind: "pinned" | "dismissed" }>): string {
+  return alreadyDone(status.kind, status.by, status.at);
 }
 
 function viewOf(value: ButtonValue, pullRequest: PullRequestState, metadata: ProposalMetadata, webUrl: string, status: MessageStatus): ProposalView {
@@ -132,7 +139,7 @@ export async function pin(context: SlackContext, click: Click): Promise<void> {
     const settled = settledStatus(pullRequest);
     if (settled) {
       await redraw(context, click.location, viewOf(value, pullRequest, prepared.metadata, webUrl, settled));
-      await tell(context, click.location, click.user, alreadyDone(settled.kind === "pinned" ? "pinned" : "dismissed", pullRequest.mergedBy ?? "someone", pullRequest.mergedAt ?? pullRequest.closedAt ?? ""));
+      await tell(context, click.location, click.user, alreadyDoneBy(settled));
       return;
     }
     const proposed: MessageStatus = { kind: "proposed", confirm: access.environment.slack?.confirm ?? false };
@@ -173,7 +180,7 @@ export async function pin(context: SlackContext, click: Click): Promise<void> {
       const now = (await readPullRequest(access.client, value.repository, value.number)) ?? pullRequest;
       const status = settledStatus(now);
       if (status) await redraw(context, click.location, viewOf(value, now, prepared.metadata, webUrl, status));
-      await tell(context, click.location, click.user, alreadyDone("pinned", now.mergedBy ?? "someone", now.mergedAt ?? ""));
+      await tell(context, click.location, click.user, status ? alreadyDoneBy(status) : alreadyDone("pinned", now.mergedBy ?? "someone", now.mergedAt ?? ""));
       return;
     }
     await tell(context, click.location, click.user, githubRefused(merged.message));
@@ -189,7 +196,7 @@ export async function dismiss(context: SlackContext, click: Click): Promise<void
   const settled = settledStatus(pullRequest);
   if (settled) {
     await redraw(context, click.location, viewOf(value, pullRequest, prepared.metadata, webUrl, settled));
-    await tell(context, click.location, click.user, alreadyDone(settled.kind === "pinned" ? "pinned" : "dismissed", pullRequest.mergedBy ?? "someone", pullRequest.mergedAt ?? pullRequest.closedAt ?? ""));
+    await tell(context, click.location, click.user, alreadyDoneBy(settled));
     return;
   }
   const closed = await closeAndDeleteBranch(access.client, pullRequest);

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { App, HTTPReceiver, LogLevel } from "@slack/bolt";
+import { App, HTTPReceiver, LogLevel, webApi } from "@slack/bolt";
 import type { Logger as BoltLogger } from "@slack/bolt";
 import type { Logger } from "pino";
 import type { BenderServices } from "../github/app.js";
@@ -72,18 +72,22 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   const receiver = settings.appToken
     ? undefined
     : new HTTPReceiver({ signingSecret: settings.signingSecret, endpoints: SLACK_PATH, processBeforeResponse: false, logger });
+  // Bender's own client, with the token. Bolt is given an `authorize` rather than the token: with a token and
+  // token verification off, Bolt calls auth.test before every interaction (so a click costs a round trip before
+  // its ack, and fails while auth.test does); the token is checked by `health` instead, so Bender starts even
+  // when Slack is unreachable.
+  const client = new webApi.WebClient(settings.botToken, { ...clientOptions, logger });
+  let identity: { botId?: string; botUserId?: string } = {};
   const app = new App({
-    token: settings.botToken,
+    authorize: async () => ({ botToken: settings.botToken, ...identity }),
     ...(receiver ? { receiver } : { socketMode: true, appToken: settings.appToken, signingSecret: settings.signingSecret }),
-    // Bender starts even when Slack is unreachable: the token is checked by `health` instead.
-    tokenVerificationEnabled: false,
     ignoreSelf: false,
     clientOptions,
     logger,
   });
   const context: SlackContext = {
     services: options.services,
-    slack: app.client,
+    slack: client,
     approvers: new Approvers(app.client),
     log: log.child({ name: "slack" }),
     now: options.now ?? (() => new Date()),
@@ -121,8 +125,9 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   let timer: NodeJS.Timeout | undefined;
   async function checkToken(): Promise<void> {
     try {
-      const result = await app.client.auth.test();
+      const result = await client.auth.test();
       health = result.ok ? "ok" : `auth.test failed: ${result.error ?? "unknown"}`;
+      if (result.ok) identity = { ...(result.bot_id ? { botId: result.bot_id } : {}), ...(result.user_id ? { botUserId: result.user_id } : {}) };
     } catch (error) {
       health = `Slack cannot be reached or refused the token: ${(error as { data?: { error?: string } }).data?.error ?? (error as Error).message}`;
     }

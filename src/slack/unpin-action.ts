@@ -200,7 +200,7 @@ async function unpin(context: SlackContext, value: ButtonValue, location: Messag
 
   // 5. Tell.
   await redraw(context, location, view({ kind: "unpinned", by: user, at, backTo: plan.version, reason }));
-  await threadReply(context, location, unpinnedLine(user, plan.version, at, reason));
+  await threadReply(context, location, unpinnedLine(user, at, plan.version, reason));
 }
 
 async function readForUnpin(

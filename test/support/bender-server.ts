@@ -49,11 +49,19 @@ export interface RunningBender extends BenderServer {
   close(): Promise<void>;
 }
 
+export interface StartOptions {
+  readonly retry?: RetryPolicy;
+  readonly webhookDeadlineMs?: number;
+  /** Retries of Slack Web API calls (429s wait for Retry-After); 0 unless a test is about retries. */
+  readonly slackRetries?: number;
+  /** The clock Slack messages show times from. */
+  readonly now?: () => Date;
+  /** Start the Slack app as `bender serve` does (its token check, auth.test); off by default. */
+  readonly startSlack?: boolean;
+}
+
 /** Starts Bender's real server on 127.0.0.1 with a random port. */
-export async function startBender(
-  settings: Partial<Settings> = {},
-  options: { retry?: RetryPolicy; webhookDeadlineMs?: number } = {},
-): Promise<RunningBender> {
+export async function startBender(settings: Partial<Settings> = {}, options: StartOptions = {}): Promise<RunningBender> {
   const log = pino({ level: process.env.BENDER_TEST_LOG ?? "silent" });
   const bender = await createBenderServer({
     settings: { ...TEST_SETTINGS, ...settings },
@@ -61,16 +69,24 @@ export async function startBender(
     processMetrics: false,
     log,
     ...(options.webhookDeadlineMs === undefined ? {} : { webhookDeadlineMs: options.webhookDeadlineMs }),
+    ...(options.slackRetries === undefined ? {} : { slackRetries: options.slackRetries }),
+    ...(options.now === undefined ? {} : { now: options.now }),
   });
   await new Promise<void>((resolve) => bender.server.listen(0, "127.0.0.1", resolve));
   const { port } = bender.server.address() as AddressInfo;
   const emitted: ProposalEvent[] = [];
   bender.events.subscribe((event) => emitted.push(event));
+  // As `bender serve` does: the server listens first, Slack starts beside it and never holds it back.
+  const slackStarted = options.startSlack && bender.slack ? bender.slack.start() : Promise.resolve();
   return {
     ...bender,
     url: `http://127.0.0.1:${port}`,
     emitted,
-    close: () => new Promise<void>((resolve) => bender.server.close(() => resolve())),
+    close: async () => {
+      await slackStarted.catch(() => undefined);
+      await bender.slack?.stop();
+      await new Promise<void>((resolve) => bender.server.close(() => resolve()));
+    },
   };
 }
 

@@ -28,6 +28,17 @@ export interface FakePullRequest {
   mergeMethod?: string;
   /** The head the merge was made with, as `mergePullRequest`'s expectedHeadOid named it. */
   mergedWithExpectedHead?: string;
+  /** Who merged it (GitHub names the App for merges made through the API) and when. */
+  mergedBy?: string;
+  mergedAt?: string;
+  closedAt?: string;
+  /** The merge commit's oid and message body (`Pinned-by:` trailers live here). */
+  mergeCommitOid?: string;
+  mergeCommitBody?: string;
+  /** Set by enablePullRequestAutoMerge. */
+  autoMerge?: { expectedHeadOid: string | undefined; mergeMethod: string; enabledAt: string };
+  /** GitHub's updatedAt, as a sequence: any change to the PR moves it up (orderBy UPDATED_AT). */
+  updated?: number;
 }
 
 /** A check run created through REST, as the fake recorded it. */
@@ -77,7 +88,18 @@ export class FakeRepository {
   readonly checkRuns: FakeCheckRun[] = [];
   /** Every request the fake answered, in order (for round-trip counts). */
   readonly requests: RecordedRequest[] = [];
+  /** The login GitHub records as the merger of merges made through the API: the App's bot. */
+  viewerLogin = "bender[bot]";
+  /**
+   * When set, mergePullRequest through GraphQL fails with this message, as
+   * GitHub does when branch protection refuses a merge (a required status
+   * check pending, reviews required).
+   */
+  mergeRefusal: string | undefined;
+  /** The time the fake stamps on merges and closes. */
+  time = "2025-06-03T15:00:00Z";
   #counter = 0;
+  #updates = 0;
 
   constructor(
     readonly owner = "acme",
@@ -154,9 +176,45 @@ export class FakeRepository {
       state: "OPEN",
       labels: [],
       comments: [],
+      updated: ++this.#updates,
     };
     this.pullRequests.push(pullRequest);
     return pullRequest;
+  }
+
+  /** Marks a PR as just updated (GitHub's updatedAt moves on any change). */
+  touch(pullRequest: FakePullRequest): void {
+    pullRequest.updated = ++this.#updates;
+  }
+
+  /**
+   * Merges an open PR into its base as GitHub does: a merge commit with the
+   * head's files on top of the base. Used by the mergePullRequest mutation,
+   * and by tests for a merge a person made in GitHub.
+   */
+  merge(pullRequest: FakePullRequest, options: { by?: string; headline?: string; body?: string; method?: string; expectedHeadOid?: string } = {}): string {
+    if (pullRequest.state !== "OPEN") throw new Error("Pull request is not open");
+    const head = this.head(pullRequest.headRefName);
+    if (options.expectedHeadOid !== undefined && options.expectedHeadOid !== head) {
+      throw new Error("Head branch was modified. Review and try the merge again.");
+    }
+    const merged = this.commit(this.commits.get(head)?.files ?? new Map(), this.head(pullRequest.baseRefName), options.headline ?? pullRequest.title);
+    this.branches.set(pullRequest.baseRefName, merged);
+    pullRequest.state = "MERGED";
+    pullRequest.mergeMethod = options.method ?? "MERGE";
+    pullRequest.mergedBy = options.by ?? this.viewerLogin;
+    pullRequest.mergedAt = this.time;
+    pullRequest.closedAt = this.time;
+    pullRequest.mergeCommitOid = merged;
+    pullRequest.mergeCommitBody = options.body ?? "";
+    if (options.expectedHeadOid !== undefined) pullRequest.mergedWithExpectedHead = options.expectedHeadOid;
+    this.touch(pullRequest);
+    return merged;
+  }
+
+  /** The merges made into a branch, newest first (merge commits the fake made). */
+  mergedPullRequests(): FakePullRequest[] {
+    return this.pullRequests.filter((pullRequest) => pullRequest.state === "MERGED");
   }
 
   private commit(files: ReadonlyMap<string, string>, parent: string | undefined, message: string): string {
@@ -261,7 +319,97 @@ export class FakeRepository {
       }
       return { data };
     }
+    if (operation === "BenderPullRequest") {
+      const pullRequest = this.pullRequests.find((candidate) => candidate.number === Number(variables.number));
+      return { data: { repository: { pullRequest: pullRequest ? this.graphqlPullRequest(pullRequest) : null } } };
+    }
+    if (operation === "BenderUnpinRead") return { data: { repository: this.unpinRead(query, variables) } };
+    if (operation === "BenderStatus") {
+      const repository: Record<string, unknown> = {};
+      for (const key of Object.keys(variables).filter((name) => /^l\d+$/.test(name))) {
+        const index = key.slice(1);
+        const labels = variables[key] as unknown as string[];
+        repository[`open${index}`] = { nodes: this.byLabels(labels, "OPEN").slice(0, 10).map((pullRequest) => this.listedPullRequest(pullRequest)) };
+        repository[`pinned${index}`] = { nodes: this.byLabels(labels, "MERGED").slice(0, 20).map((pullRequest) => this.listedPullRequest(pullRequest)) };
+        const [revision = "", path = ""] = (variables[`h${index}`] ?? "").split(/:(.*)/s);
+        const text = this.revisionFiles(revision)?.get(path);
+        repository[`holds${index}`] = text === undefined ? null : { text };
+      }
+      return { data: { repository } };
+    }
+    if (operation === "BenderHistory") {
+      const labels = variables.labels as unknown as string[];
+      return { data: { repository: { pullRequests: { nodes: this.byLabels(labels, "MERGED").slice(0, 50).map((pullRequest) => this.listedPullRequest(pullRequest)) } } } };
+    }
     throw new Error(`the fake does not know query ${operation}`);
+  }
+
+  /** Pull requests carrying every label given, in a state, most recently updated first. */
+  private byLabels(labels: readonly string[], state: FakePullRequest["state"]): FakePullRequest[] {
+    return this.pullRequests
+      .filter((pullRequest) => pullRequest.state === state && labels.every((label) => pullRequest.labels.includes(label)))
+      .sort((a, b) => (b.updated ?? 0) - (a.updated ?? 0));
+  }
+
+  private listedPullRequest(pullRequest: FakePullRequest): Record<string, unknown> {
+    return {
+      number: pullRequest.number,
+      url: pullRequest.url,
+      title: pullRequest.title,
+      body: pullRequest.body,
+      mergedAt: pullRequest.mergedAt ?? null,
+      mergedBy: pullRequest.mergedBy ? { login: pullRequest.mergedBy } : null,
+      mergeCommit: pullRequest.mergeCommitOid ? { oid: pullRequest.mergeCommitOid, messageBody: pullRequest.mergeCommitBody ?? "" } : null,
+    };
+  }
+
+  /** A pull request with every field Bender's pull request query may ask for. */
+  private graphqlPullRequest(pullRequest: FakePullRequest): Record<string, unknown> {
+    const head = this.branches.get(pullRequest.headRefName);
+    return {
+      ...this.listedPullRequest(pullRequest),
+      id: pullRequest.id,
+      state: pullRequest.state,
+      // GitHub keeps the last head of a PR whose branch was deleted.
+      headRefOid: head ?? pullRequest.mergedWithExpectedHead ?? ZERO_OID,
+      headRefName: pullRequest.headRefName,
+      headRef: head ? { id: `REF_${pullRequest.headRefName}` } : null,
+      baseRefName: pullRequest.baseRefName,
+      closedAt: pullRequest.closedAt ?? null,
+      autoMergeRequest: pullRequest.autoMerge ? { enabledAt: pullRequest.autoMerge.enabledAt } : null,
+    };
+  }
+
+  private unpinRead(query: string, variables: Record<string, string>): Record<string, unknown> {
+    const object = (expression: string | undefined) => {
+      const [revision = "", path = ""] = (expression ?? "").split(/:(.*)/s);
+      const text = this.revisionFiles(revision)?.get(path);
+      return text === undefined ? null : { text };
+    };
+    const base = (variables.base ?? "").replace(/^refs\/heads\//, "");
+    const baseOid = this.branches.get(base);
+    const latest = this.pullRequests
+      .filter((pullRequest) => pullRequest.headRefName === variables.head && pullRequest.state === "MERGED")
+      .sort((a, b) => (b.updated ?? 0) - (a.updated ?? 0))
+      .slice(0, 1);
+    const label = (name: string | undefined) => {
+      const id = name === undefined ? undefined : this.labels.get(name);
+      return id ? { id } : null;
+    };
+    const repository: Record<string, unknown> = {
+      id: this.id,
+      nameWithOwner: this.nameWithOwner,
+      defaultBranchRef: { name: this.defaultBranch },
+      base: baseOid ? { name: base, target: { oid: baseOid } } : null,
+      holds: object(variables.holds),
+      latest: { nodes: latest.map((pullRequest) => ({ number: pullRequest.number, url: pullRequest.url })) },
+      label: label(variables.label),
+      environmentLabel: label(variables.environmentLabel),
+    };
+    for (const key of Object.keys(variables).filter((name) => /^f\d+$/.test(name))) {
+      if (query.includes(`${key}: object(`)) repository[key] = object(variables[key]);
+    }
+    return repository;
   }
 
   private readState(query: string, variables: Record<string, string>): Record<string, unknown> {
@@ -322,10 +470,11 @@ export class FakeRepository {
   answerMutation(query: string, variables: Record<string, Record<string, unknown>>): { data: Record<string, unknown>; errors?: GraphqlError[] } {
     const data: Record<string, unknown> = {};
     const errors: GraphqlError[] = [];
-    for (const match of query.matchAll(/(?<alias>\w+): (?<mutation>\w+)\(input: \$\w+\)/g)) {
-      const { alias = "", mutation = "" } = match.groups ?? {};
+    for (const match of query.matchAll(/(?:(?<alias>\w+): )?(?<mutation>\w+)\(input: \$(?<variable>\w+)\)/g)) {
+      const { mutation = "", variable = "" } = match.groups ?? {};
+      const alias = match.groups?.alias ?? mutation;
       try {
-        data[alias] = this.mutate(mutation, variables[alias] ?? {});
+        data[alias] = this.mutate(mutation, variables[variable] ?? {});
       } catch (error) {
         data[alias] = null;
         errors.push({ path: [alias], message: (error as Error).message, type: "UNPROCESSABLE" });
@@ -406,10 +555,13 @@ export class FakeRepository {
         const pullRequest = this.pullRequest(String(input.pullRequestId));
         if (input.title !== undefined) pullRequest.title = String(input.title);
         if (input.body !== undefined) pullRequest.body = String(input.body);
+        this.touch(pullRequest);
         return { pullRequest: { id: pullRequest.id, number: pullRequest.number, url: pullRequest.url } };
       }
       case "addComment": {
-        this.pullRequest(String(input.subjectId)).comments.push(String(input.body));
+        const commented = this.pullRequest(String(input.subjectId));
+        commented.comments.push(String(input.body));
+        this.touch(commented);
         return { clientMutationId: null };
       }
       case "addLabelsToLabelable": {
@@ -419,21 +571,37 @@ export class FakeRepository {
           if (!name) throw new Error(`Could not resolve to a node with the global id of '${id}'`);
           if (!pullRequest.labels.includes(name)) pullRequest.labels.push(name);
         }
+        this.touch(pullRequest);
         return { clientMutationId: null };
       }
       case "mergePullRequest": {
         const pullRequest = this.pullRequest(String(input.pullRequestId));
+        if (pullRequest.state === "OPEN" && this.mergeRefusal !== undefined) throw new Error(this.mergeRefusal);
+        const merged = this.merge(pullRequest, {
+          headline: input.commitHeadline === undefined ? undefined : String(input.commitHeadline),
+          body: input.commitBody === undefined ? undefined : String(input.commitBody),
+          method: String(input.mergeMethod ?? "MERGE"),
+          expectedHeadOid: input.expectedHeadOid === undefined ? undefined : String(input.expectedHeadOid),
+        });
+        return { pullRequest: { id: pullRequest.id, number: pullRequest.number, url: pullRequest.url, merged: true, mergeCommit: { oid: merged } } };
+      }
+      case "closePullRequest": {
+        const pullRequest = this.pullRequest(String(input.pullRequestId));
+        if (pullRequest.state === "MERGED") throw new Error("Pull request is already merged");
+        pullRequest.state = "CLOSED";
+        pullRequest.closedAt = this.time;
+        this.touch(pullRequest);
+        return { pullRequest: { id: pullRequest.id, state: pullRequest.state } };
+      }
+      case "enablePullRequestAutoMerge": {
+        const pullRequest = this.pullRequest(String(input.pullRequestId));
         if (pullRequest.state !== "OPEN") throw new Error("Pull request is not open");
-        const head = this.head(pullRequest.headRefName);
-        if (input.expectedHeadOid !== undefined && input.expectedHeadOid !== head) {
+        if (input.expectedHeadOid !== undefined && input.expectedHeadOid !== this.head(pullRequest.headRefName)) {
           throw new Error("Head branch was modified. Review and try the merge again.");
         }
-        const merged = this.commit(this.commits.get(head)?.files ?? new Map(), this.head(pullRequest.baseRefName), String(input.commitHeadline ?? pullRequest.title));
-        this.branches.set(pullRequest.baseRefName, merged);
-        pullRequest.state = "MERGED";
-        pullRequest.mergeMethod = String(input.mergeMethod ?? "MERGE");
-        if (input.expectedHeadOid !== undefined) pullRequest.mergedWithExpectedHead = String(input.expectedHeadOid);
-        return { pullRequest: { id: pullRequest.id, number: pullRequest.number, url: pullRequest.url, merged: true, mergeCommit: { oid: merged } } };
+        pullRequest.autoMerge = { expectedHeadOid: input.expectedHeadOid === undefined ? undefined : String(input.expectedHeadOid), mergeMethod: String(input.mergeMethod ?? "MERGE"), enabledAt: this.time };
+        this.touch(pullRequest);
+        return { pullRequest: { id: pullRequest.id, autoMergeRequest: { enabledAt: this.time } } };
       }
       default:
         throw new Error(`the fake does not know mutation ${mutation}`);
@@ -479,6 +647,29 @@ export class FakeRepository {
           if (typeof expected !== "string") expected.before(this, { query, variables });
           const answer = query.startsWith("mutation") ? this.answerMutation(query, variables) : this.answerQuery(query, variables);
           return [200, answer];
+        });
+    }
+    return scope;
+  }
+
+  /**
+   * Answers any of these operations, any number of times (at least once
+   * each), for tests whose request count is not fixed (concurrent clicks).
+   */
+  serveGraphql(...operations: string[]): nock.Scope {
+    const scope = nock(API).persist();
+    for (const operation of operations) {
+      scope
+        .post("/graphql", (body: { query?: string }) => new RegExp(`^(query|mutation) ${operation}\\(`).test(body.query ?? ""))
+        .reply((_uri, body) => {
+          const { query, variables } = body as { query: string; variables: Record<string, never> };
+          this.requests.push({ method: "POST", path: "/graphql", operation, body });
+          const errors = validate(query);
+          if (errors.length > 0) {
+            invalidDocuments.push({ operation, errors: errors.map((error: { message: string }) => error.message) });
+            return [400, { message: "invalid document" }];
+          }
+          return [200, query.startsWith("mutation") ? this.answerMutation(query, variables) : this.answerQuery(query, variables)];
         });
     }
     return scope;

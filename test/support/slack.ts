@@ -1,0 +1,343 @@
+/**
+ * Slack's side of the Slack integration tests: Bender's settings for a
+ * workspace, requests signed and shaped as Slack sends them (block_actions
+ * and view_submission as a form field `payload`, slash commands as form
+ * fields), and a recording fake of the Web API behind nock, one interceptor
+ * per expected call, so a call no test expected fails it (see
+ * `watchUnexpected`) and an expected one that never came fails it too.
+ */
+import { createHmac } from "node:crypto";
+import nock from "nock";
+import type { types } from "@slack/bolt";
+import type { SlackSettings } from "../../src/server/settings.js";
+import { encodeButtonValue } from "../../src/slack/blocks/index.js";
+import type { ButtonValue } from "../../src/slack/model.js";
+import { ACTION_DISMISS, ACTION_PIN, ACTION_UNPIN, VIEW_UNPIN } from "../../src/slack/model.js";
+import { expectInstallationToken } from "./fake-github.js";
+import type { FakePullRequest, FakeRepository } from "./fake-github.js";
+import { expectRepositoryInstallation } from "./manifests.js";
+
+export const SLACK_HOST = "https://slack.com";
+export const SIGNING_SECRET = "8f742231b10e8888abcd99ab12cd85a5";
+export const SLACK_SETTINGS: SlackSettings = { botToken: "xoxb-test", signingSecret: SIGNING_SECRET, appToken: undefined, apiUrl: "https://slack.com/api/" };
+
+/** The fixed clock Bender's messages are drawn with. */
+export const NOW = new Date("2025-06-03T16:00:00.000Z");
+export const now = (): Date => NOW;
+
+/** The channel ID Slack answers for the config's `#deploys`. */
+export const CHANNEL = "C0DEPLOYS1";
+/** People: two approvers by ID, a member of the approver group, someone else. */
+export const OWEN = "U0OWEN0001";
+export const PRIYA = "U0PRIYA001";
+export const GROUP_MEMBER = "U0GROUP001";
+export const STRANGER = "U0STRANGE1";
+export const GROUP = "S0APPROVE1";
+
+/**
+ * A config whose production environment posts to #deploys, with the
+ * approvers given (a YAML value); undefined: production has no `slack`
+ * block, so nobody may act on it from Slack.
+ */
+export function slackConfig(approvers: string | undefined, extra = ""): string {
+  const slack = approvers === undefined ? "" : `    slack:\n      channel: "#deploys"\n      approvers: ${approvers}\n`;
+  return `environments:\n  production:\n    paths: [clusters/prod]\n${extra}${slack}`;
+}
+
+/**
+ * What a fresh server asks GitHub before its first Slack action on the
+ * repository: the installation (App JWT), a token, the config. All three are
+ * cached after.
+ */
+export function expectFirstAccess(fake: FakeRepository, installationId = 7): void {
+  expectRepositoryInstallation(fake.nameWithOwner, installationId);
+  expectInstallationToken(installationId);
+  fake.expectGraphql("BenderConfig");
+}
+
+/** The labels Bender creates, as the repository would have them after its first proposal. */
+export function withBenderLabels(fake: FakeRepository, environments: readonly string[] = ["production"]): FakeRepository {
+  for (const name of ["bender", ...environments.map((environment) => `bender/${environment}`)]) fake.labels.set(name, `LA_${name}`);
+  return fake;
+}
+
+// ---- Requests as Slack sends them ------------------------------------------------
+
+export interface SignOptions {
+  /** Seconds since the epoch; Bender's real clock by default. */
+  readonly timestamp?: number;
+  readonly secret?: string;
+  /** A signature to send instead of the right one. */
+  readonly signature?: string;
+  readonly contentType?: string;
+}
+
+export function slackSignature(secret: string, timestamp: number, body: string): string {
+  return `v0=${createHmac("sha256", secret).update(`v0:${timestamp}:${body}`).digest("hex")}`;
+}
+
+/** POSTs a body to /slack/events, signed as Slack signs it. */
+export async function sendToSlackEndpoint(bender: { url: string }, body: string, options: SignOptions = {}): Promise<{ status: number; text: string }> {
+  const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
+  const response = await fetch(`${bender.url}/slack/events`, {
+    method: "POST",
+    headers: {
+      "content-type": options.contentType ?? "application/x-www-form-urlencoded",
+      "x-slack-request-timestamp": String(timestamp),
+      "x-slack-signature": options.signature ?? slackSignature(options.secret ?? SIGNING_SECRET, timestamp, body),
+    },
+    body,
+  });
+  return { status: response.status, text: await response.text() };
+}
+
+let actionCount = 0;
+
+/** A block_actions payload: `user` pressed the button `actionId` carrying `value` on the message at (channel, ts). */
+export function blockActions(input: { user: string; actionId: string; value: string; ts: string; channel?: string }): string {
+  actionCount += 1;
+  const payload = {
+    type: "block_actions",
+    team: { id: "T0ACME0001", domain: "acme" },
+    user: { id: input.user, username: input.user.toLowerCase(), name: input.user.toLowerCase(), team_id: "T0ACME0001" },
+    api_app_id: "A0BENDER01",
+    token: "legacy-verification-token",
+    container: { type: "message", message_ts: input.ts, channel_id: input.channel ?? CHANNEL, is_ephemeral: false },
+    trigger_id: `${actionCount}.1234.trigger`,
+    channel: { id: input.channel ?? CHANNEL, name: "deploys" },
+    message: { type: "message", ts: input.ts, text: "a Bender proposal", bot_id: "B0BENDER01" },
+    response_url: `https://hooks.slack.com/actions/T0ACME0001/${actionCount}/response`,
+    actions: [
+      {
+        type: "button",
+        action_id: input.actionId,
+        block_id: "bender_actions",
+        value: input.value,
+        text: { type: "plain_text", text: "button" },
+        action_ts: `${Math.floor(Date.now() / 1000)}.000100`,
+      },
+    ],
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+/** The unpin modal submitted: Bender's private metadata back, with the reason typed (or none). */
+export function viewSubmission(input: { user: string; privateMetadata: string; reason?: string | null }): string {
+  const payload = {
+    type: "view_submission",
+    team: { id: "T0ACME0001", domain: "acme" },
+    user: { id: input.user, username: input.user.toLowerCase(), name: input.user.toLowerCase(), team_id: "T0ACME0001" },
+    api_app_id: "A0BENDER01",
+    token: "legacy-verification-token",
+    trigger_id: "99.1234.trigger",
+    view: {
+      id: "V0UNPIN001",
+      team_id: "T0ACME0001",
+      type: "modal",
+      callback_id: VIEW_UNPIN,
+      private_metadata: input.privateMetadata,
+      state: { values: { reason: { reason_input: { type: "plain_text_input", value: input.reason ?? null } } } },
+      hash: "1.hash",
+      app_id: "A0BENDER01",
+      bot_id: "B0BENDER01",
+    },
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+/** A slash command as Slack posts it: form fields. */
+export function slashCommand(input: { user: string; text: string; responseUrl: string; channel?: string }): string {
+  return new URLSearchParams({
+    token: "legacy-verification-token",
+    team_id: "T0ACME0001",
+    team_domain: "acme",
+    channel_id: input.channel ?? CHANNEL,
+    channel_name: "deploys",
+    user_id: input.user,
+    user_name: input.user.toLowerCase(),
+    command: "/bender",
+    text: input.text,
+    api_app_id: "A0BENDER01",
+    response_url: input.responseUrl,
+    trigger_id: "7.1234.trigger",
+  }).toString();
+}
+
+/** The value Bender's buttons carry for this PR as the fake has it now (the real encoder). */
+export function buttonValueFor(fake: FakeRepository, pullRequest: FakePullRequest, environment = "production", head?: string): string {
+  return encodeButtonValue({
+    v: 1,
+    repository: fake.nameWithOwner,
+    number: pullRequest.number,
+    head: head ?? pullRequest.mergedWithExpectedHead ?? fake.head(pullRequest.headRefName),
+    environment,
+  });
+}
+
+export const pinAction = ACTION_PIN;
+export const dismissAction = ACTION_DISMISS;
+export const unpinAction = ACTION_UNPIN;
+
+// ---- The Web API --------------------------------------------------------------
+
+export interface SlackCall {
+  readonly method: string;
+  readonly args: Record<string, unknown>;
+  /** When the request arrived (Date.now()). */
+  readonly at: number;
+}
+
+export type SlackReply = (call: SlackCall) => [number, unknown, Record<string, string>?];
+
+/** The arguments of a Web API call: form fields (JSON ones — blocks, view — decoded) or a JSON body. */
+function argumentsOf(body: unknown): Record<string, unknown> {
+  const fields: Record<string, unknown> =
+    typeof body === "string" ? Object.fromEntries(new URLSearchParams(body)) : ((body as Record<string, unknown> | undefined) ?? {});
+  for (const key of ["blocks", "view", "attachments"]) {
+    const value = fields[key];
+    if (typeof value === "string") fields[key] = JSON.parse(value);
+  }
+  return fields;
+}
+
+/** A recording fake of Slack's Web API. */
+export class FakeSlack {
+  readonly calls: SlackCall[] = [];
+  #ts = 0;
+
+  /** What Slack answers by default, per method. */
+  answer(call: SlackCall): unknown {
+    switch (call.method) {
+      case "chat.postMessage":
+        return { ok: true, channel: CHANNEL, ts: `1748966400.${String(++this.#ts).padStart(6, "0")}`, message: { text: call.args.text } };
+      case "chat.update":
+        return { ok: true, channel: call.args.channel, ts: call.args.ts, text: call.args.text };
+      case "chat.postEphemeral":
+        return { ok: true, message_ts: `1748966500.${String(++this.#ts).padStart(6, "0")}` };
+      case "views.open":
+        return { ok: true, view: { id: "V0UNPIN001", callback_id: (call.args.view as { callback_id?: string }).callback_id } };
+      case "auth.test":
+        return { ok: true, url: "https://acme.slack.com/", team: "Acme", user: "bender", team_id: "T0ACME0001", user_id: "U0BENDER01", bot_id: "B0BENDER01" };
+      default:
+        return { ok: true };
+    }
+  }
+
+  /** Expects one call of `method` (or `times`), answered by Slack's default or by `reply`. */
+  expect(method: string, options: { times?: number; reply?: SlackReply; unreachable?: boolean } = {}): nock.Scope {
+    const interceptor = nock(SLACK_HOST)
+      .post(`/api/${method}`)
+      .times(options.times ?? 1);
+    if (options.unreachable) {
+      return interceptor.replyWithError(Object.assign(new Error("connect ECONNREFUSED slack.com:443"), { code: "ECONNREFUSED" }));
+    }
+    return interceptor.reply((_uri, body) => {
+        const call = { method, args: argumentsOf(body), at: Date.now() };
+        this.calls.push(call);
+        return options.reply ? options.reply(call) : [200, this.answer(call)];
+      });
+  }
+
+  /** Answers `method` any number of times (at least once unless optional), for tests whose call count is not fixed. */
+  allow(method: string, options: { optional?: boolean } = {}): nock.Scope {
+    return nock(SLACK_HOST)
+      .persist()
+      .post(`/api/${method}`)
+      .optionally(options.optional ?? false)
+      .reply((_uri, body) => {
+        const call = { method, args: argumentsOf(body), at: Date.now() };
+        this.calls.push(call);
+        return [200, this.answer(call)];
+      });
+  }
+
+  /** Expects the members of a user group to be asked for, once. */
+  expectGroup(group: string, users: readonly string[]): nock.Scope {
+    return this.expect("usergroups.users.list", {
+      reply: (call) => (call.args.usergroup === group ? [200, { ok: true, users }] : [200, { ok: false, error: "no_such_subteam" }]),
+    });
+  }
+
+  of(method: string): SlackCall[] {
+    return this.calls.filter((call) => call.method === method);
+  }
+
+  /** Waits (bounded) until `count` calls of `method` arrived; returns them. */
+  async waitFor(method: string, count = 1, timeoutMs = 5000): Promise<SlackCall[]> {
+    await waitUntil(() => this.of(method).length >= count, `${count} ${method} call(s); got ${this.of(method).length}`, timeoutMs);
+    return this.of(method);
+  }
+}
+
+/** Expects a POST to a response_url (Bolt's `respond`), recording the JSON body. */
+export function expectResponseUrl(url: string): { readonly bodies: Record<string, unknown>[]; readonly scope: nock.Scope } {
+  const target = new URL(url);
+  const bodies: Record<string, unknown>[] = [];
+  const scope = nock(target.origin)
+    .post(target.pathname)
+    .reply((_uri, body) => {
+      bodies.push((typeof body === "string" ? JSON.parse(body) : body) as Record<string, unknown>);
+      return [200, "ok"];
+    });
+  return { bodies, scope };
+}
+
+// ---- Waiting and watching --------------------------------------------------------
+
+/** Polls `condition` every 10 ms until it holds, failing after `timeoutMs` with `what`. */
+export async function waitUntil(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** Requests to anything but Bender's own server that nock could not match, collected until `stop`. */
+export function watchUnexpected(): { readonly requests: string[]; stop(): void } {
+  const requests: string[] = [];
+  const listener = (request: { method?: string; hostname?: string; path?: string; options?: { hostname?: string; path?: string } }) => {
+    const hostname = request.hostname ?? request.options?.hostname;
+    if (hostname === "127.0.0.1") return;
+    requests.push(`${request.method ?? "?"} ${hostname ?? "?"}${request.path ?? request.options?.path ?? ""}`);
+  };
+  nock.emitter.on("no match", listener);
+  return { requests, stop: () => nock.emitter.removeListener("no match", listener) };
+}
+
+// ---- Reading Block Kit -------------------------------------------------------------
+
+export type Blocks = types.KnownBlock[];
+
+export function blocksOf(call: SlackCall | undefined): Blocks {
+  if (!call) throw new Error("no Slack call");
+  return (call.args.blocks as Blocks | undefined) ?? [];
+}
+
+export function buttonsOf(blocks: Blocks): types.Button[] {
+  return blocks.flatMap((block) => (block.type === "actions" ? block.elements.filter((element): element is types.Button => element.type === "button") : []));
+}
+
+/** The action IDs of the message's buttons, in order. */
+export function actionIds(blocks: Blocks): string[] {
+  return buttonsOf(blocks).map((button) => button.action_id ?? "");
+}
+
+/** Every button's value, decoded. */
+export function buttonValues(blocks: Blocks): ButtonValue[] {
+  return buttonsOf(blocks).map((button) => JSON.parse(button.value ?? "null") as ButtonValue);
+}
+
+/** The message's mrkdwn and plain text, joined, for wording checks. */
+export function textOf(blocks: Blocks): string {
+  const texts: string[] = [];
+  for (const block of blocks) {
+    if (block.type === "header") texts.push(block.text.text);
+    if (block.type === "section") {
+      if (block.text) texts.push(block.text.text);
+      for (const field of block.fields ?? []) texts.push(field.text);
+    }
+    if (block.type === "context") for (const element of block.elements) if ("text" in element) texts.push(element.text);
+  }
+  return texts.join("\n");
+}
