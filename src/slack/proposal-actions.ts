@@ -91,7 +91,12 @@ interface Prepared {
  * for the environment, read the PR as it is now. Refusals are told to the
  * person (ephemeral) and end the click.
  */
-async function prepare(context: SlackContext, click: Click, action: "pin" | "dismiss"): Promise<Prepared | undefined> {
+/** Decodes the button and authorises the person; refusals are told (ephemeral) and end the click. */
+async function authorizeClick(
+  context: SlackContext,
+  click: Click,
+  action: "pin" | "dismiss",
+): Promise<{ value: ButtonValue; access: Prepared["access"] } | undefined> {
   const decoded = decodeButtonValue(click.value);
   if (!decoded.ok) {
     await tell(context, click.location, click.user, refusal({ kind: "invalid-button", detail: decoded.reason }));
@@ -105,18 +110,34 @@ async function prepare(context: SlackContext, click: Click, action: "pin" | "dis
       await tell(context, click.location, click.user, refusal(authorization.reason));
       return undefined;
     }
-    const pullRequest = await readPullRequest(access.client, value.repository, value.number);
-    const metadata = pullRequest ? decodeMetadata(pullRequest.body) : undefined;
-    if (!pullRequest || !metadata?.ok || metadata.metadata.kind !== "proposal") {
-      await tell(context, click.location, click.user, githubRefused(`${value.repository}#${value.number} is not a Bender proposal any more`));
-      return undefined;
-    }
-    return { value, pullRequest, metadata: metadata.metadata, access };
+    return { value, access };
   } catch (error) {
     if (!(error instanceof SlackActionError)) throw error;
     await tell(context, click.location, click.user, githubRefused(error.message));
     return undefined;
   }
+}
+
+/** Reads the PR as it is now, with its validated metadata. */
+async function readProposal(context: SlackContext, click: Click, authorized: { value: ButtonValue; access: Prepared["access"] }): Promise<Prepared | undefined> {
+  const { value, access } = authorized;
+  const pullRequest = await readPullRequest(access.client, value.repository, value.number);
+  const metadata = pullRequest ? decodeMetadata(pullRequest.body) : undefined;
+  if (!pullRequest || !metadata?.ok || metadata.metadata.kind !== "proposal") {
+    await tell(context, click.location, click.user, githubRefused(`${value.repository}#${value.number} is not a Bender proposal any more`));
+    return undefined;
+  }
+  return { value, pullRequest, metadata: metadata.metadata, access };
+}
+
+/**
+ * What every button does first: decode what it carries, authorise the person
+ * for the environment, read the PR as it is now. Refusals are told to the
+ * person (ephemeral) and end the click.
+ */
+async function prepare(context: SlackContext, click: Click, action: "pin" | "dismiss"): Promise<Prepared | undefined> {
+  const authorized = await authorizeClick(context, click, action);
+  return authorized ? readProposal(context, click, authorized) : undefined;
 }
 
 /**
@@ -130,61 +151,78 @@ async function prepare(context: SlackContext, click: Click, action: "pin" | "dis
  * 5. Redraw as pinned, note it in the thread.
  */
 export async function pin(context: SlackContext, click: Click): Promise<void> {
-  const prepared = await prepare(context, click, "pin");
-  if (!prepared) return;
+  const authorized = await authorizeClick(context, click, "pin");
+  if (!authorized) return;
+  const { value } = authorized;
+  // Concurrent clicks on one PR share one read and one merge; those who joined are told how it ended.
+  const { result, joined } = await context.singleFlight(`pin:${value.repository}#${value.number}`, () => pinOnce(context, click, authorized));
+  if (!joined) return;
+  if (result?.kind === "pinned") await tell(context, click.location, click.user, alreadyDone("pinned", result.by, result.at));
+  if (result?.kind === "pinning") await tell(context, click.location, click.user, pinsWhenChecksPass());
+}
+
+/** One pin attempt; returns the status the message was left showing. */
+async function pinOnce(
+  context: SlackContext,
+  click: Click,
+  authorized: { value: ButtonValue; access: Prepared["access"] },
+): Promise<MessageStatus | undefined> {
+  const prepared = await readProposal(context, click, authorized);
+  if (!prepared) return undefined;
   const { value, access, pullRequest } = prepared;
-  // A PR read before another click merged it is caught by GitHub: the merge comes back "not open".
-  await context.singleFlight(`pin:${value.repository}#${value.number}`, async () => {
-    const webUrl = context.services.webUrl;
-    const settled = settledStatus(pullRequest);
-    if (settled) {
-      await redraw(context, click.location, viewOf(value, pullRequest, prepared.metadata, webUrl, settled));
-      await tell(context, click.location, click.user, alreadyDoneBy(settled));
-      return;
-    }
-    const proposed: MessageStatus = { kind: "proposed", confirm: access.environment.slack?.confirm ?? false };
-    if (pullRequest.headOid !== value.head) {
-      await redraw(context, click.location, viewOf(value, pullRequest, prepared.metadata, webUrl, proposed));
-      await tell(context, click.location, click.user, changedSinceDrawn(pullRequest.headOid));
-      return;
-    }
-    const merged = await mergePullRequest(access.client, {
-      pullRequestId: pullRequest.id,
-      expectedHeadOid: value.head,
-      method: access.config.mergeMethod,
-      headline: `Pin ${prepared.metadata.reference} to ${value.environment}`,
-      // GitHub records the App as the merger; the trailer names the person (read by /bender history).
-      body: `Pinned-by: <@${click.user}> (Slack)`,
-    });
-    if (merged.ok) {
-      const at = context.now().toISOString();
-      await redraw(context, click.location, viewOf(value, pullRequest, prepared.metadata, webUrl, { kind: "pinned", by: click.user, via: "slack", at }));
-      await threadReply(context, click.location, pinnedLine(click.user, "slack", at));
-      return;
-    }
-    if (merged.refusal === "checks-pending") {
-      const auto = await enableAutoMerge(access.client, { pullRequestId: pullRequest.id, expectedHeadOid: value.head, method: access.config.mergeMethod });
-      if (auto.ok) {
-        await redraw(context, click.location, viewOf(value, pullRequest, prepared.metadata, webUrl, { kind: "pinning", by: click.user, detail: merged.message }));
-        await tell(context, click.location, click.user, pinsWhenChecksPass());
-        return;
-      }
-    }
-    if (merged.refusal === "head-moved") {
-      const now = (await readPullRequest(access.client, value.repository, value.number)) ?? pullRequest;
-      await redraw(context, click.location, viewOf(value, now, prepared.metadata, webUrl, proposed));
-      await tell(context, click.location, click.user, changedSinceDrawn(now.headOid));
-      return;
-    }
-    if (merged.refusal === "not-open") {
-      const now = (await readPullRequest(access.client, value.repository, value.number)) ?? pullRequest;
-      const status = settledStatus(now);
-      if (status) await redraw(context, click.location, viewOf(value, now, prepared.metadata, webUrl, status));
-      await tell(context, click.location, click.user, status ? alreadyDoneBy(status) : alreadyDone("pinned", now.mergedBy ?? "someone", now.mergedAt ?? ""));
-      return;
-    }
-    await tell(context, click.location, click.user, githubRefused(merged.message));
+  const webUrl = context.services.webUrl;
+  const settled = settledStatus(pullRequest);
+  if (settled) {
+    await redraw(context, click.location, viewOf(value, pullRequest, prepared.metadata, webUrl, settled));
+    await tell(context, click.location, click.user, alreadyDoneBy(settled));
+    return settled;
+  }
+  const proposed: MessageStatus = { kind: "proposed", confirm: access.environment.slack?.confirm ?? false };
+  if (pullRequest.headOid !== value.head) {
+    await redraw(context, click.location, viewOf(value, pullRequest, prepared.metadata, webUrl, proposed));
+    await tell(context, click.location, click.user, changedSinceDrawn(pullRequest.headOid));
+    return proposed;
+  }
+  // A PR read before another replica merged it is caught by GitHub: the merge comes back "not open".
+  const merged = await mergePullRequest(access.client, {
+    pullRequestId: pullRequest.id,
+    expectedHeadOid: value.head,
+    method: access.config.mergeMethod,
+    headline: `Pin ${prepared.metadata.reference} to ${value.environment}`,
+    // GitHub records the App as the merger; the trailer names the person (read by /bender history).
+    body: `Pinned-by: <@${click.user}> (Slack)`,
   });
+  if (merged.ok) {
+    const at = context.now().toISOString();
+    const pinned: MessageStatus = { kind: "pinned", by: click.user, via: "slack", at };
+    await redraw(context, click.location, viewOf(value, pullRequest, prepared.metadata, webUrl, pinned));
+    await threadReply(context, click.location, pinnedLine(click.user, "slack", at));
+    return pinned;
+  }
+  if (merged.refusal === "checks-pending") {
+    const auto = await enableAutoMerge(access.client, { pullRequestId: pullRequest.id, expectedHeadOid: value.head, method: access.config.mergeMethod });
+    if (auto.ok) {
+      const pinning: MessageStatus = { kind: "pinning", by: click.user, detail: merged.message };
+      await redraw(context, click.location, viewOf(value, pullRequest, prepared.metadata, webUrl, pinning));
+      await tell(context, click.location, click.user, pinsWhenChecksPass());
+      return pinning;
+    }
+  }
+  if (merged.refusal === "head-moved") {
+    const now = (await readPullRequest(access.client, value.repository, value.number)) ?? pullRequest;
+    await redraw(context, click.location, viewOf(value, now, prepared.metadata, webUrl, proposed));
+    await tell(context, click.location, click.user, changedSinceDrawn(now.headOid));
+    return proposed;
+  }
+  if (merged.refusal === "not-open") {
+    const now = (await readPullRequest(access.client, value.repository, value.number)) ?? pullRequest;
+    const status = settledStatus(now);
+    if (status) await redraw(context, click.location, viewOf(value, now, prepared.metadata, webUrl, status));
+    await tell(context, click.location, click.user, status ? alreadyDoneBy(status) : alreadyDone("pinned", now.mergedBy ?? "someone", now.mergedAt ?? ""));
+    return status;
+  }
+  await tell(context, click.location, click.user, githubRefused(merged.message));
+  return undefined;
 }
 
 /** Dismiss: close the PR and delete its branch; the message says who dismissed it. */

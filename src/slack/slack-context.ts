@@ -19,18 +19,21 @@ export interface SlackContext {
   readonly log: Logger;
   readonly now: () => Date;
   /** Runs one piece of work per key at a time in this replica: concurrent clicks on one PR share it. */
-  readonly singleFlight: <T>(key: string, work: () => Promise<T>) => Promise<T>;
+  readonly singleFlight: SingleFlight;
 }
 
-/** Creates a single-flight runner: callers with the same key while work is running get the same promise. */
-export function singleFlight(): <T>(key: string, work: () => Promise<T>) => Promise<T> {
+/** `joined`: this caller shared work another caller started, and should tell its person the outcome. */
+export type SingleFlight = <T>(key: string, work: () => Promise<T>) => Promise<{ result: T; joined: boolean }>;
+
+/** Creates a single-flight runner: callers with the same key while work is running get the same result. */
+export function singleFlight(): SingleFlight {
   const running = new Map<string, Promise<unknown>>();
-  return <T>(key: string, work: () => Promise<T>): Promise<T> => {
+  return async <T>(key: string, work: () => Promise<T>): Promise<{ result: T; joined: boolean }> => {
     const current = running.get(key);
-    if (current) return current as Promise<T>;
+    if (current) return { result: (await current) as T, joined: true };
     const started = work().finally(() => running.delete(key));
     running.set(key, started);
-    return started;
+    return { result: await started, joined: false };
   };
 }
 
