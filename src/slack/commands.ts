@@ -1,6 +1,8 @@
-import { parseReference } from "../image-ref/index.js";
+import { parseReference, shortDigest } from "../image-ref/index.js";
+import { findReferences } from "../manifests/index.js";
 import { findHold, parseHolds, HOLDS_PATH } from "../proposals/holds.js";
 import { decodeMetadata } from "../proposals/metadata.js";
+import type { BenderMetadata } from "../proposals/metadata.js";
 import { runGraphql } from "../github/graphql-client.js";
 import type { InstallationClient } from "../github/manifest-repositories.js";
 import { escapeMrkdwn } from "./blocks/index.js";
@@ -104,27 +106,90 @@ async function status(context: SlackContext, only: string | undefined): Promise<
     const query = `query BenderStatus(${declarations.join(", ")}) { repository(owner: $owner, name: $name) { ${fields.join(" ")} } }`;
     const result = await runGraphql<EnvironmentStatusResponse>(client, query, variables);
     const data = result.data?.repository ?? {};
+
+    // The latest pin or unpin of each image per environment, then what the manifests on the branch say now.
+    const latest = environments.map((environment, index) => {
+      const seen = new Map<string, { pullRequest: PullRequestNode; metadata: BenderMetadata }>();
+      for (const pullRequest of data[`pinned${index}`]?.nodes ?? []) {
+        const decoded = decodeMetadata(pullRequest.body);
+        if (decoded.ok && !seen.has(decoded.metadata.repository)) seen.set(decoded.metadata.repository, { pullRequest, metadata: decoded.metadata });
+      }
+      return seen;
+    });
+    const running = await readRunningVersions(client, repository, environments.map((environment, index) => ({
+      branch: lookup.config.environments[environment]?.branch ?? "HEAD",
+      images: [...(latest[index]?.values() ?? [])].map(({ metadata }) => ({ repository: metadata.repository, files: [...new Set(metadata.changes.map((change) => change.file))] })),
+    })));
+
     for (const [index, environment] of environments.entries()) {
       lines.push(`*${escapeMrkdwn(environment)}* (${escapeMrkdwn(repository)})`);
       const holds = parseHolds(data[`holds${index}`]?.text ?? undefined);
-      const seen = new Set<string>();
-      for (const pullRequest of data[`pinned${index}`]?.nodes ?? []) {
-        const decoded = decodeMetadata(pullRequest.body);
-        if (!decoded.ok || seen.has(decoded.metadata.repository)) continue;
-        seen.add(decoded.metadata.repository);
-        const hold = findHold(holds, environment, decoded.metadata.repository);
+      for (const { pullRequest, metadata } of latest[index]?.values() ?? []) {
+        const hold = findHold(holds, environment, metadata.repository);
         // An unpin put back (and holds) its `version`; its `reference` is what it removed.
-        const version = decoded.metadata.kind === "proposal" ? (decoded.metadata.tag ?? decoded.metadata.reference) : decoded.metadata.version;
+        const pinnedVersion = metadata.kind === "proposal" ? (metadata.tag ?? metadata.reference) : metadata.version;
+        const now = running.get(`${index}:${metadata.repository}`) ?? [];
+        const runs = now.length === 0 ? `${escapeMrkdwn(pinnedVersion)} (not found in the manifests now)` : now.map(escapeMrkdwn).join(", ");
+        const verb = metadata.kind === "proposal" ? "pinned" : "unpinned";
         const held = hold && hold !== "unreadable" ? `, held at ${escapeMrkdwn(hold.version ?? "its version")}${hold.by ? ` by ${escapeMrkdwn(hold.by)}` : ""}` : "";
-        const by = ` by ${actor(pullRequest)}`;
-        lines.push(`• ${escapeMrkdwn(decoded.metadata.repository)}: ${escapeMrkdwn(version)} (<${pullRequest.url}|#${pullRequest.number}>${by})${held}`);
+        lines.push(`• ${escapeMrkdwn(metadata.repository)}: runs ${runs} (last ${verb} <${pullRequest.url}|#${pullRequest.number}> by ${actor(pullRequest)})${held}`);
       }
       if (!holds.ok) lines.push(`• ${HOLDS_PATH} cannot be read: automation is held`);
       for (const pullRequest of data[`open${index}`]?.nodes ?? []) lines.push(`• open: <${pullRequest.url}|${escapeMrkdwn(pullRequest.title)}>`);
-      if (seen.size === 0 && (data[`open${index}`]?.nodes ?? []).length === 0) lines.push("• nothing pinned or proposed by Bender yet");
+      if ((latest[index]?.size ?? 0) === 0 && (data[`open${index}`]?.nodes ?? []).length === 0) lines.push("• nothing pinned or proposed by Bender yet");
     }
   }
   return lines.length > 0 ? clamp(lines) : only ? `No environment named ${escapeMrkdwn(only)}.` : "No manifest repository found.";
+}
+
+/** A value as a person names a version: the tag, or a short digest, or the value itself. */
+function versionOf(value: string): string {
+  if (/^sha(?:256|384|512):/.test(value)) return shortDigest(value);
+  const parsed = parseReference(value.slice(value.indexOf("=") + 1));
+  if (parsed.ok && (parsed.reference.tag !== undefined || parsed.reference.digest !== undefined)) {
+    return parsed.reference.tag ?? shortDigest(parsed.reference.digest ?? "");
+  }
+  return value;
+}
+
+/**
+ * What the manifests on each environment's branch say each image runs: the
+ * files its last pin touched, read in one query, and the engine's
+ * `findReferences` on them. Keyed by `<environment index>:<repository>`.
+ */
+async function readRunningVersions(
+  client: InstallationClient,
+  repository: string,
+  environments: readonly { branch: string; images: readonly { repository: string; files: readonly string[] }[] }[],
+): Promise<Map<string, string[]>> {
+  const [owner = "", name = ""] = repository.split("/");
+  const wanted: { key: string; image: string; path: string }[] = [];
+  for (const [index, environment] of environments.entries()) {
+    for (const image of environment.images) {
+      for (const path of image.files) wanted.push({ key: `${index}:${image.repository}`, image: image.repository, path: `${environment.branch}:${path}` });
+    }
+  }
+  const running = new Map<string, string[]>();
+  if (wanted.length === 0) return running;
+  const declarations = ["$owner: String!", "$name: String!", ...wanted.map((_, index) => `$f${index}: String!`)];
+  const fields = wanted.map((_, index) => `f${index}: object(expression: $f${index}) { ... on Blob { text } }`);
+  const variables: Record<string, string> = { owner, name };
+  for (const [index, entry] of wanted.entries()) variables[`f${index}`] = entry.path;
+  const query = `query BenderRunning(${declarations.join(", ")}) { repository(owner: $owner, name: $name) { ${fields.join(" ")} } }`;
+  const result = await runGraphql<{ repository: Record<string, { text?: string | null } | null> | null }>(client, query, variables);
+  for (const [index, entry] of wanted.entries()) {
+    const text = result.data?.repository?.[`f${index}`]?.text;
+    const image = parseReference(entry.image);
+    if (typeof text !== "string" || !image.ok) continue;
+    const file = entry.path.slice(entry.path.indexOf(":") + 1);
+    const versions = running.get(entry.key) ?? [];
+    for (const reference of findReferences(file, text, image.reference)) {
+      const version = versionOf(reference.value);
+      if (!versions.includes(version)) versions.push(version);
+    }
+    running.set(entry.key, versions);
+  }
+  return running;
 }
 
 /** The last pins and unpins of an image, newest first, from merged Bender PRs. */

@@ -74,7 +74,17 @@ function repositoryWithHistory(): FakeRepository {
       version: "1.4.0",
       baseBranch: "main",
       unpins: pinned.number,
-      changes: [],
+      changes: [
+        {
+          file: "clusters/prod/api.yaml",
+          line: 10,
+          kind: "container",
+          before: `${IMAGE}:1.4.1`,
+          after: `${IMAGE}:1.4.0`,
+          document: 0,
+          yamlPath: "spec.template.spec.containers[0].image",
+        },
+      ],
     })}\n`,
   );
   unpin.labels.push("bender", "bender/production");
@@ -99,11 +109,11 @@ describe("/bender", () => {
     expect(answer.text).toBe(`Unknown command \`deploy\`.\n${COMMAND_HELP}`);
   });
 
-  it("status: per environment, the version Bender last pinned and who pinned it, the hold, and open proposals", async () => {
+  it("status: per environment, what the manifests run now, the last pin or unpin and who made it, the hold, and open proposals", async () => {
     const fake = repositoryWithHistory();
     const [open] = fake.openPullRequests();
     expectFirstAccess(fake);
-    fake.expectGraphql("BenderStatus");
+    fake.expectGraphql("BenderStatus", "BenderRunning");
     await start();
 
     const answer = await command("status");
@@ -111,9 +121,23 @@ describe("/bender", () => {
     expect(answer.response_type).toBe("ephemeral");
     const lines = String(answer.text).split("\n");
     expect(lines[0]).toBe("*production* (acme/manifests)");
-    // The latest merged Bender PR for the image is the unpin: it shows the version held and who held it.
-    expect(lines).toContainEqual(expect.stringMatching(/^• ghcr\.io\/acme\/api: 1\.4\.0 \(<https:\/\/github\.com\/acme\/manifests\/pull\/2\|#2> by <@U0PRIYA001>\), held at 1\.4\.0 by &lt;@U0PRIYA001&gt;$/));
+    // Read from the manifest on main; the latest merged Bender PR for the image is the unpin, which holds it there.
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^• ghcr\.io\/acme\/api: runs 1\.4\.0 \(last unpinned <https:\/\/github\.com\/acme\/manifests\/pull\/2\|#2> by <@U0PRIYA001>\), held at 1\.4\.0 by &lt;@U0PRIYA001&gt;$/),
+    );
     expect(lines).toContain(`• open: <${open?.url}|Pin ghcr.io/acme/api 1.4.2 to production>`);
+  });
+
+  it("status reads the manifests, not the last pin: a hand edit on the branch shows", async () => {
+    const fake = repositoryWithHistory();
+    fake.push("main", { "clusters/prod/api.yaml": fake.file("clusters/prod/api.yaml")!.replace(`${IMAGE}:1.4.0`, `${IMAGE}:1.3.9`) });
+    expectFirstAccess(fake);
+    fake.expectGraphql("BenderStatus", "BenderRunning");
+    await start();
+
+    const lines = String((await command("status production")).text).split("\n");
+
+    expect(lines).toContainEqual(expect.stringMatching(/^• ghcr\.io\/acme\/api: runs 1\.3\.9 \(last unpinned /));
   });
 
   it("history <image>: the last pins and unpins, newest first, with who (from the merge commits' trailers) and when", async () => {

@@ -324,6 +324,16 @@ export class FakeRepository {
       return { data: { repository: { pullRequest: pullRequest ? this.graphqlPullRequest(pullRequest) : null } } };
     }
     if (operation === "BenderUnpinRead") return { data: { repository: this.unpinRead(query, variables) } };
+    if (operation === "BenderRunning") {
+      const repository: Record<string, unknown> = {};
+      for (const [key, expression] of Object.entries(variables)) {
+        if (!/^f\d+$/.test(key)) continue;
+        const [revision = "", path = ""] = expression.split(/:(.*)/s);
+        const text = this.revisionFiles(revision)?.get(path);
+        repository[key] = text === undefined ? null : { text };
+      }
+      return { data: { repository } };
+    }
     if (operation === "BenderStatus") {
       const repository: Record<string, unknown> = {};
       for (const key of Object.keys(variables).filter((name) => /^l\d+$/.test(name))) {
