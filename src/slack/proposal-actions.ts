@@ -154,36 +154,31 @@ export async function pin(context: SlackContext, click: Click): Promise<void> {
   const authorized = await authorizeClick(context, click, "pin");
   if (!authorized) return;
   const { value } = authorized;
-  // Concurrent clicks on one PR share one read and one merge; those who joined are told how it ended.
-  const { result, joined } = await context.singleFlight(`pin:${value.repository}#${value.number}`, () => pinOnce(context, click, authorized));
-  if (!joined) return;
-  if (result?.kind === "pinned") await tell(context, click.location, click.user, alreadyDone("pinned", result.by, result.at));
-  if (result?.kind === "pinning") await tell(context, click.location, click.user, pinsWhenChecksPass());
+  // Concurrent clicks on one PR share one read and one merge (GitHub's side only); each click then tells its own person.
+  const { result, joined } = await context.singleFlight(`pin:${value.repository}#${value.number}`, () => mergeOnce(context, click, authorized));
+  await reportPin(context, click, authorized, result, joined);
 }
 
-/** One pin attempt; returns the status the message was left showing. */
-async function pinOnce(
-  context: SlackContext,
-  click: Click,
-  authorized: { value: ButtonValue; access: Prepared["access"] },
-): Promise<MessageStatus | undefined> {
+/** What one pin attempt did on GitHub's side. */
+type PinOutcome =
+  | { readonly kind: "not-a-proposal" }
+  | { readonly kind: "settled"; readonly prepared: Prepared; readonly status: Extract<MessageStatus, { kind: "pinned" | "dismissed" }> }
+  | { readonly kind: "moved"; readonly prepared: Prepared; readonly head: PullRequestState }
+  | { readonly kind: "merged"; readonly prepared: Prepared; readonly status: Extract<MessageStatus, { kind: "pinned" }> }
+  | { readonly kind: "pinning"; readonly prepared: Prepared; readonly status: Extract<MessageStatus, { kind: "pinning" }> }
+  | { readonly kind: "refused"; readonly message: string };
+
+/**
+ * Reads the PR and merges exactly the drawn head. A PR read before another
+ * replica merged it is caught by GitHub: the merge comes back "not open".
+ */
+async function mergeOnce(context: SlackContext, click: Click, authorized: { value: ButtonValue; access: Prepared["access"] }): Promise<PinOutcome> {
   const prepared = await readProposal(context, click, authorized);
-  if (!prepared) return undefined;
+  if (!prepared) return { kind: "not-a-proposal" };
   const { value, access, pullRequest } = prepared;
-  const webUrl = context.services.webUrl;
   const settled = settledStatus(pullRequest);
-  if (settled) {
-    await redraw(context, click.location, viewOf(value, pullRequest, prepared.metadata, webUrl, settled));
-    await tell(context, click.location, click.user, alreadyDoneBy(settled));
-    return settled;
-  }
-  const proposed: MessageStatus = { kind: "proposed", confirm: access.environment.slack?.confirm ?? false };
-  if (pullRequest.headOid !== value.head) {
-    await redraw(context, click.location, viewOf(value, pullRequest, prepared.metadata, webUrl, proposed));
-    await tell(context, click.location, click.user, changedSinceDrawn(pullRequest.headOid));
-    return proposed;
-  }
-  // A PR read before another replica merged it is caught by GitHub: the merge comes back "not open".
+  if (settled) return { kind: "settled", prepared, status: settled };
+  if (pullRequest.headOid !== value.head) return { kind: "moved", prepared, head: pullRequest };
   const merged = await mergePullRequest(access.client, {
     pullRequestId: pullRequest.id,
     expectedHeadOid: value.head,
@@ -192,37 +187,50 @@ async function pinOnce(
     // GitHub records the App as the merger; the trailer names the person (read by /bender history).
     body: `Pinned-by: <@${click.user}> (Slack)`,
   });
-  if (merged.ok) {
-    const at = context.now().toISOString();
-    const pinned: MessageStatus = { kind: "pinned", by: click.user, via: "slack", at };
-    await redraw(context, click.location, viewOf(value, pullRequest, prepared.metadata, webUrl, pinned));
-    await threadReply(context, click.location, pinnedLine(click.user, "slack", at));
-    return pinned;
-  }
+  if (merged.ok) return { kind: "merged", prepared, status: { kind: "pinned", by: click.user, via: "slack", at: context.now().toISOString() } };
   if (merged.refusal === "checks-pending") {
     const auto = await enableAutoMerge(access.client, { pullRequestId: pullRequest.id, expectedHeadOid: value.head, method: access.config.mergeMethod });
-    if (auto.ok) {
-      const pinning: MessageStatus = { kind: "pinning", by: click.user, detail: merged.message };
-      await redraw(context, click.location, viewOf(value, pullRequest, prepared.metadata, webUrl, pinning));
-      await tell(context, click.location, click.user, pinsWhenChecksPass());
-      return pinning;
-    }
+    if (auto.ok) return { kind: "pinning", prepared, status: { kind: "pinning", by: click.user, detail: merged.message } };
   }
-  if (merged.refusal === "head-moved") {
-    const now = (await readPullRequest(access.client, value.repository, value.number)) ?? pullRequest;
-    await redraw(context, click.location, viewOf(value, now, prepared.metadata, webUrl, proposed));
-    await tell(context, click.location, click.user, changedSinceDrawn(now.headOid));
-    return proposed;
-  }
-  if (merged.refusal === "not-open") {
+  if (merged.refusal === "head-moved" || merged.refusal === "not-open") {
     const now = (await readPullRequest(access.client, value.repository, value.number)) ?? pullRequest;
     const status = settledStatus(now);
-    if (status) await redraw(context, click.location, viewOf(value, now, prepared.metadata, webUrl, status));
-    await tell(context, click.location, click.user, status ? alreadyDoneBy(status) : alreadyDone("pinned", now.mergedBy ?? "someone", now.mergedAt ?? ""));
-    return status;
+    if (status) return { kind: "settled", prepared: { ...prepared, pullRequest: now }, status };
+    return { kind: "moved", prepared, head: now };
   }
-  await tell(context, click.location, click.user, githubRefused(merged.message));
-  return undefined;
+  return { kind: "refused", message: merged.message };
+}
+
+/** Draws the outcome into the message (once, by the click that ran it) and tells each person what happened. */
+async function reportPin(
+  context: SlackContext,
+  click: Click,
+  authorized: { value: ButtonValue; access: Prepared["access"] },
+  outcome: PinOutcome,
+  joined: boolean,
+): Promise<void> {
+  const webUrl = context.services.webUrl;
+  const draw = (prepared: Prepared, pullRequest: PullRequestState, status: MessageStatus) =>
+    joined ? Promise.resolve() : redraw(context, click.location, viewOf(prepared.value, pullRequest, prepared.metadata, webUrl, status));
+  switch (outcome.kind) {
+    case "not-a-proposal":
+      return;
+    case "settled":
+      await draw(outcome.prepared, outcome.prepared.pullRequest, outcome.status);
+      return tell(context, click.location, click.user, alreadyDoneBy(outcome.status));
+    case "moved":
+      await draw(outcome.prepared, outcome.head, { kind: "proposed", confirm: authorized.access.environment.slack?.confirm ?? false });
+      return tell(context, click.location, click.user, changedSinceDrawn(outcome.head.headOid));
+    case "merged":
+      if (joined) return tell(context, click.location, click.user, alreadyDoneBy(outcome.status));
+      await draw(outcome.prepared, outcome.prepared.pullRequest, outcome.status);
+      return threadReply(context, click.location, pinnedLine(outcome.status.by, "slack", outcome.status.at));
+    case "pinning":
+      await draw(outcome.prepared, outcome.prepared.pullRequest, outcome.status);
+      return tell(context, click.location, click.user, pinsWhenChecksPass());
+    case "refused":
+      return tell(context, click.location, click.user, githubRefused(outcome.message));
+  }
 }
 
 /** Dismiss: close the PR and delete its branch; the message says who dismissed it. */
