@@ -221,8 +221,9 @@ async function followClosedPullRequest(services: BenderServices, context: Closed
   const event = { ...base, environment: decoded.metadata.environment, metadata: decoded.metadata };
   if (pullRequest.merged) {
     const mergedBy = pullRequest.merged_by?.login ?? sender.login;
-    // Bender's own automatic pin was announced when it merged.
-    if (mergedBy === pullRequest.user.login && pullRequest.user.type === "Bot") return;
+    // Bender's own merges (an automatic pin, a Slack pin) were announced when it merged; a merge GitHub made
+    // later through auto-merge (a Slack pin waiting for checks) was not, so it is announced now.
+    if (mergedBy === pullRequest.user.login && pullRequest.user.type === "Bot" && !pullRequest.auto_merge) return;
     services.events.emit({ ...event, type: "proposal.pinned", by: mergedBy, via: "github" });
     return;
   }

@@ -77,11 +77,17 @@ export class SlackNotifier {
         await this.record(access.client, event, place);
         return;
       }
-      case "proposal.pinned":
+      case "proposal.pinned": {
         if (!location) return;
-        await redraw(this.context, location, view({ kind: "pinned", by: event.by, via: event.via, at }));
-        await threadReply(this.context, location, pinnedLine(event.by, event.via, at));
+        const last = this.context.drawn.get(key);
+        if (last?.kind === "pinned") return; // A click here already drew it.
+        // GitHub finished a Slack pin that waited for checks: the person who pinned is the one to name.
+        const by = last?.kind === "pinning" ? last.by : event.by;
+        const via = last?.kind === "pinning" ? "slack" : event.via;
+        await redraw(this.context, location, view({ kind: "pinned", by, via, at }));
+        await threadReply(this.context, location, pinnedLine(by, via, at));
         return;
+      }
       case "proposal.dismissed":
         if (!location) return;
         await redraw(this.context, location, view({ kind: "dismissed", by: event.by, via: "github", at }));

@@ -27,6 +27,12 @@ export interface Click {
 
 /** Redraws a message from a PR's state. */
 export async function redraw(context: SlackContext, location: MessageLocation, view: ProposalView): Promise<void> {
+  context.drawn.set(`${view.repository}#${view.pullRequest.number}`, view.status);
+  // Bounded: the oldest entries go first (a Map keeps insertion order).
+  for (const key of context.drawn.keys()) {
+    if (context.drawn.size <= 1000) break;
+    context.drawn.delete(key);
+  }
   const message = proposalMessage(view);
   try {
     await context.slack.chat.update({ channel: location.channel, ts: location.ts, text: message.text, blocks: message.blocks });

@@ -92,6 +92,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     log: log.child({ name: "slack" }),
     now: options.now ?? (() => new Date()),
     singleFlight: singleFlight(),
+    drawn: new Map(),
   };
   const notifier = new SlackNotifier(context);
   const unsubscribe = options.events.subscribe((event) => notifier.handle(event));

@@ -4,6 +4,7 @@ import type { BenderServices } from "../github/app.js";
 import type { InstallationClient } from "../github/manifest-repositories.js";
 import type { BenderConfig, EnvironmentConfig } from "../config/schema.js";
 import type { Approvers } from "./approvers.js";
+import type { ProposalView } from "./model.js";
 
 /** Where one proposal's message lives. */
 export interface MessageLocation {
@@ -20,6 +21,12 @@ export interface SlackContext {
   readonly now: () => Date;
   /** Runs one piece of work per key at a time in this replica: concurrent clicks on one PR share it. */
   readonly singleFlight: SingleFlight;
+  /**
+   * What this replica last drew for each PR (`owner/name#number`): lets an
+   * event that repeats what a click already drew be skipped, and an auto-merge
+   * GitHub finishes later be credited to the person who pinned.
+   */
+  readonly drawn: Map<string, ProposalView["status"]>;
 }
 
 /** `joined`: this caller shared work another caller started, and should tell its person the outcome. */

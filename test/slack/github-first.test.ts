@@ -6,6 +6,7 @@ import { expectInstallationToken } from "../support/fake-github.js";
 import type { FakePullRequest, FakeRepository } from "../support/fake-github.js";
 import {
   ALICE,
+  BENDER_BOT,
   EXAMPLE_INSTALLATION,
   IMAGE,
   PRODUCTION_BRANCH,
@@ -173,6 +174,46 @@ describe("a proposal settled in GitHub updates its message", () => {
     expect(actionIds(blocksOf(update))).toEqual(["bender_unpin"]);
     expect(buttonValues(blocksOf(update))[0]?.head).toBe(head);
     expect(thread?.args).toMatchObject({ channel: CHANNEL, thread_ts: MESSAGE_TS, text: expect.stringContaining("Pinned by alice via GitHub") });
+  });
+
+  it("a Slack pin that waited for checks, merged later by GitHub's auto-merge: pinned, credited to the person who pinned", async () => {
+    const fake = repository();
+    const proposal = proposalWithMessage(fake);
+    const value = buttonValueFor(fake, proposal);
+    fake.mergeRefusal = 'Required status check "ci/build" is expected.';
+    const slack = new FakeSlack();
+    expectFirstAccess(fake);
+    fake.expectGraphql("BenderPullRequest", "BenderWrite", "BenderAutoMerge");
+    slack.expect("chat.update");
+    slack.expect("chat.postEphemeral");
+    await start();
+    expect((await sendToSlackEndpoint(bender!, blockActions({ user: OWEN, actionId: pinAction, value, ts: MESSAGE_TS }))).status).toBe(200);
+    await slack.waitFor("chat.postEphemeral");
+    await slack.waitFor("chat.update");
+
+    // Checks pass; GitHub merges as the App (the one that turned auto-merge on) and says so in the webhook.
+    fake.mergeRefusal = undefined;
+    fake.merge(proposal, { by: "bender[bot]" });
+    slack.expect("chat.update");
+    slack.expect("chat.postMessage");
+    const payload = closedPullRequestPayload(fake, proposal, { merged: true, mergedBy: BENDER_BOT, sender: BENDER_BOT });
+    (payload.pull_request as Record<string, unknown>).auto_merge = { enabled_by: BENDER_BOT, merge_method: "squash", commit_title: null, commit_message: null };
+    expect((await deliver(bender!, "pull_request", payload)).status).toBe(200);
+    await slack.waitFor("chat.update", 2);
+    const [thread] = await slack.waitFor("chat.postMessage");
+
+    expect(textOf(blocksOf(slack.of("chat.update")[1]))).toContain(`Pinned by <@${OWEN}> via Slack`);
+    expect(thread?.args.text).toContain(`<@${OWEN}>`);
+  });
+
+  it("merged by Bender itself without auto-merge (its own pin, already drawn): no second redraw", async () => {
+    const fake = repository();
+    const proposal = proposalWithMessage(fake);
+    fake.merge(proposal, { by: "bender[bot]" });
+    await start();
+
+    expect((await deliver(bender!, "pull_request", closedPullRequestPayload(fake, proposal, { merged: true, mergedBy: BENDER_BOT, sender: BENDER_BOT }))).status).toBe(200);
+    expect(bender!.emitted).toEqual([]);
   });
 
   it("closed unmerged: dismissed, by the person who closed it", async () => {
