@@ -25,7 +25,6 @@ export interface CommitInput {
 export type WriteStep =
   | { readonly kind: "createRef"; readonly alias: string; readonly repositoryId: string; readonly name: string; readonly oid: string }
   | { readonly kind: "deleteRef"; readonly alias: string; readonly refId: string }
-  | { readonly kind: "updateRef"; readonly alias: string; readonly refId: string; readonly oid: string; readonly force: boolean }
   /** Moves a ref only if it still points where it was read (compare-and-swap), force allowed. */
   | { readonly kind: "moveRef"; readonly alias: string; readonly repositoryId: string; readonly name: string; readonly beforeOid: string; readonly afterOid: string }
   | { readonly kind: "commit"; readonly alias: string; readonly input: CommitInput }
@@ -56,7 +55,6 @@ export type WriteStep =
 const SHAPES: Record<WriteStep["kind"], { mutation: string; input: string; selection: string }> = {
   createRef: { mutation: "createRef", input: "CreateRefInput", selection: "ref { id name target { oid } }" },
   deleteRef: { mutation: "deleteRef", input: "DeleteRefInput", selection: "clientMutationId" },
-  updateRef: { mutation: "updateRef", input: "UpdateRefInput", selection: "ref { id target { oid } }" },
   moveRef: { mutation: "updateRefs", input: "UpdateRefsInput", selection: "clientMutationId" },
   commit: { mutation: "createCommitOnBranch", input: "CreateCommitOnBranchInput", selection: "commit { oid url }" },
   createPullRequest: { mutation: "createPullRequest", input: "CreatePullRequestInput", selection: "pullRequest { id number url headRefOid }" },
@@ -73,8 +71,6 @@ function inputOf(step: WriteStep): Record<string, unknown> {
       return { repositoryId: step.repositoryId, name: step.name, oid: step.oid };
     case "deleteRef":
       return { refId: step.refId };
-    case "updateRef":
-      return { refId: step.refId, oid: step.oid, force: step.force };
     case "moveRef":
       return { repositoryId: step.repositoryId, refUpdates: [{ name: step.name, beforeOid: step.beforeOid, afterOid: step.afterOid, force: true }] };
     case "commit":
