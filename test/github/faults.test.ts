@@ -15,21 +15,11 @@ import { examples, fixture, withValue } from "../builds/payloads.js";
 import { FAST_RETRY, deliver, postBuild, startBender } from "../support/bender-server.js";
 import type { RunningBender } from "../support/bender-server.js";
 import { API, FakeRepository, expectInstallationToken } from "../support/fake-github.js";
+import { PRODUCTION_BRANCH, deployment } from "../support/manifests.js";
 
 const INSTALLATION = 52871234;
-const PRODUCTION_BRANCH = "bender/production/ghcr.io-acme-api";
 const STAGING_BRANCH = "bender/staging/ghcr.io-acme-api";
-const DEPLOYMENT = `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: api
-spec:
-  template:
-    spec:
-      containers:
-        - name: api
-          image: ghcr.io/acme/api:1.4.0
-`;
+const DEPLOYMENT = deployment("ghcr.io/acme/api:1.4.0");
 const BUMPED = DEPLOYMENT.replace("ghcr.io/acme/api:1.4.0", "ghcr.io/acme/api:1.4.1");
 const ONE_ENVIRONMENT = `environments:
   production:

@@ -1,8 +1,7 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { encodeMetadata } from "../../src/proposals/metadata.js";
 import { renderHolds } from "../../src/proposals/holds.js";
 import { COMMAND_HELP } from "../../src/slack/commands.js";
-import { startBender } from "../support/bender-server.js";
 import type { RunningBender } from "../support/bender-server.js";
 import { expectInstallationToken } from "../support/fake-github.js";
 import type { FakeRepository } from "../support/fake-github.js";
@@ -10,28 +9,18 @@ import { IMAGE, PRODUCTION_BRANCH, expectRepositoryInstallation, openExistingPro
 import {
   OWEN,
   PRIYA,
-  SLACK_SETTINGS,
   expectFirstAccess,
   expectResponseUrl,
-  now,
   sendToSlackEndpoint,
   slackConfig,
   slashCommand,
   waitUntil,
-  watchUnexpected,
+  slackBenderPerTest,
   withBenderLabels,
 } from "../support/slack.js";
 
 let bender: RunningBender | undefined;
-let unexpected: ReturnType<typeof watchUnexpected> | undefined;
-afterEach(async () => {
-  const requests = unexpected?.requests ?? [];
-  unexpected?.stop();
-  unexpected = undefined;
-  await bender?.close();
-  bender = undefined;
-  expect(requests, "requests nobody expected").toEqual([]);
-});
+const harness = slackBenderPerTest();
 
 let commands = 0;
 
@@ -46,8 +35,8 @@ async function command(text: string): Promise<Record<string, unknown>> {
 }
 
 async function start(): Promise<void> {
-  unexpected = watchUnexpected();
-  bender = await startBender({ slack: SLACK_SETTINGS, manifestRepositories: ["acme/manifests"] }, { slackRetries: 0, now });
+  harness.watch();
+  bender = await harness.start({ manifestRepositories: ["acme/manifests"] });
 }
 
 /**

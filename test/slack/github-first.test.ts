@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { decodeMetadata, withMetadata } from "../../src/proposals/metadata.js";
-import { deliver, postBuild, startBender } from "../support/bender-server.js";
+import { deliver, postBuild } from "../support/bender-server.js";
 import type { RunningBender } from "../support/bender-server.js";
 import { expectInstallationToken } from "../support/fake-github.js";
 import type { FakePullRequest, FakeRepository } from "../support/fake-github.js";
@@ -19,39 +19,29 @@ import {
   FakeSlack,
   NOW,
   OWEN,
-  SLACK_SETTINGS,
   actionIds,
   blockActions,
   blocksOf,
   buttonValueFor,
   buttonValues,
   expectFirstAccess,
-  now,
   pinAction,
   sendToSlackEndpoint,
   slackConfig,
   textOf,
   waitUntil,
-  watchUnexpected,
+  slackBenderPerTest,
   withBenderLabels,
 } from "../support/slack.js";
 
 const MESSAGE_TS = "1748966400.000042";
 
 let bender: RunningBender | undefined;
-let unexpected: ReturnType<typeof watchUnexpected> | undefined;
-afterEach(async () => {
-  const requests = unexpected?.requests ?? [];
-  unexpected?.stop();
-  unexpected = undefined;
-  await bender?.close();
-  bender = undefined;
-  expect(requests, "requests nobody expected").toEqual([]);
-});
+const harness = slackBenderPerTest();
 
 async function start(slackRetries = 0): Promise<RunningBender> {
-  unexpected = watchUnexpected();
-  bender = await startBender({ slack: SLACK_SETTINGS }, { slackRetries, now });
+  harness.watch();
+  bender = await harness.start({}, { slackRetries });
   return bender;
 }
 

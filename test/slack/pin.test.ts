@@ -1,5 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { startBender } from "../support/bender-server.js";
+import { describe, expect, it } from "vitest";
 import type { RunningBender } from "../support/bender-server.js";
 import type { FakePullRequest, FakeRepository } from "../support/fake-github.js";
 import { IMAGE, PRODUCTION_BRANCH, deployment, openExistingProposal, productionRepository } from "../support/manifests.js";
@@ -11,7 +10,6 @@ import {
   NOW,
   OWEN,
   PRIYA,
-  SLACK_SETTINGS,
   STRANGER,
   actionIds,
   blockActions,
@@ -19,13 +17,12 @@ import {
   buttonValueFor,
   buttonValues,
   expectFirstAccess,
-  now,
   pinAction,
   sendToSlackEndpoint,
   slackConfig,
   textOf,
   waitUntil,
-  watchUnexpected,
+  slackBenderPerTest,
   withBenderLabels,
 } from "../support/slack.js";
 
@@ -33,26 +30,18 @@ import {
 const MESSAGE_TS = "1748966400.000001";
 
 let bender: RunningBender | undefined;
-let unexpected: ReturnType<typeof watchUnexpected> | undefined;
-afterEach(async () => {
-  const requests = unexpected?.requests ?? [];
-  unexpected?.stop();
-  unexpected = undefined;
-  await bender?.close();
-  bender = undefined;
-  expect(requests, "requests nobody expected").toEqual([]);
-});
+const harness = slackBenderPerTest();
 
 /** `approvers` null: production has no slack block. */
 function setUp(approvers: string | null = `[${OWEN}, ${GROUP}]`): { fake: FakeRepository; proposal: FakePullRequest; slack: FakeSlack } {
   const fake = withBenderLabels(productionRepository("1.4.0", slackConfig(approvers ?? undefined)));
   const proposal = openExistingProposal(fake, { environment: "production", reference: `${IMAGE}:1.4.1` });
-  unexpected = watchUnexpected();
+  harness.watch();
   return { fake, proposal, slack: new FakeSlack() };
 }
 
 async function start(): Promise<RunningBender> {
-  bender = await startBender({ slack: SLACK_SETTINGS }, { slackRetries: 0, now });
+  bender = await harness.start();
   return bender;
 }
 

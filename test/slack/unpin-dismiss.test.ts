@@ -1,7 +1,7 @@
 import { parse } from "yaml";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { decodeMetadata } from "../../src/proposals/metadata.js";
-import { postBuild, startBender } from "../support/bender-server.js";
+import { postBuild } from "../support/bender-server.js";
 import type { RunningBender } from "../support/bender-server.js";
 import type { FakePullRequest, FakeRepository } from "../support/fake-github.js";
 import { IMAGE, PRODUCTION_BRANCH, deployment, openExistingProposal, productionRepository } from "../support/manifests.js";
@@ -10,14 +10,12 @@ import {
   FakeSlack,
   NOW,
   OWEN,
-  SLACK_SETTINGS,
   actionIds,
   blockActions,
   blocksOf,
   buttonValueFor,
   dismissAction,
   expectFirstAccess,
-  now,
   pinAction,
   sendToSlackEndpoint,
   slackConfig,
@@ -25,7 +23,7 @@ import {
   unpinAction,
   viewSubmission,
   waitUntil,
-  watchUnexpected,
+  slackBenderPerTest,
   withBenderLabels,
 } from "../support/slack.js";
 
@@ -33,19 +31,11 @@ const MESSAGE_TS = "1748966400.000001";
 const AUTO_PIN = "    autoPin: true\n";
 
 let bender: RunningBender | undefined;
-let unexpected: ReturnType<typeof watchUnexpected> | undefined;
-afterEach(async () => {
-  const requests = unexpected?.requests ?? [];
-  unexpected?.stop();
-  unexpected = undefined;
-  await bender?.close();
-  bender = undefined;
-  expect(requests, "requests nobody expected").toEqual([]);
-});
+const harness = slackBenderPerTest();
 
 async function start(): Promise<RunningBender> {
-  unexpected = watchUnexpected();
-  bender = await startBender({ slack: SLACK_SETTINGS }, { slackRetries: 0, now });
+  harness.watch();
+  bender = await harness.start();
   return bender;
 }
 

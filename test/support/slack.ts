@@ -8,11 +8,14 @@
  */
 import { createHmac } from "node:crypto";
 import nock from "nock";
+import { afterEach, expect } from "vitest";
 import type { types } from "@slack/bolt";
-import type { SlackSettings } from "../../src/server/settings.js";
+import type { Settings, SlackSettings } from "../../src/server/settings.js";
 import { encodeButtonValue } from "../../src/slack/blocks/index.js";
 import type { ButtonValue } from "../../src/slack/model.js";
 import { ACTION_DISMISS, ACTION_PIN, ACTION_UNPIN, VIEW_UNPIN } from "../../src/slack/model.js";
+import { startBender } from "./bender-server.js";
+import type { RunningBender, StartOptions } from "./bender-server.js";
 import { expectInstallationToken } from "./fake-github.js";
 import type { FakePullRequest, FakeRepository } from "./fake-github.js";
 import { expectRepositoryInstallation } from "./manifests.js";
@@ -340,4 +343,34 @@ export function textOf(blocks: Blocks): string {
     if (block.type === "context") for (const element of block.elements) if ("text" in element) texts.push(element.text);
   }
   return texts.join("\n");
+}
+
+/**
+ * For a test file: Bender with Slack for one test at a time. After each test
+ * it stops the server and fails the test if any request went where no test
+ * expected it (once `watch` was called).
+ */
+export function slackBenderPerTest(): {
+  watch(): void;
+  start(settings?: Partial<Settings>, options?: StartOptions): Promise<RunningBender>;
+} {
+  let running: RunningBender | undefined;
+  let unexpected: ReturnType<typeof watchUnexpected> | undefined;
+  afterEach(async () => {
+    const requests = unexpected?.requests ?? [];
+    unexpected?.stop();
+    unexpected = undefined;
+    await running?.close();
+    running = undefined;
+    expect(requests, "requests nobody expected").toEqual([]);
+  });
+  return {
+    watch() {
+      unexpected = watchUnexpected();
+    },
+    async start(settings = {}, options = {}) {
+      running = await startBender({ slack: SLACK_SETTINGS, ...settings }, { slackRetries: 0, now, ...options });
+      return running;
+    },
+  };
 }
