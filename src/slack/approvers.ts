@@ -15,7 +15,7 @@ export type Authorization = { readonly ok: true } | { readonly ok: false; readon
  * rate limited, and a click must be acknowledged within 3 seconds anyway).
  */
 export class Approvers {
-  readonly #members = new Map<string, { users: ReadonlySet<string>; at: number }>();
+  readonly #members = new Map<string, { users: ReadonlySet<string> | "no such group"; at: number }>();
 
   constructor(
     private readonly client: UsergroupClient,
@@ -28,17 +28,28 @@ export class Approvers {
     if (approvers === undefined) return { ok: false, reason: { kind: "no-slack-approvers", environment } };
     if (approvers === "anyone") return { ok: true };
     if (approvers.includes(userId)) return { ok: true };
+    const unknownGroups: string[] = [];
     for (const group of approvers.filter((approver) => approver.startsWith("S"))) {
-      if ((await this.membersOf(group)).has(userId)) return { ok: true };
+      const members = await this.membersOf(group);
+      if (members === "no such group") unknownGroups.push(group);
+      else if (members.has(userId)) return { ok: true };
     }
-    return { ok: false, reason: { kind: "not-an-approver", environment, action, user: userId } };
+    return { ok: false, reason: { kind: "not-an-approver", environment, action, user: userId, approvers, unknownGroups } };
   }
 
-  private async membersOf(group: string): Promise<ReadonlySet<string>> {
+  /** A group's members, or "no such group" when Slack does not know it (a typo, or a deleted group): cached alike. */
+  private async membersOf(group: string): Promise<ReadonlySet<string> | "no such group"> {
     const cached = this.#members.get(group);
     if (cached && this.now() - cached.at <= this.maxAgeMs) return cached.users;
-    const response = await this.client.usergroups.users.list({ usergroup: group });
-    const users = new Set(response.users ?? []);
+    let users: ReadonlySet<string> | "no such group";
+    try {
+      const response = await this.client.usergroups.users.list({ usergroup: group });
+      users = new Set(response.users ?? []);
+    } catch (error) {
+      // Any other refusal (the token, a missing scope, Slack unreachable) is the click's failure, told as such.
+      if ((error as { data?: { error?: string } }).data?.error !== "no_such_subteam") throw error;
+      users = "no such group";
+    }
     this.#members.set(group, { users, at: this.now() });
     return users;
   }

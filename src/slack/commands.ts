@@ -45,21 +45,20 @@ interface EnvironmentStatusResponse {
 
 const LIMIT = 3000;
 
-/** Answers `/bender …` ephemerally; the command is acknowledged before any of this runs. */
+/**
+ * Answers `/bender …` ephemerally; the command is acknowledged before any of
+ * this runs, and a failure (GitHub unreachable, the response_url gone) is
+ * told by the caller's boundary (src/slack/report-failure.ts).
+ */
 export async function handleCommand(context: SlackContext, invocation: CommandInvocation, respond: (text: string) => Promise<unknown>): Promise<void> {
   const [verb = "help", ...rest] = invocation.text.trim().split(/\s+/).filter(Boolean);
-  try {
-    if (verb === "status") return void (await respond(await status(context, rest[0])));
-    if (verb === "history") {
-      if (!rest[0]) return void (await respond("Usage: */bender history <image> [environment]*, e.g. `/bender history ghcr.io/acme/api production`"));
-      return void (await respond(await history(context, rest[0], rest[1])));
-    }
-    if (verb !== "help") return void (await respond(`Unknown command \`${escapeMrkdwn(verb)}\`.\n${COMMAND_HELP}`));
-    await respond(COMMAND_HELP);
-  } catch (error) {
-    context.log.error({ err: error, command: verb }, "command failed");
-    await respond("Bender could not answer: GitHub could not be read. Try again in a moment.");
+  if (verb === "status") return void (await respond(await status(context, rest[0])));
+  if (verb === "history") {
+    if (!rest[0]) return void (await respond("Usage: */bender history <image> [environment]*, e.g. `/bender history ghcr.io/acme/api production`"));
+    return void (await respond(await history(context, rest[0], rest[1])));
   }
+  if (verb !== "help") return void (await respond(`Unknown command \`${escapeMrkdwn(verb)}\`.\n${COMMAND_HELP}`));
+  await respond(COMMAND_HELP);
 }
 
 async function manifestRepositories(context: SlackContext): Promise<{ repository: string; client: InstallationClient }[]> {

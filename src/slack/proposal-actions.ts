@@ -34,28 +34,18 @@ export async function redraw(context: SlackContext, location: MessageLocation, v
     context.drawn.delete(key);
   }
   const message = proposalMessage(view);
-  try {
-    await context.slack.chat.update({ channel: location.channel, ts: location.ts, text: message.text, blocks: message.blocks });
-  } catch (error) {
-    // The PR stays the record: the next event redraws the message.
-    context.log.warn({ err: error, channel: location.channel, ts: location.ts }, "Slack message not updated");
-  }
+  // A failure throws: a click tells its person (src/slack/report-failure.ts); the notifier logs it, and the PR
+  // stays the record, so the next event redraws the message.
+  await context.slack.chat.update({ channel: location.channel, ts: location.ts, text: message.text, blocks: message.blocks });
 }
 
+/** An ephemeral reply to the person; a failure throws, and the click's boundary tries the response_url. */
 export async function tell(context: SlackContext, location: MessageLocation, user: string, text: string): Promise<void> {
-  try {
-    await context.slack.chat.postEphemeral({ channel: location.channel, user, text });
-  } catch (error) {
-    context.log.warn({ err: error, user }, "ephemeral reply not sent");
-  }
+  await context.slack.chat.postEphemeral({ channel: location.channel, user, text });
 }
 
 export async function threadReply(context: SlackContext, location: MessageLocation, text: string): Promise<void> {
-  try {
-    await context.slack.chat.postMessage({ channel: location.channel, thread_ts: location.ts, text });
-  } catch (error) {
-    context.log.warn({ err: error, channel: location.channel }, "thread reply not sent");
-  }
+  await context.slack.chat.postMessage({ channel: location.channel, thread_ts: location.ts, text });
 }
 
 /** The status a closed or merged PR's message shows, drawn from GitHub. */

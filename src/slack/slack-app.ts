@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { App, HTTPReceiver, LogLevel, webApi } from "@slack/bolt";
+import { App, HTTPReceiver, LogLevel, SocketModeReceiver } from "@slack/bolt";
 import type { Logger as BoltLogger } from "@slack/bolt";
 import type { Logger } from "pino";
 import type { BenderServices } from "../github/app.js";
@@ -10,6 +10,9 @@ import { ACTION_DISMISS, ACTION_PIN, ACTION_UNPIN, VIEW_UNPIN } from "./model.js
 import { SlackNotifier } from "./notifier.js";
 import { dismiss, pin } from "./proposal-actions.js";
 import type { Click } from "./proposal-actions.js";
+import type { PacingLimits } from "./pacing.js";
+import { answered } from "./report-failure.js";
+import { createSlackClients } from "./slack-client.js";
 import { singleFlight } from "./slack-context.js";
 import type { SlackContext } from "./slack-context.js";
 import { handleCommand } from "./commands.js";
@@ -26,6 +29,10 @@ export interface SlackAppOptions {
   /** Retries of Slack Web API calls (429s wait for Retry-After); tests pass 0. */
   readonly retries?: number;
   readonly now?: () => Date;
+  /** Slack's rate limits as Bender paces them; tests shorten them. */
+  readonly pacing?: PacingLimits;
+  /** Socket Mode: how long to wait for a pong, and (times the failures in a row) before reconnecting. */
+  readonly socketPingTimeoutMs?: number;
 }
 
 export interface SlackApp {
@@ -68,19 +75,30 @@ function clickOf(body: { user: { id: string }; channel?: { id: string }; message
 export function createSlackApp(options: SlackAppOptions): SlackApp {
   const { settings, log } = options;
   const logger = boltLogger(log.child({ name: "slack" }));
-  const clientOptions = { slackApiUrl: settings.apiUrl, retryConfig: { retries: options.retries ?? 5, factor: 2, maxRetryTime: 30_000 } };
+  // Every call Bender makes goes through `client`, which carries the bot token. Bolt is given an `authorize`
+  // rather than the token: with a token and token verification off, Bolt calls auth.test before every
+  // interaction (a round trip before the ack, failing while auth.test does); the token is checked by `health`
+  // instead, so Bender starts even when Slack is unreachable. The price: Bolt's own `app.client` has no token,
+  // so Bender never calls Slack through it.
+  const { client, clientOptions, stop: stopClients } = createSlackClients({
+    botToken: settings.botToken,
+    apiUrl: settings.apiUrl,
+    retries: options.retries ?? 5,
+    pacing: options.pacing,
+    logger,
+  });
   const receiver = settings.appToken
-    ? undefined
+    ? new SocketModeReceiver({
+        appToken: settings.appToken,
+        logger,
+        installerOptions: { clientOptions },
+        ...(options.socketPingTimeoutMs === undefined ? {} : { clientPingTimeout: options.socketPingTimeoutMs }),
+      })
     : new HTTPReceiver({ signingSecret: settings.signingSecret, endpoints: SLACK_PATH, processBeforeResponse: false, logger });
-  // Bender's own client, with the token. Bolt is given an `authorize` rather than the token: with a token and
-  // token verification off, Bolt calls auth.test before every interaction (so a click costs a round trip before
-  // its ack, and fails while auth.test does); the token is checked by `health` instead, so Bender starts even
-  // when Slack is unreachable.
-  const client = new webApi.WebClient(settings.botToken, { ...clientOptions, logger });
   let identity: { botId?: string; botUserId?: string } = {};
   const app = new App({
     authorize: async () => ({ botToken: settings.botToken, ...identity }),
-    ...(receiver ? { receiver } : { socketMode: true, appToken: settings.appToken, signingSecret: settings.signingSecret }),
+    receiver,
     ignoreSelf: false,
     clientOptions,
     logger,
@@ -88,7 +106,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   const context: SlackContext = {
     services: options.services,
     slack: client,
-    approvers: new Approvers(app.client),
+    approvers: new Approvers(client),
     log: log.child({ name: "slack" }),
     now: options.now ?? (() => new Date()),
     singleFlight: singleFlight(),
@@ -96,30 +114,38 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   };
   const notifier = new SlackNotifier(context);
   const unsubscribe = options.events.subscribe((event) => notifier.handle(event));
+  /** The response_url, ephemeral and beside the message: needs no token. */
+  const ephemeral = (respond: RespondFn) => (text: string) => respond({ response_type: "ephemeral", replace_original: false, text });
+  const commandReply = (respond: RespondFn) => (text: string) => respond({ response_type: "ephemeral", text });
 
-  // Acknowledge first; the work runs after Slack has its answer.
-  app.action(ACTION_PIN, async ({ ack, body }) => {
+  // Acknowledge first; the work runs after Slack has its answer, and whatever fails is told to the person.
+  app.action(ACTION_PIN, async ({ ack, body, respond }) => {
     await ack();
     const click = clickOf(body as never);
-    if (click) await pin(context, click);
+    if (click) await answered(context, "pin", { ...click, respond: ephemeral(respond) }, () => pin(context, click));
   });
-  app.action(ACTION_DISMISS, async ({ ack, body }) => {
+  app.action(ACTION_DISMISS, async ({ ack, body, respond }) => {
     await ack();
     const click = clickOf(body as never);
-    if (click) await dismiss(context, click);
+    if (click) await answered(context, "dismiss", { ...click, respond: ephemeral(respond) }, () => dismiss(context, click));
   });
-  app.action(ACTION_UNPIN, async ({ ack, body }) => {
+  app.action(ACTION_UNPIN, async ({ ack, body, respond }) => {
     await ack();
     const click = clickOf(body as never);
-    if (click) await openUnpinDialog(context, click);
+    if (click) await answered(context, "unpin", { ...click, respond: ephemeral(respond) }, () => openUnpinDialog(context, click));
   });
   app.view(VIEW_UNPIN, async ({ ack, body, view }) => {
     await ack();
-    await unpinSubmitted(context, { user: body.user.id, privateMetadata: view.private_metadata, values: view.state.values });
+    const submission = { user: body.user.id, privateMetadata: view.private_metadata, values: view.state.values };
+    // A dialog has no response_url: the person is told beside the message the dialog came from.
+    await answered(context, "unpin", { user: body.user.id, ...unpinPlace(view.private_metadata) }, () => unpinSubmitted(context, submission));
   });
   app.command("/bender", async ({ ack, command, respond }) => {
     await ack();
-    await handleCommand(context, { user: command.user_id, text: command.text, channel: command.channel_id }, (text) => respond({ response_type: "ephemeral", text }));
+    const person = { user: command.user_id, location: { channel: command.channel_id, ts: "" }, respond: commandReply(respond) };
+    await answered(context, `/bender ${command.text.trim().split(/\s+/)[0] ?? ""}`, person, () =>
+      handleCommand(context, { user: command.user_id, text: command.text, channel: command.channel_id }, person.respond),
+    );
   });
 
   let health = "not checked yet";
@@ -136,7 +162,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     else log.info("Slack token accepted");
   }
 
-  const listener = receiver
+  const listener = receiver instanceof HTTPReceiver
     ? async (request: IncomingMessage & { rawBody?: Buffer }, response: ServerResponse) => {
         const verified = await verifySlackRequest(request, settings.signingSecret, Date.now());
         if (!verified.ok) {
@@ -155,7 +181,11 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     notifier,
     health: () => health,
     async start() {
-      if (!receiver) await app.start();
+      // Socket Mode connects beside the token check: neither waits for the other, and a Slack that cannot be
+      // reached is reported by `health` while GitHub work goes on.
+      if (!(receiver instanceof HTTPReceiver)) {
+        void app.start().catch((error: unknown) => log.error({ err: error }, "Slack Socket Mode could not connect"));
+      }
       await checkToken();
       if (health !== "ok") {
         timer = setInterval(() => {
@@ -167,9 +197,23 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       }
     },
     async stop() {
+      // Never waits on Slack: calls in flight, retries and pacing waits end at once.
       if (timer) clearInterval(timer);
       unsubscribe();
-      if (!receiver) await app.stop();
+      stopClients();
+      if (!(receiver instanceof HTTPReceiver)) await Promise.race([app.stop().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 500).unref())]);
     },
   };
+}
+
+type RespondFn = (message: { response_type: "ephemeral"; replace_original?: false; text: string }) => Promise<unknown>;
+
+/** Where the unpin dialog's message is, from its private metadata (when it reads). */
+function unpinPlace(privateMetadata: string): { location?: { channel: string; ts: string } } {
+  try {
+    const parsed = JSON.parse(privateMetadata) as { channel?: unknown; ts?: unknown };
+    return typeof parsed.channel === "string" && typeof parsed.ts === "string" ? { location: { channel: parsed.channel, ts: parsed.ts } } : {};
+  } catch {
+    return {};
+  }
 }

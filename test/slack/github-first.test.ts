@@ -25,6 +25,7 @@ import {
   buttonValueFor,
   buttonValues,
   expectFirstAccess,
+  expectResponseUrl,
   pinAction,
   sendToSlackEndpoint,
   slackConfig,
@@ -255,7 +256,7 @@ describe("a proposal settled in GitHub updates its message", () => {
 });
 
 describe("a failed chat.update does not lose the outcome", () => {
-  it("Slack answers 500 to the redraw after a Pin: the PR is still merged, and the next event redraws the message", async () => {
+  it("Slack answers 500 to the redraw after a Pin: the PR is still merged, the person is told, and the next event redraws the message", async () => {
     const fake = repository();
     const proposal = proposalWithMessage(fake);
     const value = buttonValueFor(fake, proposal);
@@ -263,13 +264,18 @@ describe("a failed chat.update does not lose the outcome", () => {
     expectFirstAccess(fake);
     fake.expectGraphql("BenderPullRequest", "BenderWrite");
     slack.expect("chat.update", { reply: () => [500, "upstream connect error"] });
-    slack.expect("chat.postMessage");
+    const responseUrl = "https://hooks.slack.com/actions/T0ACME0001/redraw/response";
+    const told = expectResponseUrl(responseUrl);
     await start();
 
-    expect((await sendToSlackEndpoint(bender!, blockActions({ user: OWEN, actionId: pinAction, value, ts: MESSAGE_TS }))).status).toBe(200);
-    await slack.waitFor("chat.postMessage");
+    const click = blockActions({ user: OWEN, actionId: pinAction, value, ts: MESSAGE_TS, responseUrl });
+    expect((await sendToSlackEndpoint(bender!, click)).status).toBe(200);
+    await waitUntil(() => told.bodies.length === 1, "the person told");
     expect(proposal.state).toBe("MERGED");
     expect(slack.of("chat.update")).toHaveLength(1);
+    expect(told.bodies[0]).toMatchObject({ response_type: "ephemeral", replace_original: false });
+    expect(told.bodies[0]?.text).toContain("Bender could not reach Slack to finish");
+    expect(told.bodies[0]?.text).toContain(`Check the pull request before you press again: https://github.com/acme/manifests/pull/${proposal.number}`);
 
     // The next event on the message (a click on the stale Pin) draws it from GitHub: pinned, by Owen, via Slack.
     fake.expectGraphql("BenderPullRequest");

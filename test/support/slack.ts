@@ -97,7 +97,7 @@ export async function sendToSlackEndpoint(bender: { url: string }, body: string,
 let actionCount = 0;
 
 /** A block_actions payload: `user` pressed the button `actionId` carrying `value` on the message at (channel, ts). */
-export function blockActions(input: { user: string; actionId: string; value: string; ts: string; channel?: string }): string {
+export function blockActions(input: { user: string; actionId: string; value: string; ts: string; channel?: string; responseUrl?: string }): string {
   actionCount += 1;
   const payload = {
     type: "block_actions",
@@ -109,7 +109,7 @@ export function blockActions(input: { user: string; actionId: string; value: str
     trigger_id: `${actionCount}.1234.trigger`,
     channel: { id: input.channel ?? CHANNEL, name: "deploys" },
     message: { type: "message", ts: input.ts, text: "a Bender proposal", bot_id: "B0BENDER01" },
-    response_url: `https://hooks.slack.com/actions/T0ACME0001/${actionCount}/response`,
+    response_url: input.responseUrl ?? `https://hooks.slack.com/actions/T0ACME0001/${actionCount}/response`,
     actions: [
       {
         type: "button",
@@ -186,6 +186,8 @@ export const unpinAction = ACTION_UNPIN;
 export interface SlackCall {
   readonly method: string;
   readonly args: Record<string, unknown>;
+  /** The token the call carried (Authorization: Bearer, or a `token` field), or undefined. */
+  readonly token: string | undefined;
   /** When the request arrived (Date.now()). */
   readonly at: number;
 }
@@ -203,10 +205,69 @@ function argumentsOf(body: unknown): Record<string, unknown> {
   return fields;
 }
 
-/** A recording fake of Slack's Web API. */
+/** The token a Web API request carried: the Authorization header, else a `token` field of the body. */
+function tokenOf(headers: Record<string, string | string[] | undefined>, args: Record<string, unknown>): string | undefined {
+  const header = headers.authorization;
+  const value = Array.isArray(header) ? header[0] : header;
+  const bearer = value?.match(/^Bearer\s+(\S+)$/i)?.[1];
+  return bearer ?? (typeof args.token === "string" && args.token !== "" ? args.token : undefined);
+}
+
+/** Every FakeSlack of the running test: `slackBenderPerTest` fails a test in which Slack refused a token unexpectedly. */
+const fakes: FakeSlack[] = [];
+
+/** Calls Slack refused for their token in this test (and forgets the test's fakes). */
+export function unexpectedRefusals(): string[] {
+  const refused = fakes.filter((fake) => !fake.refusalsExpected).flatMap((fake) => fake.refused.map((call) => `${call.method} (token ${call.token ?? "none"})`));
+  fakes.length = 0;
+  return refused;
+}
+
+/** The app-level token Bender is given for Socket Mode in tests. */
+export const APP_TOKEN = "xapp-1-A0BENDER01-1234-abcdef";
+
+/**
+ * A recording fake of Slack's Web API, as strict about tokens as Slack: a
+ * call without a token is answered `not_authed`, one with a token Slack does
+ * not know `invalid_auth` (both HTTP 200 with `ok: false`, as Slack does).
+ * `apps.connections.open` takes the app-level token, every other method the
+ * bot token.
+ */
 export class FakeSlack {
   readonly calls: SlackCall[] = [];
+  /** Calls Slack refused for their token: a test fails when any exist (see `expectAllAuthed`). */
+  readonly refused: SlackCall[] = [];
+  /** Set by a test about a wrong token: its refusals are what it checks, not a failure. */
+  refusalsExpected = false;
   #ts = 0;
+
+  constructor(
+    readonly botToken = SLACK_SETTINGS.botToken,
+    readonly appToken = APP_TOKEN,
+  ) {
+    fakes.push(this);
+  }
+
+  /** Slack's answer to a call's token: undefined when it is the right one. */
+  authError(call: SlackCall): { ok: false; error: string } | undefined {
+    const wanted = call.method === "apps.connections.open" ? this.appToken : this.botToken;
+    if (call.token === undefined) return { ok: false, error: "not_authed" };
+    if (call.token !== wanted) return { ok: false, error: "invalid_auth" };
+    return undefined;
+  }
+
+  /** Records a call and answers it: the token check first, then `reply` or Slack's default answer. */
+  private receive(method: string, headers: Record<string, string | string[] | undefined>, body: unknown, reply?: SlackReply): [number, unknown, Record<string, string>?] {
+    const args = argumentsOf(body);
+    const call: SlackCall = { method, args, token: tokenOf(headers, args), at: Date.now() };
+    this.calls.push(call);
+    const refusedFor = this.authError(call);
+    if (refusedFor) {
+      this.refused.push(call);
+      return [200, refusedFor];
+    }
+    return reply ? reply(call) : [200, this.answer(call)];
+  }
 
   /** What Slack answers by default, per method. */
   answer(call: SlackCall): unknown {
@@ -234,23 +295,23 @@ export class FakeSlack {
     if (options.unreachable) {
       return interceptor.replyWithError(Object.assign(new Error("connect ECONNREFUSED slack.com:443"), { code: "ECONNREFUSED" }));
     }
-    return interceptor.reply((_uri, body) => {
-        const call = { method, args: argumentsOf(body), at: Date.now() };
-        this.calls.push(call);
-        return options.reply ? options.reply(call) : [200, this.answer(call)];
-      });
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const fake = this;
+    return interceptor.reply(function (_uri, body) {
+      return fake.receive(method, this.req.headers, body, options.reply);
+    });
   }
 
   /** Answers `method` any number of times (at least once unless optional), for tests whose call count is not fixed. */
   allow(method: string, options: { optional?: boolean } = {}): nock.Scope {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const fake = this;
     return nock(SLACK_HOST)
       .persist()
       .post(`/api/${method}`)
       .optionally(options.optional ?? false)
-      .reply((_uri, body) => {
-        const call = { method, args: argumentsOf(body), at: Date.now() };
-        this.calls.push(call);
-        return [200, this.answer(call)];
+      .reply(function (_uri, body) {
+        return fake.receive(method, this.req.headers, body);
       });
   }
 
@@ -363,6 +424,7 @@ export function slackBenderPerTest(): {
     await running?.close();
     running = undefined;
     expect(requests, "requests nobody expected").toEqual([]);
+    expect(unexpectedRefusals(), "Slack calls refused for their token").toEqual([]);
   });
   return {
     watch() {

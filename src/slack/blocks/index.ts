@@ -5,5 +5,5 @@ export type { DecodedButtonValue } from "./button-value.js";
 export { dismissedLine, dismissedStatusLine, pinnedLine, pinningLine, stalePinLine, supersededLine, unpinnedLine, unpinnedStatusLine } from "./thread-lines.js";
 export { alreadyDone, changedSinceDrawn, githubRefused, pinsWhenChecksPass, refusal, sanitizeReason } from "./replies.js";
 export type { RefusalReason } from "./replies.js";
-export { escapeMrkdwn, slackDate } from "./mrkdwn.js";
+export { code, escapeMrkdwn, slackDate } from "./mrkdwn.js";
 export { SLACK_LIMITS } from "./limits.js";

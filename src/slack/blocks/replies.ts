@@ -8,7 +8,16 @@ import { when } from "./thread-lines.js";
 
 export type RefusalReason =
   /** The user is not in `environments.<env>.slack.approvers`. */
-  | { readonly kind: "not-an-approver"; readonly environment: string; readonly action: "pin" | "unpin" | "dismiss"; readonly user?: string | undefined }
+  | {
+      readonly kind: "not-an-approver";
+      readonly environment: string;
+      readonly action: "pin" | "unpin" | "dismiss";
+      readonly user?: string | undefined;
+      /** Who may, as the config lists them (user and user-group IDs). */
+      readonly approvers?: readonly string[] | undefined;
+      /** Listed user groups Slack does not know. */
+      readonly unknownGroups?: readonly string[] | undefined;
+    }
   /** The environment has no `slack` section (or is gone from the config): nobody may act on it from Slack. */
   | { readonly kind: "no-slack-approvers"; readonly environment: string }
   /** The button's value failed `decodeButtonValue`. */
@@ -25,8 +34,9 @@ export function refusal(reason: RefusalReason | string): string {
       const environment = inert(reason.environment, 40);
       const who = reason.user !== undefined && isSlackUserId(reason.user) ? `your member ID ${code(reason.user)}` : "your Slack member ID";
       return (
-        `You can't ${reason.action} in *${environment}*: you are not one of its approvers, so nothing changed. ` +
-        `To allow it, add ${who} or a user group to ${configPath(reason.environment)} in \`.github/bender.yml\`, or set it to \`anyone\`.`
+        `You can't ${reason.action} in *${environment}*: you are not one of its approvers, so nothing changed.` +
+        approversLine(reason.approvers ?? [], reason.unknownGroups ?? []) +
+        ` To allow it, add ${who} or a user group to ${configPath(reason.environment)} in \`.github/bender.yml\`, or set it to \`anyone\`.`
       );
     }
     case "no-slack-approvers":
@@ -37,6 +47,14 @@ export function refusal(reason: RefusalReason | string): string {
     case "invalid-button":
       return `This button could not be read (${inert(reason.detail, 200)}), so nothing changed. Use the pull request in GitHub, or wait for the message to be redrawn.`;
   }
+}
+
+/** " Approvers: <@U…>, <!subteam^S…>." naming at most ten, and the groups Slack does not know. */
+function approversLine(approvers: readonly string[], unknownGroups: readonly string[]): string {
+  const named = approvers.slice(0, 10).map((id) => (/^S[A-Z0-9]+$/.test(id) ? `<!subteam^${id}>` : isSlackUserId(id) ? `<@${id}>` : code(id, 40)));
+  const more = approvers.length > 10 ? ` and ${approvers.length - 10} more` : "";
+  const unknown = unknownGroups.length > 0 ? ` Slack knows no user group ${unknownGroups.slice(0, 10).map((id) => code(id, 40)).join(", ")}: fix or remove it.` : "";
+  return named.length > 0 ? ` Its approvers: ${named.join(", ")}${more}.${unknown}` : unknown;
 }
 
 function configPath(environment: string): string {
