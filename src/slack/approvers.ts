@@ -6,6 +6,8 @@ export interface UsergroupClient {
   usergroups: { users: { list: (arguments_: { usergroup: string }) => Promise<{ ok?: boolean; users?: string[] }> } };
 }
 
+type Members = ReadonlySet<string> | "no such group";
+
 export type Authorization = { readonly ok: true } | { readonly ok: false; readonly reason: RefusalReason };
 
 /**
@@ -15,7 +17,7 @@ export type Authorization = { readonly ok: true } | { readonly ok: false; readon
  * rate limited, and a click must be acknowledged within 3 seconds anyway).
  */
 export class Approvers {
-  readonly #members = new Map<string, { users: ReadonlySet<string> | "no such group"; at: number }>();
+  readonly #members = new Map<string, { users: Promise<Members>; at: number }>();
 
   constructor(
     private readonly client: UsergroupClient,
@@ -38,19 +40,26 @@ export class Approvers {
   }
 
   /** A group's members, or "no such group" when Slack does not know it (a typo, or a deleted group): cached alike. */
-  private async membersOf(group: string): Promise<ReadonlySet<string> | "no such group"> {
+  private async membersOf(group: string): Promise<Members> {
     const cached = this.#members.get(group);
     if (cached && this.now() - cached.at <= this.maxAgeMs) return cached.users;
-    let users: ReadonlySet<string> | "no such group";
+    // Concurrent clicks share one lookup; a failed lookup is not cached.
+    const lookup = this.lookUp(group);
+    this.#members.set(group, { users: lookup, at: this.now() });
+    lookup.catch(() => {
+      if (this.#members.get(group)?.users === lookup) this.#members.delete(group);
+    });
+    return lookup;
+  }
+
+  private async lookUp(group: string): Promise<ReadonlySet<string> | "no such group"> {
     try {
       const response = await this.client.usergroups.users.list({ usergroup: group });
-      users = new Set(response.users ?? []);
+      return new Set(response.users ?? []);
     } catch (error) {
       // Any other refusal (the token, a missing scope, Slack unreachable) is the click's failure, told as such.
       if ((error as { data?: { error?: string } }).data?.error !== "no_such_subteam") throw error;
-      users = "no such group";
+      return "no such group";
     }
-    this.#members.set(group, { users, at: this.now() });
-    return users;
   }
 }
