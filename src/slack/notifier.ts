@@ -3,9 +3,26 @@ import { withMetadata } from "../proposals/metadata.js";
 import { updatePullRequestBody } from "../github/pull-request-ops.js";
 import { dismissedLine, pinnedLine, proposalMessage, supersededLine, unpinnedLine } from "./blocks/index.js";
 import type { MessageStatus, ProposalView } from "./model.js";
-import { redraw, threadReply } from "./proposal-actions.js";
+import { redraw as redrawOrThrow, threadReply as threadReplyOrThrow } from "./proposal-actions.js";
 import { SlackActionError, repositoryAccess } from "./slack-context.js";
 import type { MessageLocation, SlackContext } from "./slack-context.js";
+
+/** The notifier's redraw: a failure is logged and the rest of the event goes on (the PR stays the record). */
+async function redraw(context: SlackContext, location: MessageLocation, view: ProposalView): Promise<void> {
+  try {
+    await redrawOrThrow(context, location, view);
+  } catch (error) {
+    context.log.warn({ err: error, channel: location.channel, ts: location.ts }, "Slack message not updated");
+  }
+}
+
+async function threadReply(context: SlackContext, location: MessageLocation, text: string): Promise<void> {
+  try {
+    await threadReplyOrThrow(context, location, text);
+  } catch (error) {
+    context.log.warn({ err: error, channel: location.channel }, "thread reply not sent");
+  }
+}
 
 /**
  * Keeps Slack in step with what happens to proposals, whatever made it happen
