@@ -33,6 +33,8 @@ export interface SlackAppOptions {
   readonly pacing?: PacingLimits;
   /** Socket Mode: how long to wait for a pong, and (times the failures in a row) before reconnecting. */
   readonly socketPingTimeoutMs?: number;
+  /** How long to wait before checking the token, or connecting in Socket Mode, again after a failure. */
+  readonly recheckMs?: number;
 }
 
 export interface SlackApp {
@@ -175,33 +177,56 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       }
     : undefined;
 
+  // Socket Mode: Slack's client reconnects by itself once connected, but gives up on a first connection that
+  // fails outright (Slack unreachable, the app token refused); Bender tries again until stopped.
+  const socketMode = !(receiver instanceof HTTPReceiver);
+  let socketProblem: string | undefined = socketMode ? "Socket Mode not connected yet" : undefined;
+  let stopped = false;
+  let reconnect: NodeJS.Timeout | undefined;
+  const recheckMs = options.recheckMs ?? 60_000;
+  function connect(): void {
+    app.start().then(
+      () => {
+        socketProblem = undefined;
+        log.info("Slack Socket Mode connected");
+      },
+      (error: unknown) => {
+        if (stopped) return;
+        socketProblem = `Socket Mode could not connect: ${(error as { data?: { error?: string } }).data?.error ?? (error as Error).message}`;
+        log.warn({ slack: socketProblem }, "Slack Socket Mode not connected; Bender serves GitHub and tries again later");
+        reconnect = setTimeout(connect, recheckMs);
+        reconnect.unref();
+      },
+    );
+  }
+
   return {
     listener,
     context,
     notifier,
-    health: () => health,
+    health: () => (health === "ok" ? (socketProblem ?? "ok") : health),
     async start() {
       // Socket Mode connects beside the token check: neither waits for the other, and a Slack that cannot be
       // reached is reported by `health` while GitHub work goes on.
-      if (!(receiver instanceof HTTPReceiver)) {
-        void app.start().catch((error: unknown) => log.error({ err: error }, "Slack Socket Mode could not connect"));
-      }
+      if (socketMode) connect();
       await checkToken();
-      if (health !== "ok") {
+      if (health !== "ok" && !stopped) {
         timer = setInterval(() => {
           void checkToken().then(() => {
             if (health === "ok" && timer) clearInterval(timer);
           });
-        }, 60_000);
+        }, recheckMs);
         timer.unref();
       }
     },
     async stop() {
       // Never waits on Slack: calls in flight, retries and pacing waits end at once.
+      stopped = true;
       if (timer) clearInterval(timer);
+      if (reconnect) clearTimeout(reconnect);
       unsubscribe();
       stopClients();
-      if (!(receiver instanceof HTTPReceiver)) await Promise.race([app.stop().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 500).unref())]);
+      if (socketMode) await Promise.race([app.stop().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 500).unref())]);
     },
   };
 }

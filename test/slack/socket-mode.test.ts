@@ -8,7 +8,11 @@
  */
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
+import { pino } from "pino";
 import { WebSocketServer } from "ws";
+import type { BenderServices } from "../../src/github/app.js";
+import { EventBus } from "../../src/server/event-bus.js";
+import { createSlackApp } from "../../src/slack/slack-app.js";
 import type { WebSocket } from "ws";
 import { deployment, IMAGE, openExistingProposal, productionRepository } from "../support/manifests.js";
 import {
@@ -162,5 +166,34 @@ describe("Socket Mode", () => {
     expect(answer.bodies[0]).toMatchObject({ response_type: "ephemeral" });
     expect(answer.bodies[0]?.text).toContain("*production* (acme/manifests)");
     expect(answer.bodies[0]?.text).toContain("ghcr.io/acme/api: runs 1.4.0");
+  });
+
+  it("a first connection that fails (Slack unreachable) is tried again; /readyz's Slack status says so until it connects", async () => {
+    const server = await FakeSocketModeServer.start();
+    socketServer = server;
+    const slack = new FakeSlack();
+    slack.expect("apps.connections.open", { unreachable: true });
+    slack.expect("apps.connections.open", { reply: () => [200, { ok: true, url: server.url }] });
+    slack.expect("auth.test");
+    harness.watch();
+    const log = pino({ level: "silent" });
+    const app = createSlackApp({
+      settings: { ...SLACK_SETTINGS, appToken: APP_TOKEN },
+      services: {} as BenderServices,
+      events: new EventBus(log),
+      log,
+      retries: 0,
+      recheckMs: 300,
+    });
+    try {
+      await app.start();
+      await waitUntil(() => app.health().startsWith("Socket Mode could not connect"), "the failed connection reported");
+      expect(app.health()).toContain("ECONNREFUSED");
+      await waitUntil(() => server.connections.length === 1, "a connection on the second try");
+      await waitUntil(() => app.health() === "ok", "Slack ready");
+      expect(slack.of("apps.connections.open").map((call) => call.token)).toEqual([APP_TOKEN]);
+    } finally {
+      await app.stop();
+    }
   });
 });
