@@ -123,6 +123,8 @@ describe("Pin", () => {
     expect(told?.args).toMatchObject({ channel: CHANNEL, user: STRANGER });
     expect(told?.args.text).toContain("You can't pin in *production*: you are not one of its approvers, so nothing changed.");
     expect(told?.args.text).toContain(`add your member ID \`${STRANGER}\` or a user group to \`environments.production.slack.approvers\` in \`.github/bender.yml\``);
+    // Who may, so the person knows whom to ask.
+    expect(told?.args.text).toContain(`Its approvers: <@${OWEN}>, <!subteam^${GROUP}>.`);
     expect(proposal.state).toBe("OPEN");
     expect(fake.operations()).toEqual(["BenderConfig"]);
   });
