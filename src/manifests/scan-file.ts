@@ -4,6 +4,8 @@ import { splitDocuments } from "./documents.js";
 import type { DocumentChunk } from "./documents.js";
 import { locateCandidates } from "./locate.js";
 import type { Candidate, Located } from "./locate.js";
+import { DEFAULT_PARSE_BUDGET, countNodeMarks, tooComplexReason } from "./parse-budget.js";
+import type { ParseBudget } from "./parse-budget.js";
 import type { ValuePlan } from "./plan-value.js";
 import { lineAt, parseDocuments, scalarText } from "./read-yaml.js";
 import type { Skipped } from "./result.js";
@@ -29,19 +31,27 @@ export interface DecidedCandidate {
  *
  * 1. Screen the whole text cheaply; a file ruled out yields nothing.
  * 2. Split it into documents at its `---` lines; screen each chunk again.
- * 3. Parse the chunks that pass; one that does not parse is a failure.
- * 4. Locate candidate values with the YAML AST.
+ * 3. Count the nodes each chunk that passes may hold; past the file's budget
+ *    the file is a failure (`too-complex`), before any parse.
+ * 4. Parse the chunks that pass; one that does not parse is a failure.
+ * 5. Locate candidate values with the YAML AST.
  */
-export function* scanChunks(file: string, text: string, target: ImageReference): Generator<ChunkScan> {
+export function* scanChunks(file: string, text: string, target: ImageReference, budget: ParseBudget = DEFAULT_PARSE_BUDGET): Generator<ChunkScan> {
   const screen = screenFor(target);
   if (!mayReferTo(Buffer.from(text, "utf8"), screen)) return;
   const chunks = splitDocuments(text);
   const fileName = file.slice(file.lastIndexOf("/") + 1);
+  let marks = 0;
   for (const chunk of chunks) {
     const chunkText = text.slice(chunk.start, chunk.end);
     if (chunks.length > 1 && !mayReferTo(Buffer.from(chunkText, "utf8"), screen)) {
       yield { status: "screened-out", chunk, text: chunkText };
       continue;
+    }
+    marks += countNodeMarks(chunkText);
+    if (marks > budget.maxNodes) {
+      yield { status: "failed", chunk, text: chunkText, failure: { file, code: "too-complex", reason: tooComplexReason(marks, budget) } };
+      return;
     }
     const documents = parseDocuments(chunkText);
     const failure = parseFailure(file, text, chunk, documents);
