@@ -4,7 +4,7 @@ import { parseArgs } from "node:util";
 import { formatReference, parseReference } from "../image-ref/index.js";
 import type { ImageReference } from "../image-ref/index.js";
 import { bumpDirectory } from "../manifests/io/bump-directory.js";
-import { EXIT_OK, InvalidInputError } from "./cli-error.js";
+import { EXIT_OK, EXIT_UNEXPECTED, InvalidInputError } from "./cli-error.js";
 import type { CliContext } from "./main.js";
 import { renderBumpJson, renderBumpSummary } from "./render-bump.js";
 
@@ -17,7 +17,13 @@ overrides, and values marked "# bender:image" or "# bender:tag".
   <reference>   repository:tag, repository@digest or repository:tag@digest
   --dir PATH    the manifest tree to edit
   --dry-run     write nothing; print a unified diff of what would change
-  --json        print {"changes": [...], "skipped": [...]} instead of text
+  --json        print {"changes": [...], "skipped": [...], "written": [...],
+                "notWritten": [...]} instead of text
+
+Files are written as one step: every new file is written beside its target
+first, then all are renamed over their targets. When a write fails, nothing
+is left half-done: the report says which files were and were not written,
+and the exit code is 1.
 `;
 
 function parseTarget(text: string): ImageReference {
@@ -79,5 +85,5 @@ export async function bumpCommand(args: readonly string[], context: CliContext):
     }
     context.stdout.write(renderBumpSummary(result, { dryRun, target: formatReference(target) }));
   }
-  return EXIT_OK;
+  return (result.write?.notWritten.length ?? 0) > 0 ? EXIT_UNEXPECTED : EXIT_OK;
 }
