@@ -20,6 +20,7 @@ import { DEFAULT_WEBHOOK_MAX_BYTES, githubWebhookGate } from "./github-webhook-g
 import { LOG_SERIALIZERS } from "./log-serializers.js";
 import { BenderMetrics } from "./metrics.js";
 import type { Settings } from "./settings.js";
+import { ShutdownSequence } from "./shutdown.js";
 
 export const WEBHOOK_PATH = "/api/github/webhooks";
 export const BUILDS_PATH = "/api/builds";
@@ -55,6 +56,8 @@ export interface BenderServer {
   /** Undefined when Bender runs GitHub-only (no Slack settings). */
   readonly slack: SlackApp | undefined;
   readonly log: Logger;
+  /** Stops the server within a deadline; other parts register their own stoppers on it. */
+  readonly shutdown: ShutdownSequence;
 }
 
 export interface ServerOptions {
@@ -138,6 +141,8 @@ export async function createBenderServer(options: ServerOptions): Promise<Bender
       })
     : undefined;
   if (!slack) log.info("no SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET: Bender runs GitHub-only");
+  const shutdown = new ShutdownSequence(log.child({ name: "shutdown" }));
+  if (slack) shutdown.register({ name: "slack", stop: () => slack.stop() });
 
   async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const path = requestPath(request.url);
@@ -177,6 +182,7 @@ export async function createBenderServer(options: ServerOptions): Promise<Bender
       keepAliveTimeout: SERVER_TIMEOUTS.keepAliveTimeoutMs,
     },
     (request, response) => {
+      shutdown.track(request, response);
       route(request, response).catch((error: unknown) => {
         log.error({ err: error, path: request.url?.slice(0, 200), delivery: request.headers["x-github-delivery"] }, "request failed");
         if (!response.headersSent) send(response, 500, { error: "internal error" });
@@ -184,5 +190,5 @@ export async function createBenderServer(options: ServerOptions): Promise<Bender
       });
     },
   );
-  return { server, probot, services, events, metrics, slack, log };
+  return { server, probot, services, events, metrics, slack, log, shutdown };
 }
