@@ -5,6 +5,7 @@ import { formatReference, parseReference } from "../image-ref/index.js";
 import type { ImageReference } from "../image-ref/index.js";
 import { bumpDirectory } from "../manifests/io/bump-directory.js";
 import { EXIT_OK, EXIT_UNEXPECTED, InvalidInputError } from "./cli-error.js";
+import { signalExitCode, withSignalsDeferred } from "./defer-signals.js";
 import type { CliContext } from "./main.js";
 import { renderBumpJson, renderBumpSummary } from "./render-bump.js";
 
@@ -74,7 +75,8 @@ export async function bumpCommand(args: readonly string[], context: CliContext):
   const root = await resolveDirectory(context.cwd, values.dir);
   const dryRun = values["dry-run"];
 
-  const result = await bumpDirectory({ root, target, write: !dryRun });
+  // A Ctrl-C or SIGTERM waits for the tree to be written or left whole; then the report, then the exit.
+  const { value: result, signal } = await withSignalsDeferred(() => bumpDirectory({ root, target, write: !dryRun }));
 
   if (values.json) {
     context.stdout.write(renderBumpJson(result));
@@ -84,6 +86,10 @@ export async function bumpCommand(args: readonly string[], context: CliContext):
       context.stdout.write(renderUnifiedDiff(result.edits));
     }
     context.stdout.write(renderBumpSummary(result, { dryRun, target: formatReference(target) }));
+  }
+  if (signal) {
+    context.stderr.write(`bender bump: ${signal} received; it waited for the files above to be written whole\n`);
+    return signalExitCode(signal);
   }
   return (result.write?.notWritten.length ?? 0) > 0 ? EXIT_UNEXPECTED : EXIT_OK;
 }

@@ -1,9 +1,11 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { EventEmitter } from "node:events";
 import { mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { signalExitCode, withSignalsDeferred } from "../../src/cli/defer-signals.js";
 import { renderBumpSummary } from "../../src/cli/render-bump.js";
 import { renderUnifiedDiff } from "../../src/cli/render-diff.js";
 
@@ -96,5 +98,44 @@ describe("terminal output", () => {
     const diff = renderUnifiedDiff([{ file: "a.yaml", before: `x: 1 # ${ESC}[2J\n`, after: `x: 2 # ${ESC}[2J\n` }]);
     expect(diff).not.toContain(ESC);
     expect(diff).toContain("-x: 1 # \\x1b[2J\n+x: 2 # \\x1b[2J\n");
+  });
+});
+
+describe("bender bump and signals", () => {
+  it("on SIGTERM at any moment, leaves no temporary file and every file whole (old or new)", async () => {
+    const old = `image: ghcr.io/acme/api:1.4.0\n# ${"x".repeat(50_000)}\n`;
+    const bumped = old.replace("api:1.4.0", "api:1.4.1");
+    const files = Array.from({ length: 200 }, (_, index) => `f${String(index).padStart(3, "0")}.yaml`);
+    for (const delay of [50, 200, 400]) {
+      for (const file of files) await writeFile(path.join(dir, file), old);
+      const child = spawn(process.execPath, [BIN, "bump", "ghcr.io/acme/api:1.4.1", "--dir", dir], { stdio: ["ignore", "pipe", "pipe"] });
+      let stderr = "";
+      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      child.kill("SIGTERM");
+      const { code, signal } = await exited;
+      const names = (await readdir(dir)).sort();
+      expect(names, `after SIGTERM at ${delay} ms`).toEqual(files);
+      const texts = new Set(await Promise.all(files.map((file) => readFile(path.join(dir, file), "utf8"))));
+      for (const text of texts) expect([old, bumped]).toContain(text);
+      // Killed before the write began (no listener yet), finished first, or held the signal until the tree was whole.
+      if (code === 143) expect(stderr).toContain("SIGTERM received; it waited for the files above to be written whole");
+      else expect(code === 0 || signal === "SIGTERM", `exit ${code} ${signal}`).toBe(true);
+    }
+  });
+});
+
+describe("withSignalsDeferred", () => {
+  it("holds a signal that arrives during the work, returns it after, and removes its listeners", async () => {
+    const source = new EventEmitter();
+    const { value, signal } = await withSignalsDeferred(async () => {
+      source.emit("SIGTERM");
+      source.emit("SIGINT");
+      return "written";
+    }, source);
+    expect({ value, signal }).toEqual({ value: "written", signal: "SIGTERM" });
+    expect(source.listenerCount("SIGTERM") + source.listenerCount("SIGINT") + source.listenerCount("SIGHUP")).toBe(0);
+    expect(signalExitCode("SIGTERM")).toBe(143);
   });
 });
