@@ -4,6 +4,7 @@ import { Writable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { errorWithoutPayload } from "../../src/server/log-serializers.js";
 import { WEBHOOK_SECRET } from "../support/bender-server.js";
+import { SIGNING_SECRET, SLACK_SETTINGS, slackSignature } from "../support/slack.js";
 import { rawRequest, startLoggedBender } from "./server-support.js";
 import type { LoggedBender } from "./server-support.js";
 
@@ -134,6 +135,19 @@ describe("named input never answers 500", () => {
     const slack = await fetch(`${bender.url}/slack/events`);
     expect(slack.status).toBe(405);
     expect((await fetch(`${bender.url}/nowhere`)).status).toBe(404);
+  });
+});
+
+describe("Slack's endpoint with Slack on", () => {
+  it("answers a signed GET 405 without reaching Bolt, in no long log line", async () => {
+    bender = await startLoggedBender({ slack: SLACK_SETTINGS });
+    const timestamp = Math.floor(Date.now() / 1000);
+    const response = await fetch(`${bender.url}/slack/events`, {
+      headers: { "x-slack-request-timestamp": String(timestamp), "x-slack-signature": slackSignature(SIGNING_SECRET, timestamp, "") },
+    });
+    expect(response.status).toBe(405);
+    expect(response.headers.get("allow")).toBe("POST");
+    expect(Math.max(0, ...bender.lines.map((line) => line.length))).toBeLessThan(400);
   });
 });
 
