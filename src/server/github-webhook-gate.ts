@@ -9,9 +9,14 @@ export const DEFAULT_WEBHOOK_MAX_BYTES = 5 * 1024 * 1024;
 
 export type WebhookMiddleware = (request: IncomingMessage, response: ServerResponse) => unknown;
 
+/** Bodies being read at once may hold this many times the cap, in all. */
+const BUFFERED_CAPS = 8;
+
 export interface GithubWebhookGateOptions {
   readonly secret: string;
   readonly maxBytes: number;
+  /** All bodies being read at once hold at most this (default 8 × `maxBytes`); past it, 503. */
+  readonly maxBufferedBytes?: number;
   readonly log: Logger;
   /** Probot's middleware, reached only by signed payloads of a known shape. */
   readonly next: WebhookMiddleware;
@@ -23,7 +28,8 @@ const SIGNATURE = /^sha256=(?<hex>[0-9a-f]{64})$/;
 /**
  * The door of the one endpoint that faces the internet. Before a body is
  * read: POST only, JSON only, an X-Hub-Signature-256 header, and a declared
- * length under the cap. Then the body is read up to the cap, its signature
+ * length under the cap; and all bodies being read at once stay under
+ * `maxBufferedBytes` (so forged bodies cannot add up to gigabytes). Then the body is read up to the cap, its signature
  * checked on the bytes, its JSON parsed and its shape checked. Only then does
  * Probot's middleware see it (with the body already read, so it does not read
  * again). Every refusal is one short warn line (delivery id, reason), never
@@ -31,6 +37,8 @@ const SIGNATURE = /^sha256=(?<hex>[0-9a-f]{64})$/;
  * drained.
  */
 export function githubWebhookGate(options: GithubWebhookGateOptions): (request: IncomingMessage, response: ServerResponse) => Promise<void> {
+  const maxBufferedBytes = options.maxBufferedBytes ?? BUFFERED_CAPS * options.maxBytes;
+  let buffered = 0;
   return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const delivery = header(request, "x-github-delivery");
     const event = header(request, "x-github-event");
@@ -48,12 +56,18 @@ export function githubWebhookGate(options: GithubWebhookGateOptions): (request: 
     const declared = Number(header(request, "content-length") ?? "0");
     if (declared > options.maxBytes) return refuse(413, `the body is larger than ${options.maxBytes} bytes`);
 
+    // A body of unknown length may grow to the cap: it holds the cap until it is read.
+    const reservation = declared > 0 ? declared : options.maxBytes;
+    if (buffered + reservation > maxBufferedBytes) return refuse(503, "too many webhook bodies are being read at once; try again later", { "retry-after": "1" });
+    buffered += reservation;
     let body: Buffer;
     try {
       body = await readBody(request, options.maxBytes);
     } catch (error) {
       if (error instanceof BodyTooLargeError) return refuse(413, error.message);
       throw error;
+    } finally {
+      buffered -= reservation;
     }
     const expected = createHmac("sha256", options.secret).update(body).digest();
     if (!timingSafeEqual(expected, Buffer.from(signature, "hex"))) return refuse(400, "signature does not match event payload and secret");

@@ -1,4 +1,5 @@
 import { sign } from "@octokit/webhooks-methods";
+import { connect } from "node:net";
 import { pino } from "pino";
 import { Writable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
@@ -55,6 +56,21 @@ describe("the GitHub webhook endpoint, as an attacker tries it", () => {
     const answer = await rawRequest(bender.port, head, `${chunk.length.toString(16)}\r\n${chunk}\r\n`);
     expect(answer.status).toBe(413);
     expect(bender.lines.join("\n")).not.toContain(MARKER);
+  });
+
+  it("refuses with 503 a body that would take the bodies being read at once past 8 times the cap", async () => {
+    bender = await startLoggedBender({ webhookMaxBytes: 4096 });
+    const head = (n: number) => webhookHead({ "content-type": "application/json", "content-length": "4096", "x-github-event": "ping", "x-github-delivery": `held-${n}`, "x-hub-signature-256": `sha256=${"0".repeat(64)}` });
+    // Eight bodies of 4 KiB, each sent in part and held open: 32 KiB being read.
+    const held = Array.from({ length: 8 }, () => connect(bender?.port ?? 0, "127.0.0.1").on("error", () => undefined));
+    for (const [n, socket] of held.entries()) socket.write(`${head(n).replaceAll("\n", "\r\n")}\r\n{"zen":`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const ninth = await rawRequest(bender.port, head(9), "{}");
+    expect(ninth.status).toBe(503);
+    for (const socket of held) socket.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Released when those requests end: the next one is read (and refused for its signature).
+    expect((await rawRequest(bender.port, head(10), `{"zen":"${"z".repeat(4086)}"}`)).status).toBe(400);
   });
 
   it("accepts a body at the cap when it is signed (negative control of the cap)", async () => {
