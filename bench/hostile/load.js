@@ -43,13 +43,14 @@ export function ping(port, secret, agent, id) {
         res.on("end", () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - started }));
       },
     );
-    req.on("error", () => resolve({ status: 0, ms: performance.now() - started }));
+    req.on("error", (error) => resolve({ status: 0, error: error.code ?? error.message, ms: performance.now() - started }));
     req.end(body);
   });
 }
 
 export function keepAliveAgent() {
-  return new Agent({ keepAlive: true, maxSockets: 20 });
+  // Idle sockets are dropped before the server's 5 s keep-alive timeout would close them under a request.
+  return new Agent({ keepAlive: true, maxSockets: 20, timeout: 4_000 });
 }
 
 /**

@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
-import { BodyTooLargeError, readBody } from "./read-body.js";
+import { BodyTooLargeError, readChunks } from "./read-body.js";
 import { webhookShapeProblem } from "./webhook-shape.js";
 
 /** GitHub caps payloads at 25 MB; the events Bender handles are far smaller. */
@@ -60,17 +60,19 @@ export function githubWebhookGate(options: GithubWebhookGateOptions): (request: 
     const reservation = declared > 0 ? declared : options.maxBytes;
     if (buffered + reservation > maxBufferedBytes) return refuse(503, "too many webhook bodies are being read at once; try again later", { "retry-after": "1" });
     buffered += reservation;
-    let body: Buffer;
+    // The signature is hashed chunk by chunk as the body arrives.
+    const hmac = createHmac("sha256", options.secret);
+    let chunks: Buffer[];
     try {
-      body = await readBody(request, options.maxBytes);
+      chunks = await readChunks(request, options.maxBytes, (chunk) => hmac.update(chunk));
     } catch (error) {
       if (error instanceof BodyTooLargeError) return refuse(413, error.message);
       throw error;
     } finally {
       buffered -= reservation;
     }
-    const expected = createHmac("sha256", options.secret).update(body).digest();
-    if (!timingSafeEqual(expected, Buffer.from(signature, "hex"))) return refuse(400, "signature does not match event payload and secret");
+    if (!timingSafeEqual(hmac.digest(), Buffer.from(signature, "hex"))) return refuse(400, "signature does not match event payload and secret");
+    const body = Buffer.concat(chunks);
 
     let payload: unknown;
     try {

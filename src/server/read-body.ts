@@ -10,8 +10,18 @@ export class BodyTooLargeError extends Error {
  * (the stream is paused, not destroyed), so the caller can still answer 413;
  * it should answer with `connection: close` so the socket is not kept.
  */
-export async function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise<Buffer>((resolve, reject) => {
+export async function readBody(request: IncomingMessage, limit: number, onChunk?: (chunk: Buffer) => void): Promise<Buffer> {
+  const chunks = await readChunks(request, limit, onChunk);
+  return Buffer.concat(chunks);
+}
+
+/**
+ * As `readBody`, without joining the chunks: `onChunk` sees each as it
+ * arrives (a signature can be hashed on the way in, so no single call hashes
+ * megabytes), and a body refused on its signature is never copied whole.
+ */
+export async function readChunks(request: IncomingMessage, limit: number, onChunk?: (chunk: Buffer) => void): Promise<Buffer[]> {
+  return new Promise<Buffer[]>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     const stop = (): void => {
@@ -28,11 +38,12 @@ export async function readBody(request: IncomingMessage, limit: number): Promise
         reject(new BodyTooLargeError(`the body is larger than ${limit} bytes`));
         return;
       }
+      onChunk?.(chunk);
       chunks.push(chunk);
     };
     const onEnd = (): void => {
       stop();
-      resolve(Buffer.concat(chunks));
+      resolve(chunks);
     };
     const onError = (error: Error): void => {
       stop();
