@@ -57,6 +57,12 @@ const CASES = {
     run: (text = aliases(20_000).replace("api:1.4.0", "api:1.4.1")) =>
       restoreValues("a.yaml", text, [{ file: "a.yaml", line: 4, kind: "container", before: "ghcr.io/acme/api:1.4.0", after: "ghcr.io/acme/api:1.4.1", document: 0, yamlPath: "spec.containers[19999].image" }], BIG),
   }),
+  "documents-2m": () => ({ run: (text = `image: ghcr.io/acme/api:1.4.0\n${"---\n".repeat(2_000_000)}`) => bumpFile("x.yaml", text, target) }),
+  // A bundle of 9,999 ConfigMaps (7 MiB), the image in its first document: the most documents the budget lets through.
+  "documents-at-limit": () => ({
+    run: (text = `image: ghcr.io/acme/api:1.4.0\n${`---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  k: ${"v".repeat(700)}\n`.repeat(9_999)}`) =>
+      bumpFile("x.yaml", text, target),
+  }),
   // The largest file the default budget lets through: the most one file costs the event loop.
   "values-at-budget": () => ({ run: (text = values(450)) => bumpFile("values.yaml", text, target) }),
 };

@@ -40,6 +40,8 @@ const CASES = [
   "aliases-20000-unbudgeted",
   "unpin-aliases-4000",
   "unpin-aliases-20000-unbudgeted",
+  "documents-2m",
+  "documents-at-limit",
   "values-at-budget",
 ];
 /** Cases run with the budget lifted, to show one-pass alias resolution at full size; not held to the goals. */

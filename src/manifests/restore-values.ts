@@ -1,10 +1,10 @@
 import { isAlias, isMap, isScalar, isSeq } from "yaml";
 import type { Alias, Node, Scalar } from "yaml";
 import { aliasTargets } from "./anchors.js";
-import { splitDocuments } from "./documents.js";
+import { countDocumentStarts, splitDocuments } from "./documents.js";
 import type { DocumentChunk } from "./documents.js";
 import { formatYamlPath } from "./locate.js";
-import { DEFAULT_PARSE_BUDGET, countNodeMarks, tooComplexReason } from "./parse-budget.js";
+import { DEFAULT_MAX_DOCUMENTS, DEFAULT_PARSE_BUDGET, countNodeMarks, tooComplexReason, tooManyDocumentsReason } from "./parse-budget.js";
 import type { ParseBudget } from "./parse-budget.js";
 import { isBlockScalar, lineAt, parseDocuments, scalarText } from "./read-yaml.js";
 import { QUOTED_NOTE, renderScalar } from "./render-scalar.js";
@@ -65,12 +65,15 @@ export function restoreValues(file: string, text: string, changes: readonly Reco
   const records = changes.filter((change) => change.file === file);
   if (records.length === 0) return { restored: [], conflicts: [] };
 
+  const refuseAll = (reason: string): RestoreOutcome => ({
+    restored: [],
+    conflicts: records.map((record) => ({ line: record.line, yamlPath: record.yamlPath, expected: record.after, found: undefined, reason })),
+  });
+  const maxDocuments = budget.maxDocuments ?? DEFAULT_MAX_DOCUMENTS;
+  if (countDocumentStarts(text, maxDocuments + 1) > maxDocuments) return refuseAll(tooManyDocumentsReason(budget));
   const chunks = splitDocuments(text);
   const marks = countMarksToParse(text, chunks, records);
-  if (marks > budget.maxNodes) {
-    const reason = tooComplexReason(marks, budget);
-    return { restored: [], conflicts: records.map((record) => ({ line: record.line, yamlPath: record.yamlPath, expected: record.after, found: undefined, reason })) };
-  }
+  if (marks > budget.maxNodes) return refuseAll(tooComplexReason(marks, budget));
   const conflicts: RestoreConflict[] = [];
   const parts: string[] = [];
   const restores: Restore[] = [];

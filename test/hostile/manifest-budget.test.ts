@@ -53,6 +53,17 @@ describe("the parse budget", () => {
     expect(bumpFile("bundle.yaml", text, target, { maxNodes: 1_000 }).changes).toHaveLength(4);
   });
 
+  it("refuses a file of more documents than the budget allows before splitting it, and splits one at the limit", () => {
+    const text = `image: ghcr.io/acme/api:1.4.0\n${"---\nx: 1\n".repeat(50)}`;
+    expect(bumpFile("many.yaml", text, target, { maxNodes: 1_000, maxDocuments: 49 }).skipped).toEqual([
+      { file: "many.yaml", code: "too-complex", reason: "too complex to parse safely: more than 49 YAML documents (--- lines) in one file; split it into smaller files" },
+    ]);
+    expect(bumpFile("many.yaml", text, target, { maxNodes: 1_000, maxDocuments: 50 }).changes).toHaveLength(1);
+    const records = [{ file: "many.yaml", line: 1, kind: "image-field", before: "ghcr.io/acme/api:1.3.0", after: "ghcr.io/acme/api:1.4.0", document: 0, yamlPath: "image" }];
+    expect(restoreValues("many.yaml", text, records, { maxNodes: 1_000, maxDocuments: 49 }).conflicts).toMatchObject([{ reason: expect.stringMatching(/more than 49 YAML documents/) as string }]);
+    expect(restoreValues("many.yaml", text, records, { maxNodes: 1_000, maxDocuments: 50 }).restored).toHaveLength(1);
+  });
+
   it("finds no references in a file over budget, and restores nothing from one", () => {
     const text = flowBomb(1_000);
     expect(findReferences("bomb.yaml", text, target, small)).toEqual([]);
