@@ -28,6 +28,7 @@ import { parseArgs } from "node:util";
 const SCENARIOS = {
   bump: () => import("./scenarios/bump.js"),
   github: () => import("./scenarios/github.js"),
+  hostile: () => import("./scenarios/hostile.js"),
   slack: () => import("./scenarios/slack.js"),
   "slack-stop": () => import("./scenarios/slack-stop.js"),
 };

@@ -4,7 +4,8 @@ import { parseArgs } from "node:util";
 import { formatReference, parseReference } from "../image-ref/index.js";
 import type { ImageReference } from "../image-ref/index.js";
 import { bumpDirectory } from "../manifests/io/bump-directory.js";
-import { EXIT_OK, InvalidInputError } from "./cli-error.js";
+import { EXIT_OK, EXIT_UNEXPECTED, InvalidInputError } from "./cli-error.js";
+import { signalExitCode, withSignalsDeferred } from "./defer-signals.js";
 import type { CliContext } from "./main.js";
 import { renderBumpJson, renderBumpSummary } from "./render-bump.js";
 
@@ -17,7 +18,13 @@ overrides, and values marked "# bender:image" or "# bender:tag".
   <reference>   repository:tag, repository@digest or repository:tag@digest
   --dir PATH    the manifest tree to edit
   --dry-run     write nothing; print a unified diff of what would change
-  --json        print {"changes": [...], "skipped": [...]} instead of text
+  --json        print {"changes": [...], "skipped": [...], "written": [...],
+                "notWritten": [...]} instead of text
+
+Files are written as one step: every new file is written beside its target
+first, then all are renamed over their targets. When a write fails, nothing
+is left half-done: the report says which files were and were not written,
+and the exit code is 1.
 `;
 
 function parseTarget(text: string): ImageReference {
@@ -68,7 +75,8 @@ export async function bumpCommand(args: readonly string[], context: CliContext):
   const root = await resolveDirectory(context.cwd, values.dir);
   const dryRun = values["dry-run"];
 
-  const result = await bumpDirectory({ root, target, write: !dryRun });
+  // A Ctrl-C or SIGTERM waits for the tree to be written or left whole; then the report, then the exit.
+  const { value: result, signal } = await withSignalsDeferred(() => bumpDirectory({ root, target, write: !dryRun }));
 
   if (values.json) {
     context.stdout.write(renderBumpJson(result));
@@ -79,5 +87,9 @@ export async function bumpCommand(args: readonly string[], context: CliContext):
     }
     context.stdout.write(renderBumpSummary(result, { dryRun, target: formatReference(target) }));
   }
-  return EXIT_OK;
+  if (signal) {
+    context.stderr.write(`bender bump: ${signal} received; it waited for the files above to be written whole\n`);
+    return signalExitCode(signal);
+  }
+  return (result.write?.notWritten.length ?? 0) > 0 ? EXIT_UNEXPECTED : EXIT_OK;
 }

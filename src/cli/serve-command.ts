@@ -3,6 +3,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { createBenderServer } from "../server/http-server.js";
 import { SettingsError, readSettings } from "../server/settings.js";
+import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from "../server/shutdown.js";
 import { EXIT_OK, InvalidInputError } from "./cli-error.js";
 import type { CliContext } from "./main.js";
 
@@ -11,10 +12,14 @@ export const SERVE_USAGE = `Usage: bender serve
 Runs Bender's server: GitHub webhooks at /api/github/webhooks, the signed
 build webhook at /api/builds, /healthz and /readyz, on one port. Settings come
 from the environment, and from a .env file in the current directory when there
-is one (see docs/settings.md).
+is one (see docs/settings.md). On SIGTERM or SIGINT it stops accepting, lets
+work in flight finish for up to BENDER_SHUTDOWN_TIMEOUT_MS (10 s), then exits.
 `;
 
-/** `bender serve`: read settings (exit 2 naming every bad variable), then serve until SIGTERM or SIGINT. */
+/**
+ * `bender serve`: read settings (exit 2 naming every bad variable), then
+ * serve until SIGTERM or SIGINT, and shut down within the deadline.
+ */
 export async function serveCommand(args: readonly string[], context: CliContext): Promise<number> {
   const { values } = parseArgs({ args: [...args], options: { help: { type: "boolean", short: "h", default: false } } });
   if (values.help) {
@@ -30,7 +35,7 @@ export async function serveCommand(args: readonly string[], context: CliContext)
     if (error instanceof SettingsError) throw new InvalidInputError(error.message);
     throw error;
   }
-  const { server, log, slack } = await createBenderServer({ settings });
+  const { server, log, slack, shutdown } = await createBenderServer({ settings });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(settings.port, settings.host, resolve);
@@ -38,14 +43,15 @@ export async function serveCommand(args: readonly string[], context: CliContext)
   log.info({ port: settings.port, host: settings.host, github: settings.githubApiUrl, buildWebhook: settings.buildSecret !== undefined }, "Bender is listening");
   // Slack is checked after the server serves: an unreachable Slack never stops GitHub work.
   void slack?.start().catch((error: unknown) => log.error({ err: error }, "Slack could not start; serving GitHub only"));
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      log.info({ signal }, "shutting down");
-      void slack?.stop();
-      server.close(() => resolve());
-    };
-    process.once("SIGTERM", () => stop("SIGTERM"));
-    process.once("SIGINT", () => stop("SIGINT"));
+  const signal = await new Promise<string>((resolve) => {
+    process.once("SIGTERM", () => resolve("SIGTERM"));
+    process.once("SIGINT", () => resolve("SIGINT"));
   });
+  const timeoutMs = settings.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
+  log.info({ signal, inFlight: shutdown.inFlight, timeoutMs }, "shutting down");
+  const outcome = await shutdown.run(server, timeoutMs);
+  log.info(outcome, "stopped");
+  // Work cut off may still hold timers or sockets; nothing of it is awaited any more.
+  setTimeout(() => process.exit(EXIT_OK), 500).unref();
   return EXIT_OK;
 }

@@ -1,5 +1,6 @@
 import type { ImageReference } from "../image-ref/index.js";
 import type { DocumentChunk } from "./documents.js";
+import type { ParseBudget } from "./parse-budget.js";
 import type { Candidate, LocatedSkip } from "./locate.js";
 import { isBlockScalar, lineAt } from "./read-yaml.js";
 import { QUOTED_NOTE, renderScalar } from "./render-scalar.js";
@@ -29,13 +30,15 @@ type ChunkOutcome =
  * 3. Splice new values into the original text at their source ranges.
  * 4. Re-parse each edited document and prove every new value reads back as
  *    planned; otherwise refuse the whole file.
+ *
+ * A file past the parse budget is skipped whole (`too-complex`).
  */
-export function bumpFile(file: string, text: string, target: ImageReference): FileOutcome {
+export function bumpFile(file: string, text: string, target: ImageReference, budget?: ParseBudget): FileOutcome {
   const changes: Change[] = [];
   const skipped: Skipped[] = [];
   const parts: string[] = [];
   let current = 0;
-  for (const scan of scanChunks(file, text, target)) {
+  for (const scan of scanChunks(file, text, target, budget)) {
     if (scan.status === "failed") return { changes: [], skipped: [...skipped, scan.failure] };
     if (scan.status === "screened-out") {
       parts.push(scan.text);

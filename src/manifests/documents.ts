@@ -12,6 +12,18 @@ const CROSS_DOCUMENT_SYNTAX = /^(?:%|\.\.\.(?=[ \t\r\n]|$))/m;
 const CONTENT_LINE = /^[ \t]*[^\s#]/m;
 
 /**
+ * How many `---` lines start a document in `text`, counting no further than
+ * `stopAt` (so a file of two million `---` lines costs no more than one
+ * with `stopAt`).
+ */
+export function countDocumentStarts(text: string, stopAt: number): number {
+  const pattern = new RegExp(DOCUMENT_START.source, "gm");
+  let count = 0;
+  while (count < stopAt && pattern.exec(text) !== null) count++;
+  return count;
+}
+
+/**
  * Splits a multi-document file at its `---` lines, so that only the documents
  * that may refer to an image need parsing. This is exact, not a guess: YAML
  * forbids a line starting with `---` inside any scalar, and anchors never

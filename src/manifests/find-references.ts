@@ -1,4 +1,5 @@
 import type { ImageReference } from "../image-ref/index.js";
+import type { ParseBudget } from "./parse-budget.js";
 import { lineAt } from "./read-yaml.js";
 import type { ChangeKind } from "./result.js";
 import { decideCandidates, scanChunks } from "./scan-file.js";
@@ -19,11 +20,12 @@ export interface Reference {
  * holds now: the values `bumpFile` would look at, found by the same screen,
  * split, parse and locate steps (`/bender status` draws "what each
  * environment runs" from this). Only the repository of `image` matters. A
- * document that does not parse is passed over: it holds nothing readable.
+ * document that does not parse, or a file past the parse budget, is passed
+ * over: it holds nothing readable.
  */
-export function findReferences(file: string, text: string, image: ImageReference): Reference[] {
+export function findReferences(file: string, text: string, image: ImageReference, budget?: ParseBudget): Reference[] {
   const references: Reference[] = [];
-  for (const scan of scanChunks(file, text, image)) {
+  for (const scan of scanChunks(file, text, image, budget)) {
     if (scan.status !== "located") continue;
     for (const { candidate, node, current } of decideCandidates(scan.located.candidates)) {
       references.push({

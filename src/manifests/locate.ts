@@ -1,7 +1,8 @@
 import { isAlias, isMap, isScalar, isSeq } from "yaml";
-import type { Document, Scalar, YAMLMap } from "yaml";
+import type { Alias, Document, Node, Scalar, YAMLMap } from "yaml";
 import type { ImageReference } from "../image-ref/index.js";
 import { parseReference } from "../image-ref/index.js";
+import { aliasTargets } from "./anchors.js";
 import {
   namesRepository,
   planArgoImageValue,
@@ -60,7 +61,8 @@ function stringValue(node: unknown): string | undefined {
  * target, by structure (containers, Helm values, kustomize and Argo CD image
  * lists) and by explicit `# bender:` marker. Aliases are never expanded: an
  * alias in an image position resolves to its anchored scalar, which is edited
- * once, so a YAML bomb costs nothing here.
+ * once, so a YAML bomb costs nothing here; aliases are resolved from one
+ * anchor map built per document, so many aliases cost a single walk.
  */
 export function locateCandidates(
   documents: readonly Document.Parsed[],
@@ -77,6 +79,8 @@ export function locateCandidates(
 }
 
 class DocumentWalker {
+  private aliases: Map<Alias, Node> | undefined;
+
   constructor(
     private readonly doc: Document.Parsed,
     private readonly document: number,
@@ -101,7 +105,7 @@ class DocumentWalker {
   }
 
   private add(node: unknown, kind: ChangeKind, path: readonly PathSegment[], plan: (current: string) => ValuePlan): void {
-    const scalar = isAlias(node) ? node.resolve(this.doc) : node;
+    const scalar = isAlias(node) ? (this.aliases ??= aliasTargets(this.doc)).get(node) : node;
     if (!isScalar(scalar)) return;
     this.out.candidates.push({ node: scalar, kind, document: this.document, yamlPath: formatYamlPath(path), plan });
   }

@@ -1,8 +1,11 @@
 import { isAlias, isMap, isScalar, isSeq } from "yaml";
-import type { Document, Scalar } from "yaml";
-import { splitDocuments } from "./documents.js";
+import type { Alias, Node, Scalar } from "yaml";
+import { aliasTargets } from "./anchors.js";
+import { countDocumentStarts, splitDocuments } from "./documents.js";
 import type { DocumentChunk } from "./documents.js";
 import { formatYamlPath } from "./locate.js";
+import { DEFAULT_MAX_DOCUMENTS, DEFAULT_PARSE_BUDGET, countNodeMarks, tooComplexReason, tooManyDocumentsReason } from "./parse-budget.js";
+import type { ParseBudget } from "./parse-budget.js";
 import { isBlockScalar, lineAt, parseDocuments, scalarText } from "./read-yaml.js";
 import { QUOTED_NOTE, renderScalar } from "./render-scalar.js";
 import { isChangeKind } from "./result.js";
@@ -54,20 +57,30 @@ interface Restore extends TextEdit {
  *    pin edited it) and compare it with the recorded `after`.
  * 3. Splice the previous values in and re-read each edited chunk: every value
  *    must read back as planned, or nothing in the file is restored.
+ *
+ * Past the parse budget (counted over the chunks to parse) nothing is parsed
+ * and every record of the file is a conflict that says so.
  */
-export function restoreValues(file: string, text: string, changes: readonly RecordedChange[]): RestoreOutcome {
+export function restoreValues(file: string, text: string, changes: readonly RecordedChange[], budget: ParseBudget = DEFAULT_PARSE_BUDGET): RestoreOutcome {
   const records = changes.filter((change) => change.file === file);
   if (records.length === 0) return { restored: [], conflicts: [] };
 
+  const refuseAll = (reason: string): RestoreOutcome => ({
+    restored: [],
+    conflicts: records.map((record) => ({ line: record.line, yamlPath: record.yamlPath, expected: record.after, found: undefined, reason })),
+  });
+  const maxDocuments = budget.maxDocuments ?? DEFAULT_MAX_DOCUMENTS;
+  if (countDocumentStarts(text, maxDocuments + 1) > maxDocuments) return refuseAll(tooManyDocumentsReason(budget));
   const chunks = splitDocuments(text);
+  const marks = countMarksToParse(text, chunks, records);
+  if (marks > budget.maxNodes) return refuseAll(tooComplexReason(marks, budget));
   const conflicts: RestoreConflict[] = [];
   const parts: string[] = [];
   const restores: Restore[] = [];
   const verifyErrors: string[] = [];
   for (const [index, chunk] of chunks.entries()) {
     const chunkText = text.slice(chunk.start, chunk.end);
-    const nextFirst = chunks[index + 1]?.firstDocument ?? Number.POSITIVE_INFINITY;
-    const own = records.filter((record) => record.document >= chunk.firstDocument && record.document < nextFirst);
+    const own = recordsOf(records, chunks, index);
     if (own.length === 0) {
       parts.push(chunkText);
       continue;
@@ -95,6 +108,22 @@ export function restoreValues(file: string, text: string, changes: readonly Reco
   return restored.length === 0 ? { restored, conflicts } : { text: parts.join(""), restored, conflicts };
 }
 
+/** The records of the documents in chunk `index`. */
+function recordsOf(records: readonly RecordedChange[], chunks: readonly DocumentChunk[], index: number): RecordedChange[] {
+  const first = chunks[index]?.firstDocument ?? 0;
+  const nextFirst = chunks[index + 1]?.firstDocument ?? Number.POSITIVE_INFINITY;
+  return records.filter((record) => record.document >= first && record.document < nextFirst);
+}
+
+/** The node marks of the chunks that hold recorded documents: what restoring will parse. */
+function countMarksToParse(text: string, chunks: readonly DocumentChunk[], records: readonly RecordedChange[]): number {
+  let marks = 0;
+  for (const [index, chunk] of chunks.entries()) {
+    if (recordsOf(records, chunks, index).length > 0) marks += countNodeMarks(text.slice(chunk.start, chunk.end));
+  }
+  return marks;
+}
+
 function planRestores(
   file: string,
   text: string,
@@ -114,6 +143,7 @@ function planRestores(
   }
 
   const indexes = new Map<number, Map<string, unknown>>();
+  const aliasesByDocument = new Map<number, Map<Alias, Node>>();
   const edits: Restore[] = [];
   const edited = new Map<Scalar, string>();
   for (const record of records) {
@@ -128,7 +158,15 @@ function planRestores(
       indexes.set(record.document, index);
     }
     const found = index.get(record.yamlPath);
-    const node = isAlias(found) ? found.resolve(doc as Document) : found;
+    let node: unknown = found;
+    if (isAlias(found)) {
+      let aliases = aliasesByDocument.get(record.document);
+      if (!aliases) {
+        aliases = aliasTargets(doc);
+        aliasesByDocument.set(record.document, aliases);
+      }
+      node = aliases.get(found);
+    }
     if (!isScalar(node) || !node.range) {
       gone(record, "the value is no longer at this path");
       continue;

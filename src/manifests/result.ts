@@ -28,6 +28,8 @@ export type SkipCode =
   | "contains-template"
   | "not-utf8"
   | "too-large"
+  | "too-complex"
+  | "read-only"
   | "outside-root"
   | "verify-failed"
   | "unreadable"

@@ -1,9 +1,11 @@
 import type { Document, Scalar } from "yaml";
 import type { ImageReference } from "../image-ref/index.js";
-import { splitDocuments } from "./documents.js";
+import { countDocumentStarts, splitDocuments } from "./documents.js";
 import type { DocumentChunk } from "./documents.js";
 import { locateCandidates } from "./locate.js";
 import type { Candidate, Located } from "./locate.js";
+import { DEFAULT_MAX_DOCUMENTS, DEFAULT_PARSE_BUDGET, countNodeMarks, tooComplexReason, tooManyDocumentsReason } from "./parse-budget.js";
+import type { ParseBudget } from "./parse-budget.js";
 import type { ValuePlan } from "./plan-value.js";
 import { lineAt, parseDocuments, scalarText } from "./read-yaml.js";
 import type { Skipped } from "./result.js";
@@ -28,20 +30,35 @@ export interface DecidedCandidate {
  * (a caller may stop at the first failure):
  *
  * 1. Screen the whole text cheaply; a file ruled out yields nothing.
- * 2. Split it into documents at its `---` lines; screen each chunk again.
- * 3. Parse the chunks that pass; one that does not parse is a failure.
- * 4. Locate candidate values with the YAML AST.
+ * 2. Split it into documents at its `---` lines (past the budget's number of
+ *    documents, the file is a failure, `too-complex`); screen each chunk again.
+ * 3. Count the nodes each chunk that passes may hold; past the file's budget
+ *    the file is a failure (`too-complex`), before any parse.
+ * 4. Parse the chunks that pass; one that does not parse is a failure.
+ * 5. Locate candidate values with the YAML AST.
  */
-export function* scanChunks(file: string, text: string, target: ImageReference): Generator<ChunkScan> {
+export function* scanChunks(file: string, text: string, target: ImageReference, budget: ParseBudget = DEFAULT_PARSE_BUDGET): Generator<ChunkScan> {
   const screen = screenFor(target);
   if (!mayReferTo(Buffer.from(text, "utf8"), screen)) return;
+  const maxDocuments = budget.maxDocuments ?? DEFAULT_MAX_DOCUMENTS;
+  if (countDocumentStarts(text, maxDocuments + 1) > maxDocuments) {
+    const whole = { start: 0, end: text.length, firstDocument: 0 };
+    yield { status: "failed", chunk: whole, text, failure: { file, code: "too-complex", reason: tooManyDocumentsReason(budget) } };
+    return;
+  }
   const chunks = splitDocuments(text);
   const fileName = file.slice(file.lastIndexOf("/") + 1);
+  let marks = 0;
   for (const chunk of chunks) {
     const chunkText = text.slice(chunk.start, chunk.end);
     if (chunks.length > 1 && !mayReferTo(Buffer.from(chunkText, "utf8"), screen)) {
       yield { status: "screened-out", chunk, text: chunkText };
       continue;
+    }
+    marks += countNodeMarks(chunkText);
+    if (marks > budget.maxNodes) {
+      yield { status: "failed", chunk, text: chunkText, failure: { file, code: "too-complex", reason: tooComplexReason(marks, budget) } };
+      return;
     }
     const documents = parseDocuments(chunkText);
     const failure = parseFailure(file, text, chunk, documents);

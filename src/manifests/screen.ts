@@ -130,8 +130,12 @@ function startsWithDomain(haystack: Buffer, index: number, domains: readonly str
   });
 }
 
-/** The text of the line up to `index`. */
+/** How far back a `repository:` key is looked for: a key and its value are near, and a bounded look keeps the screen linear. */
+const KEY_LOOKBACK = 256;
+
+/** The text of the line up to `index`, at most `KEY_LOOKBACK` bytes of it (a one-line file must not cost a scan per token). */
 function lineBefore(haystack: Buffer, index: number): string {
-  const start = haystack.lastIndexOf(LINE_FEED, index) + 1;
+  const windowStart = Math.max(0, index - KEY_LOOKBACK);
+  const start = haystack.subarray(windowStart, index).lastIndexOf(LINE_FEED) + 1 + windowStart;
   return haystack.toString("latin1", start, index);
 }

@@ -16,11 +16,36 @@ import { SLACK_PATH, createSlackApp } from "../slack/slack-app.js";
 import type { SlackApp } from "../slack/slack-app.js";
 import { buildWebhookHandler } from "./build-webhook.js";
 import { EventBus } from "./event-bus.js";
+import { DEFAULT_WEBHOOK_MAX_BYTES, githubWebhookGate } from "./github-webhook-gate.js";
+import { LOG_SERIALIZERS } from "./log-serializers.js";
 import { BenderMetrics } from "./metrics.js";
 import type { Settings } from "./settings.js";
+import { ShutdownSequence } from "./shutdown.js";
 
 export const WEBHOOK_PATH = "/api/github/webhooks";
 export const BUILDS_PATH = "/api/builds";
+
+/**
+ * Server timeouts, set rather than left to Node's defaults (a 300 s request
+ * timeout let one slow client hold a request, and a shutdown, for minutes).
+ * GitHub gives up on a delivery after 10 s and Slack after 3 s.
+ */
+export const SERVER_TIMEOUTS = {
+  /** The whole request head must arrive within this. */
+  headersTimeoutMs: 10_000,
+  /** The whole request, body included, must arrive within this. */
+  requestTimeoutMs: 30_000,
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveTimeoutMs: 5_000,
+} as const;
+
+/** Which methods each path answers; any other method is 405. */
+const METHODS: Record<string, readonly string[]> = {
+  "/healthz": ["GET", "HEAD"],
+  "/readyz": ["GET", "HEAD"],
+  "/metrics": ["GET", "HEAD"],
+  [SLACK_PATH]: ["POST"],
+};
 
 export interface BenderServer {
   readonly server: Server;
@@ -31,6 +56,8 @@ export interface BenderServer {
   /** Undefined when Bender runs GitHub-only (no Slack settings). */
   readonly slack: SlackApp | undefined;
   readonly log: Logger;
+  /** Stops the server within a deadline; other parts register their own stoppers on it. */
+  readonly shutdown: ShutdownSequence;
 }
 
 export interface ServerOptions {
@@ -52,6 +79,16 @@ function send(response: ServerResponse, status: number, body: Record<string, unk
   response.end(`${JSON.stringify(body)}\n`);
 }
 
+/** The path of a request target, or undefined for one that is not an origin-form path (`//x`, `*`, `http://…`). */
+function requestPath(target: string | undefined): string | undefined {
+  if (target === undefined || !target.startsWith("/") || target.startsWith("//")) return undefined;
+  try {
+    return new URL(target, "http://bender.invalid").pathname;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * One node:http server for everything Bender answers: GitHub webhooks
  * (Probot's middleware, which checks the signature before any handler runs),
@@ -59,7 +96,8 @@ function send(response: ServerResponse, status: number, body: Record<string, unk
  */
 export async function createBenderServer(options: ServerOptions): Promise<BenderServer> {
   const { settings } = options;
-  const log = options.log ?? pino({ level: settings.logLevel, name: "bender" });
+  // Errors are logged without the payloads they carry, whoever made the logger.
+  const log = (options.log ?? pino({ level: settings.logLevel, name: "bender" })).child({}, { serializers: LOG_SERIALIZERS });
   const metrics = new BenderMetrics({ processMetrics: options.processMetrics ?? true });
   const probot = new Probot({
     appId: settings.appId,
@@ -85,7 +123,12 @@ export async function createBenderServer(options: ServerOptions): Promise<Bender
       outcomes: (outcomes) => metrics.countOutcomes(outcomes),
     },
   };
-  const webhooks = await createNodeMiddleware(benderApp(services), { probot, webhooksPath: WEBHOOK_PATH });
+  const webhooks = githubWebhookGate({
+    secret: settings.webhookSecret,
+    maxBytes: settings.webhookMaxBytes ?? DEFAULT_WEBHOOK_MAX_BYTES,
+    log: log.child({ name: "github" }),
+    next: await createNodeMiddleware(benderApp(services), { probot, webhooksPath: WEBHOOK_PATH }),
+  });
   const builds = buildWebhookHandler({ secret: settings.buildSecret, probot, services, log });
   const slack = settings.slack
     ? createSlackApp({
@@ -98,9 +141,17 @@ export async function createBenderServer(options: ServerOptions): Promise<Bender
       })
     : undefined;
   if (!slack) log.info("no SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET: Bender runs GitHub-only");
+  const shutdown = new ShutdownSequence(log.child({ name: "shutdown" }));
+  if (slack) shutdown.register({ name: "slack", stop: () => slack.stop() });
 
   async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const path = new URL(request.url ?? "/", "http://bender.invalid").pathname;
+    const path = requestPath(request.url);
+    if (path === undefined) return send(response, 400, { error: "the request target is not a path (it must start with a single /)" });
+    const allowed = METHODS[path];
+    if (allowed && !allowed.includes(request.method ?? "")) {
+      response.setHeader("allow", allowed.join(", "));
+      return send(response, 405, { error: `use ${allowed.join(" or ")}` });
+    }
     if (path === "/healthz") return send(response, 200, { status: "ok" });
     if (path === "/readyz") {
       // Ready means GitHub work is served; a Slack that cannot be reached is reported, not a reason to stop traffic.
@@ -124,12 +175,20 @@ export async function createBenderServer(options: ServerOptions): Promise<Bender
     send(response, 404, { error: `no route for ${path}` });
   }
 
-  const server = createServer((request, response) => {
-    route(request, response).catch((error: unknown) => {
-      log.error({ err: error, path: request.url }, "request failed");
-      if (!response.headersSent) send(response, 500, { error: "internal error" });
-      else response.end();
-    });
-  });
-  return { server, probot, services, events, metrics, slack, log };
+  const server = createServer(
+    {
+      headersTimeout: SERVER_TIMEOUTS.headersTimeoutMs,
+      requestTimeout: SERVER_TIMEOUTS.requestTimeoutMs,
+      keepAliveTimeout: SERVER_TIMEOUTS.keepAliveTimeoutMs,
+    },
+    (request, response) => {
+      shutdown.track(request, response);
+      route(request, response).catch((error: unknown) => {
+        log.error({ err: error, path: request.url?.slice(0, 200), delivery: request.headers["x-github-delivery"] }, "request failed");
+        if (!response.headersSent) send(response, 500, { error: "internal error" });
+        else response.end();
+      });
+    },
+  );
+  return { server, probot, services, events, metrics, slack, log, shutdown };
 }

@@ -24,6 +24,10 @@ export interface Settings {
   readonly manifestRepositories: readonly string[] | undefined;
   /** Undefined: Bender runs GitHub-only. */
   readonly slack: SlackSettings | undefined;
+  /** Largest GitHub webhook body read (BENDER_WEBHOOK_MAX_BYTES); undefined: the default, 5 MiB. */
+  readonly webhookMaxBytes?: number | undefined;
+  /** How long SIGTERM waits for work in flight (BENDER_SHUTDOWN_TIMEOUT_MS); undefined: the default, 10 s. */
+  readonly shutdownTimeoutMs?: number | undefined;
 }
 
 export interface SlackSettings {
@@ -79,6 +83,12 @@ const environmentSchema = z.object({
     .string()
     .refine(isApiBaseUrl, { error: "must be an http(s) URL of the Slack Web API, e.g. https://slack.com/api/ (a host and a path: no user:password@, query or #fragment)" })
     .transform((url) => (url.endsWith("/") ? url : `${url}/`))
+    .optional(),
+  BENDER_WEBHOOK_MAX_BYTES: z.string().regex(/^\d{1,9}$/, { error: "must be a number of bytes, 1024 to 26214400 (GitHub's 25 MB cap)" })
+    .transform(Number).refine((bytes) => bytes >= 1024 && bytes <= 25 * 1024 * 1024, { error: "must be a number of bytes, 1024 to 26214400 (GitHub's 25 MB cap)" })
+    .optional(),
+  BENDER_SHUTDOWN_TIMEOUT_MS: z.string().regex(/^\d{1,7}$/, { error: "must be a number of milliseconds, 0 to 600000" })
+    .transform(Number).refine((ms) => ms <= 600_000, { error: "must be a number of milliseconds, 0 to 600000" })
     .optional(),
   BENDER_MANIFEST_REPOS: z.string().optional().transform((value, context) => {
     if (value === undefined || value.trim() === "") return undefined;
@@ -152,6 +162,8 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     githubApiUrl: host ? `${values.GHE_PROTOCOL}://${host}/api/v3` : "https://api.github.com",
     githubWebUrl: host ? `${values.GHE_PROTOCOL}://${host}` : "https://github.com",
     manifestRepositories: values.BENDER_MANIFEST_REPOS,
+    webhookMaxBytes: values.BENDER_WEBHOOK_MAX_BYTES,
+    shutdownTimeoutMs: values.BENDER_SHUTDOWN_TIMEOUT_MS,
     slack:
       values.SLACK_BOT_TOKEN && values.SLACK_SIGNING_SECRET
         ? {

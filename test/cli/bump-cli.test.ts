@@ -64,6 +64,8 @@ describe("bender bump (the real bin/bender.js)", () => {
         { file: "clusters/prod/values.yaml", line: 3, kind: "helm-tag", before: "1.4.0", after: "1.4.1" },
       ],
       skipped: [{ file: "chart/templates/api.yaml", code: "contains-template", reason: expect.stringContaining("template") }],
+      written: ["clusters/prod/deploy.yaml", "clusters/prod/values.yaml"],
+      notWritten: [],
     });
     expect(await tree()).toEqual([DEPLOYMENT.replace("api:1.4.0", "api:1.4.1"), VALUES.replace("1.4.0", "1.4.1")]);
   });
@@ -110,15 +112,16 @@ describe("bender bump (the real bin/bender.js)", () => {
     expect(await tree()).toEqual([DEPLOYMENT, VALUES]);
   });
 
-  it("exits 1 when the filesystem fails unexpectedly", async () => {
-    // A path longer than the system allows makes the walk fail with ENAMETOOLONG.
+  it("passes over a folder it cannot list (here: a path past PATH_MAX), naming it, and bumps the rest", async () => {
     // One relative step at a time, so only the walk's absolute path grows past PATH_MAX.
     const name = "d".repeat(250);
     const made = spawnSync("bash", ["-c", `for i in $(seq 20); do mkdir ${name} && cd ${name} || exit 1; done`], { cwd: dir });
     expect(made.status).toBe(0);
-    const run = bender(["bump", "ghcr.io/acme/api:1.4.1"]);
-    expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/unexpected failure[\s\S]*ENAMETOOLONG/);
+    const run = bender(["bump", "ghcr.io/acme/api:1.4.1", "--json"]);
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout) as { skipped: { file: string; code: string; reason: string }[]; written: string[] };
+    expect(report.skipped).toContainEqual({ file: expect.stringMatching(/^(d+\/)+d+$/) as string, code: "unreadable", reason: "this folder cannot be read: ENAMETOOLONG; nothing in it was looked at" });
+    expect(report.written).toEqual(["clusters/prod/deploy.yaml", "clusters/prod/values.yaml"]);
   });
 
   it("prints usage for help", () => {

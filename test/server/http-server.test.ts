@@ -88,10 +88,11 @@ describe("health and routing", () => {
     expect(await get(`${bender.url}/api/builds`)).toMatchObject({ status: 405, json: { error: "use POST" } });
   });
 
-  it("answers GET on the GitHub webhook path 404 without calling GitHub", async () => {
+  it("answers GET on the GitHub webhook path 405 without calling GitHub", async () => {
     bender = await startBender();
     const response = await fetch(`${bender.url}/api/github/webhooks`);
-    expect(response.status).toBe(404);
+    expect(response.status).toBe(405);
+    expect(response.headers.get("allow")).toBe("POST");
     expect(unmatched).toEqual([]);
   });
 });

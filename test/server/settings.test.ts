@@ -283,3 +283,19 @@ describe("every problem at once", () => {
     expect(error.message.split("\n")[0]).toBe("invalid settings:");
   });
 });
+
+describe("BENDER_WEBHOOK_MAX_BYTES and BENDER_SHUTDOWN_TIMEOUT_MS", () => {
+  it("are read as numbers, and left undefined (the defaults) when unset", () => {
+    expect(readSettings({ ...VALID, BENDER_WEBHOOK_MAX_BYTES: "65536", BENDER_SHUTDOWN_TIMEOUT_MS: "2500" })).toMatchObject({ webhookMaxBytes: 65536, shutdownTimeoutMs: 2500 });
+    const defaults = readSettings(VALID);
+    expect(defaults.webhookMaxBytes).toBeUndefined();
+    expect(defaults.shutdownTimeoutMs).toBeUndefined();
+  });
+
+  it("refuse values outside their range, saying what is allowed", () => {
+    expect(problemsFor({ ...VALID, BENDER_WEBHOOK_MAX_BYTES: "100", BENDER_SHUTDOWN_TIMEOUT_MS: "ten" })).toEqual([
+      "BENDER_WEBHOOK_MAX_BYTES: must be a number of bytes, 1024 to 26214400 (GitHub's 25 MB cap)",
+      "BENDER_SHUTDOWN_TIMEOUT_MS: must be a number of milliseconds, 0 to 600000",
+    ]);
+  });
+});
