@@ -19,11 +19,13 @@ export type { SweepOutcome } from "./sweep-repository.js";
 export const MAX_ATTEMPTS = 5;
 
 /**
- * Proposals written together: one read and up to three mutation documents per
- * batch. GitHub runs a document's mutations one after the other and stops a
- * request after 10 seconds; a `createCommitOnBranch` takes a few hundred
- * milliseconds, so ten proposals (at most 10 commits and 31 mutations in the
- * largest document) stay well inside that, and far inside the query node limit.
+ * (environment, image) pairs written together: one read and up to three
+ * mutation documents per batch. GitHub runs a document's mutations one after
+ * the other and gives a request 10 seconds; a `createCommitOnBranch` takes a
+ * few hundred milliseconds, so ten pairs (at most 10 commits and 33 mutations
+ * in the largest document, a few seconds of work) stay well inside that, and
+ * far inside the read's node limit. Secondary limits charge per request, so a
+ * batch of ten costs what one proposal did.
  */
 export const BATCH_SIZE = 10;
 
@@ -46,38 +48,17 @@ export async function proposeBuild(build: Build, context: ProposeContext): Promi
 
 /**
  * Proposes several builds to ONE repository with one read and batched
- * mutation documents per batch of `BATCH_SIZE` targets. No two targets may
+ * mutation documents per batch of `BATCH_SIZE` (environment, image) pairs. No two targets may
  * share an (environment, image) pair. Returns one outcome per (target,
  * environment). Throws ConfigChangedError when the repository's config
  * changed since it was cached.
  */
 export async function proposeBuilds(targets: readonly BuildTarget[], context: ProposeContext): Promise<ProposalOutcome[]> {
-  const outcomes: ProposalOutcome[] = [];
-  for (let start = 0; start < targets.length; start += BATCH_SIZE) {
-    outcomes.push(...(await proposeBatch(targets.slice(start, start + BATCH_SIZE), context)));
-  }
-  return outcomes;
-}
-
-interface Pending {
-  readonly build: Build;
-  readonly read: EnvironmentRead;
-}
-
-/**
- * 1. Pick the environments each image may go to and whose policy accepts the tag.
- * 2. Read everything in one query (plus a follow-up for changed files only);
- *    an environment's trees are read once for all images.
- * 3. Plan each (environment, image) with the manifest engine.
- * 4. Write in at most three documents (see writeProposals).
- * 5. What lost a race is planned again from a fresh read, after a jittered pause.
- */
-async function proposeBatch(targets: readonly BuildTarget[], context: ProposeContext): Promise<ProposalOutcome[]> {
   const repository = `${context.owner}/${context.repo}`;
   const outcomes: ProposalOutcome[] = [];
 
   // 1. Environments and tag policy.
-  let pending: Pending[] = [];
+  const pending: Pending[] = [];
   for (const { build, environments } of targets) {
     const tag = tagAllowed(context.config, build.image);
     for (const name of environmentsFor(context.config, build.image)) {
@@ -92,7 +73,29 @@ async function proposeBatch(targets: readonly BuildTarget[], context: ProposeCon
       pending.push({ build, read: { name, branch: environment.branch, folders, proposalRef: `refs/heads/${proposalBranch(name, build.image)}` } });
     }
   }
+  for (let start = 0; start < pending.length; start += BATCH_SIZE) {
+    outcomes.push(...(await proposeBatch(pending.slice(start, start + BATCH_SIZE), context)));
+  }
+  return outcomes;
+}
 
+interface Pending {
+  readonly build: Build;
+  readonly read: EnvironmentRead;
+}
+
+/**
+ * One batch of (environment, image) pairs:
+ * 2. Read everything in one query (plus a follow-up for changed files only);
+ *    an environment's trees are read once for all images.
+ * 3. Plan each pair with the manifest engine.
+ * 4. Write in at most three documents (see writeProposals).
+ * 5. What lost a race is planned again from a fresh read, after a jittered pause.
+ */
+async function proposeBatch(batch: readonly Pending[], context: ProposeContext): Promise<ProposalOutcome[]> {
+  const repository = `${context.owner}/${context.repo}`;
+  const outcomes: ProposalOutcome[] = [];
+  let pending = batch;
   const planned = new Map<string, ProposalOutcome>();
   for (let attempt = 1; pending.length > 0; attempt++) {
     const retry = await attemptOnce(pending, context, outcomes, planned);
