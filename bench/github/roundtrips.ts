@@ -25,11 +25,14 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { validate } from "@octokit/graphql-schema";
 import nock from "nock";
+import { proposeBuild, proposeBuilds } from "../../src/github/propose-build.js";
 import type { ProposalOutcome } from "../../src/github/propose-build.js";
 import type { ProposalEvent } from "../../src/proposals/events.js";
 import { deliver, postBuild, startBender } from "../../test/support/bender-server.js";
 import type { RunningBender } from "../../test/support/bender-server.js";
 import { API, FakeRepository } from "../../test/support/fake-github.js";
+import { buildOf } from "../../test/support/manifests.js";
+import { testProposeContext } from "../../test/support/propose-context.js";
 
 export interface RoundTripOptions {
   readonly repoRoot: string;
@@ -523,6 +526,43 @@ async function caseAWebhook(github: GitHubAtNock, repoRoot: string): Promise<{ w
   }
 }
 
+const IMAGES_G = 20;
+
+/** (g): IMAGES_G images in staging (automatic) and production; their new builds one by one, or in one proposeBuilds call. */
+async function caseG(github: GitHubAtNock, mode: "single" | "batch"): Promise<Row> {
+  const images = Array.from({ length: IMAGES_G }, (_, index) => `ghcr.io/acme/svc-${String(index).padStart(2, "0")}`);
+  const environments = { staging: { paths: ["clusters/staging"], autoPin: true }, production: { paths: ["clusters/prod"] } };
+  const files: Record<string, string> = { ".github/bender.yml": config(environments) };
+  for (const image of images) {
+    const name = image.split("/").pop() ?? "";
+    files[`clusters/staging/${name}.yaml`] = deployment(name, `${image}:1.0.0`);
+    files[`clusters/prod/${name}.yaml`] = deployment(name, `${image}:1.0.0`);
+  }
+  const repository = new FakeRepository(OWNER, NAME, "main", files);
+  github.repository = repository;
+  const context = testProposeContext(config(environments));
+  // The warm-up caches the blob texts, as on a server that has been up for a while.
+  await proposeBuild(buildOf(`${WARM_UP_IMAGE}:1.0.0`), context);
+  const mark = github.requests.length;
+  const outcomes: ProposalOutcome[] = [];
+  if (mode === "single") {
+    for (const image of images) outcomes.push(...(await proposeBuild(buildOf(`${image}:1.1.0`), context)));
+  } else {
+    outcomes.push(...(await proposeBuilds(images.map((image) => ({ build: buildOf(`${image}:1.1.0`) })), context)));
+  }
+  const failures: string[] = [];
+  if (outcomes.length !== 2 * IMAGES_G || !outcomes.every((outcome) => outcome.action === "opened")) failures.push(`expected ${2 * IMAGES_G} "opened" outcomes, got ${JSON.stringify(outcomes.map((outcome) => outcome.action))}`);
+  for (const image of images) {
+    const name = image.split("/").pop() ?? "";
+    if (repository.file(`clusters/staging/${name}.yaml`)?.includes(`${image}:1.1.0`) !== true) failures.push(`staging's main does not run ${image}:1.1.0`);
+    if (repository.file(`clusters/prod/${name}.yaml`, `bender/production/ghcr.io-acme-${name}`)?.includes(`${image}:1.1.0`) !== true) failures.push(`no production proposal of ${image}:1.1.0`);
+  }
+  if (repository.openPullRequests().length !== IMAGES_G || !repository.openPullRequests().every((pullRequest) => pullRequest.labels.length === 2)) failures.push("expected one labelled open PR per image");
+  if ([...repository.branches.keys()].some((branch) => branch.startsWith("bender-tmp/"))) failures.push("a temporary branch was left behind");
+  const label = mode === "single" ? `(g1) ${IMAGES_G} images x 2 envs, one by one` : `(g) ${IMAGES_G} images x 2 envs, one batch`;
+  return { key: mode === "single" ? "g1" : "g", label, figures: figuresOf(github.requests.slice(mark)), failures };
+}
+
 // ---- Report ---------------------------------------------------------------------------
 
 function kb(bytes: number): string {
@@ -545,10 +585,12 @@ export async function run(options: RoundTripOptions): Promise<RoundTripResult> {
     const f = await caseF(github, options.repoRoot, 1000, "f");
     const fSmall = await caseF(github, options.repoRoot, 100, "f'");
     const webhook = await caseAWebhook(github, options.repoRoot);
+    const gSingle = await caseG(github, "single");
+    const gBatch = await caseG(github, "batch");
     warmUpWebhook = webhook.warmUp;
     coldReads = [{ files: 100, figures: fSmall.coldRead }, { files: 1000, figures: f.coldRead }];
-    const byKey = new Map([...ad.rows, ...bc, e, f.first, f.second, fSmall.second, webhook.row].map((row) => [row.key, row]));
-    rows = ["a", "b", "c", "d", "e", "f1", "f", "f'", "aWebhook"].map((key) => {
+    const byKey = new Map([...ad.rows, ...bc, e, f.first, f.second, fSmall.second, webhook.row, gSingle, gBatch].map((row) => [row.key, row]));
+    rows = ["a", "b", "c", "d", "e", "f1", "f", "f'", "aWebhook", "g1", "g"].map((key) => {
       const row = byKey.get(key);
       if (!row) throw new Error(`no row ${key}`);
       return row;
@@ -574,7 +616,7 @@ export async function run(options: RoundTripOptions): Promise<RoundTripResult> {
     const x = row.figures;
     log(
       `${row.label.padEnd(46)}${String(x.requests).padStart(9)}${String(x.reads).padStart(7)}${String(x.contentCreating).padStart(9)}` +
-        `${kb(x.sentBytes).padStart(8)}${kb(x.receivedBytes).padStart(8)}  ${row.failures.length === 0 ? "OK   " : "FAIL "}  ${x.sequence.join(", ")}`,
+        `${kb(x.sentBytes).padStart(8)}${kb(x.receivedBytes).padStart(8)}  ${row.failures.length === 0 ? "OK   " : "FAIL "}  ${(x.sequence.length > 8 ? [...x.sequence.slice(0, 4), `… (${x.sequence.length} in all)`] : x.sequence).join(", ")}`,
     );
   }
 
