@@ -32,6 +32,10 @@ import { deliver, postBuild, startBender } from "../../test/support/bender-serve
 import type { RunningBender } from "../../test/support/bender-server.js";
 import { API, FakeRepository } from "../../test/support/fake-github.js";
 import { buildOf } from "../../test/support/manifests.js";
+import { SLACK_SETTINGS } from "../../test/support/slack.js";
+import type { Settings } from "../../src/server/settings.js";
+import { ANNOUNCE_WAIT_MS } from "../../src/github/write-proposals.js";
+import { decodeProposalMetadata } from "../../src/proposals/metadata.js";
 import { testProposeContext } from "../../test/support/propose-context.js";
 
 export interface RoundTripOptions {
@@ -81,8 +85,14 @@ function bytesOf(value: unknown): number {
 }
 
 /** Everything Bender sends to api.github.com lands here. */
+const SLACK_API = "https://slack.com";
+const SLACK_PLACE = { channel: "C0DEPLOYS1", ts: "1748966400.000001" };
+
 class GitHubAtNock {
   repository: FakeRepository | undefined;
+  /** Slack Web API methods called, in order; chat.postMessage answers after slackDelayMs. */
+  readonly slackCalls: string[] = [];
+  slackDelayMs = 0;
   readonly requests: Recorded[] = [];
   /** Requests nothing should have made, invalid documents, requests to other hosts. */
   readonly problems: string[] = [];
@@ -103,6 +113,16 @@ class GitHubAtNock {
         .intercept(() => true, method)
         .reply((uri, body) => this.#answer(method, uri, body));
     }
+    // Slack's Web API, for the case with a channel: every call answered ok, chat.postMessage with a place.
+    nock(SLACK_API)
+      .persist()
+      .post(/^\/api\/[\w.]+$/)
+      .reply(async (uri) => {
+        const method = uri.slice("/api/".length);
+        this.slackCalls.push(method);
+        if (method === "chat.postMessage") await new Promise((resolve) => setTimeout(resolve, this.slackDelayMs));
+        return [200, method === "chat.postMessage" ? { ok: true, channel: SLACK_PLACE.channel, ts: SLACK_PLACE.ts } : { ok: true }];
+      });
   }
 
   uninstall(): void {
@@ -327,9 +347,9 @@ class Case {
     readonly intake: Intake,
   ) {}
 
-  static async start(github: GitHubAtNock, repository: FakeRepository, repoRoot: string, intake: Intake = "api"): Promise<Case> {
+  static async start(github: GitHubAtNock, repository: FakeRepository, repoRoot: string, intake: Intake = "api", settings: Partial<Settings> = {}): Promise<Case> {
     github.repository = repository;
-    return new Case(github, repository, await startBender(), repoRoot, intake);
+    return new Case(github, repository, await startBender(settings), repoRoot, intake);
   }
 
   async close(): Promise<void> {
@@ -526,6 +546,40 @@ async function caseAWebhook(github: GitHubAtNock, repoRoot: string): Promise<{ w
   }
 }
 
+/**
+ * (h): (a) with a Slack channel. The message is posted while the PR is written and its place goes into the
+ * second document; with Slack answering after ANNOUNCE_WAIT_MS ("late", which is also how every new proposal
+ * with Slack was written before), the Slack app records the place with a write of its own.
+ */
+async function caseH(github: GitHubAtNock, repoRoot: string, late: boolean): Promise<Row> {
+  const environments = `environments:\n  production:\n    paths: [clusters/prod]\n    slack:\n      channel: "#deploys"\n      approvers: [U0OWEN0001]\n`;
+  const repository = singleFileRepository(false);
+  repository.push("main", { ".github/bender.yml": environments }, "Slack channel");
+  const run = await Case.start(github, repository, repoRoot, "api", { slack: SLACK_SETTINGS });
+  try {
+    await run.warmUp();
+    github.slackDelayMs = late ? ANNOUNCE_WAIT_MS + 300 : 0;
+    const mark = github.requests.length;
+    const h = await run.build(IMAGE, "1.4.1");
+    const failures = run.failures.splice(0);
+    const placeOf = () => {
+      const decoded = decodeProposalMetadata(repository.openPullRequests()[0]?.body);
+      return decoded.ok ? decoded.metadata.slack : undefined;
+    };
+    for (let waited = 0; placeOf() === undefined && waited < 10_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    if (!(h.outcomes.length === 1 && h.outcomes[0]?.action === "opened")) failures.push(`expected one "opened" outcome, got ${JSON.stringify(h.outcomes)}`);
+    if (JSON.stringify(placeOf()) !== JSON.stringify(SLACK_PLACE)) failures.push(`the PR does not record the message's place: ${JSON.stringify(placeOf())}`);
+    if (github.slackCalls.filter((method) => method === "chat.postMessage").length !== 1) failures.push(`expected one chat.postMessage, got ${JSON.stringify(github.slackCalls)}`);
+    const label = late ? "(h0) as (a) + Slack channel, place written apart" : "(h) as (a) + Slack channel";
+    return { key: late ? "h0" : "h", label, figures: figuresOf(github.requests.slice(mark)), failures };
+  } finally {
+    github.slackDelayMs = 0;
+    github.slackCalls.length = 0;
+    await run.close();
+  }
+}
+
 const IMAGES_G = 20;
 
 /** (g): IMAGES_G images in staging (automatic) and production; their new builds one by one, or in one proposeBuilds call. */
@@ -587,10 +641,12 @@ export async function run(options: RoundTripOptions): Promise<RoundTripResult> {
     const webhook = await caseAWebhook(github, options.repoRoot);
     const gSingle = await caseG(github, "single");
     const gBatch = await caseG(github, "batch");
+    const hLate = await caseH(github, options.repoRoot, true);
+    const h = await caseH(github, options.repoRoot, false);
     warmUpWebhook = webhook.warmUp;
     coldReads = [{ files: 100, figures: fSmall.coldRead }, { files: 1000, figures: f.coldRead }];
-    const byKey = new Map([...ad.rows, ...bc, e, f.first, f.second, fSmall.second, webhook.row, gSingle, gBatch].map((row) => [row.key, row]));
-    rows = ["a", "b", "c", "d", "e", "f1", "f", "f'", "aWebhook", "g1", "g"].map((key) => {
+    const byKey = new Map([...ad.rows, ...bc, e, f.first, f.second, fSmall.second, webhook.row, gSingle, gBatch, hLate, h].map((row) => [row.key, row]));
+    rows = ["a", "b", "c", "d", "e", "f1", "f", "f'", "aWebhook", "g1", "g", "h0", "h"].map((key) => {
       const row = byKey.get(key);
       if (!row) throw new Error(`no row ${key}`);
       return row;

@@ -1,4 +1,6 @@
 import type { Build } from "../builds/build.js";
+import type { MessagePlace } from "../proposals/events.js";
+import { withMetadata } from "../proposals/metadata.js";
 import type { ProposalMetadata } from "../proposals/metadata.js";
 import type { ProposalPlan } from "../proposals/plan-proposal.js";
 import { supersededComment } from "../proposals/render-proposal.js";
@@ -14,6 +16,13 @@ const LABEL_COLOR = "5319e7";
 
 /** The body of a PR opened on another writer's commit in a race, closed in the same breath. */
 const RACED_BODY = "Opened by Bender while another writer changed this branch, and closed at once: this build is proposed again from a fresh read.";
+
+/**
+ * How long a write waits for a new proposal's Slack message before its next
+ * document goes out without the place (the Slack app then records it itself,
+ * with one more GitHub write).
+ */
+export const ANNOUNCE_WAIT_MS = 3000;
 
 /** Temporary branches are named `bender-tmp/<epoch ms>-<id>`, so a sweep can tell an abandoned one from one in use. */
 export const TEMPORARY_PREFIX = "bender-tmp/";
@@ -138,6 +147,7 @@ async function writeInThreeDocuments(
   const done: Written[] = [];
   const merging = new Set<number>();
   const closing: Written[] = [];
+  const opened: Written[] = [];
   const lost = (index: number, write: WritePlan, message: string) => {
     const name = write.environment.read.name;
     if (CONFLICT.test(message)) retry.add(write.environment.read.proposalRef);
@@ -190,6 +200,7 @@ async function writeInThreeDocuments(
       }
       const labels = labelStep(index, write, pullRequest.id);
       if (labels) second.push(labels);
+      opened.push({ index, write, pullRequest, headOid: commit.oid });
       if (plan.autoPin) {
         second.push(mergeStep(index, write, pullRequest.id, commit.oid));
         merging.add(index);
@@ -218,6 +229,18 @@ async function writeInThreeDocuments(
     // Read back whether the PR is still open (merged or closed under this writer?), re-adding its labels in passing.
     second.push(labels);
     done.push({ index, write, pullRequest: { id: open.id, number: open.number, url: open.url }, headOid: commit.oid });
+  }
+  // New PRs' Slack messages are posted now, and their place goes into the PR with this document: no write of its own.
+  const places = await announce(context, opened);
+  for (const { index, write, pullRequest } of opened) {
+    const place = places.get(index);
+    if (!place || write.plan.action !== "open") continue;
+    const body = withMetadata(write.plan.body, { ...write.plan.metadata, slack: place });
+    // Before the merge, so the pinned PR's metadata says where its message is.
+    const at = second.findIndex((step) => step.alias === alias(index, "merge"));
+    const step: WriteStep = { kind: "updatePullRequest", alias: alias(index, "place"), pullRequestId: pullRequest.id, body };
+    if (at === -1) second.push(step);
+    else second.splice(at, 0, step);
   }
   const secondResult = second.length > 0 ? await run(context, second) : undefined;
   for (const [index, name] of temporaryNames) {
@@ -277,8 +300,31 @@ async function writeInThreeDocuments(
     outcomes.set(write.environment.read.proposalRef, { repository, environment: name, action, detail, pullRequest: { number: pullRequest.number, url: pullRequest.url }, pinned });
     // A PR opened without its labels (a racing writer created them first) is finished from a fresh read.
     if (plan.action === "open" && labelStep(index, write, pullRequest.id) === undefined) retry.add(write.environment.read.proposalRef);
-    emitProposalEvents(context, write, { ...pullRequest, headOid }, pinned);
+    const place = places.get(index);
+    const placed = place && secondResult && failuresOf(secondResult, alias(index, "place")).length === 0 ? place : undefined;
+    emitProposalEvents(context, write, { ...pullRequest, headOid }, pinned, placed);
   }
+}
+
+/** Asks the event sink to draw each new PR's message, waiting at most ANNOUNCE_WAIT_MS in all. */
+async function announce(context: ProposeContext, opened: readonly Written[]): Promise<Map<number, MessagePlace>> {
+  const places = new Map<number, MessagePlace>();
+  const sink = context.events;
+  if (!sink.announce || opened.length === 0) return places;
+  const asked = Promise.all(
+    opened.map(async ({ index, write, pullRequest, headOid }) => {
+      if (write.plan.action !== "open") return;
+      const event = { type: "proposal.opened" as const, repository: `${context.owner}/${context.repo}`, environment: write.environment.read.name, pullRequest: { ...pullRequest, headOid }, metadata: write.plan.metadata, autoPin: write.plan.autoPin, heldBecause: write.plan.heldBecause, body: write.plan.body };
+      const place = await sink.announce?.(event).catch(() => undefined);
+      if (place) places.set(index, place);
+    }),
+  );
+  let timer: NodeJS.Timeout | undefined;
+  const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, ANNOUNCE_WAIT_MS)));
+  await Promise.race([asked, waited]);
+  clearTimeout(timer);
+  // Places that arrive after the wait are not used: the document is already on its way.
+  return new Map(places);
 }
 
 function mergedIn(results: readonly GraphqlResult<Data>[], name: string): boolean {
@@ -301,10 +347,12 @@ async function removeTemporaries(context: ProposeContext, state: RepositoryState
   }
 }
 
-function emitProposalEvents(context: ProposeContext, write: WritePlan, pullRequest: { id: string; number: number; url: string; headOid: string }, pinned: boolean): void {
-  const base = { repository: `${context.owner}/${context.repo}`, environment: write.environment.read.name, pullRequest, metadata: write.plan.metadata };
+function emitProposalEvents(context: ProposeContext, write: WritePlan, pullRequest: { id: string; number: number; url: string; headOid: string }, pinned: boolean, place?: MessagePlace): void {
+  const metadata = place ? { ...write.plan.metadata, slack: place } : write.plan.metadata;
+  const base = { repository: `${context.owner}/${context.repo}`, environment: write.environment.read.name, pullRequest, metadata };
   if (write.plan.action === "open") {
-    context.events.emit({ ...base, type: "proposal.opened", autoPin: write.plan.autoPin, heldBecause: write.plan.heldBecause, body: write.plan.body });
+    const body = place ? withMetadata(write.plan.body, metadata) : write.plan.body;
+    context.events.emit({ ...base, type: "proposal.opened", autoPin: write.plan.autoPin, heldBecause: write.plan.heldBecause, body });
   } else if (write.plan.action === "supersede") {
     const previous: ProposalMetadata | undefined = write.environment.snapshot.openProposal?.metadata;
     context.events.emit({ ...base, type: "proposal.superseded", previous, autoPin: write.plan.autoPin, body: write.plan.body });

@@ -95,7 +95,13 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     drawn: new Map(),
   };
   const notifier = new SlackNotifier(context);
-  const unsubscribe = options.events.subscribe((event) => notifier.handle(event));
+  const unsubscribeEvents = options.events.subscribe((event) => notifier.handle(event));
+  // New proposals' messages are posted while their PR is written, so their place costs no GitHub write of its own.
+  const removeAnnouncer = options.events.setAnnouncer((event) => notifier.announce(event));
+  const unsubscribe = () => {
+    unsubscribeEvents();
+    removeAnnouncer();
+  };
 
   // Acknowledge first; the work runs after Slack has its answer.
   app.action(ACTION_PIN, async ({ ack, body }) => {
