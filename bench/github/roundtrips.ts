@@ -34,7 +34,7 @@ import { API, FakeRepository } from "../../test/support/fake-github.js";
 import { buildOf } from "../../test/support/manifests.js";
 import { SLACK_SETTINGS } from "../../test/support/slack.js";
 import type { Settings } from "../../src/server/settings.js";
-import { ANNOUNCE_WAIT_MS } from "../../src/github/write-proposals.js";
+import { ANNOUNCE_WAIT_MS } from "../../src/github/proposal-events.js";
 import { decodeProposalMetadata } from "../../src/proposals/metadata.js";
 import { testProposeContext } from "../../test/support/propose-context.js";
 

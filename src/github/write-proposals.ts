@@ -1,11 +1,10 @@
 import type { Build } from "../builds/build.js";
-import type { MessagePlace } from "../proposals/events.js";
 import { withMetadata } from "../proposals/metadata.js";
-import type { ProposalMetadata } from "../proposals/metadata.js";
 import type { ProposalPlan } from "../proposals/plan-proposal.js";
 import { supersededComment } from "../proposals/render-proposal.js";
 import { failuresOf, runGraphql } from "./graphql-client.js";
 import type { GraphqlResult } from "./graphql-client.js";
+import { announce, emitProposalEvents } from "./proposal-events.js";
 import { labelsFor } from "./propose-context.js";
 import type { ProposalOutcome, ProposeContext } from "./propose-context.js";
 import type { EnvironmentState, RepositoryState } from "./read-repository-state.js";
@@ -16,13 +15,6 @@ const LABEL_COLOR = "5319e7";
 
 /** The body of a PR opened on another writer's commit in a race, closed in the same breath. */
 const RACED_BODY = "Opened by Bender while another writer changed this branch, and closed at once: this build is proposed again from a fresh read.";
-
-/**
- * How long a write waits for a new proposal's Slack message before its next
- * document goes out without the place (the Slack app then records it itself,
- * with one more GitHub write).
- */
-export const ANNOUNCE_WAIT_MS = 3000;
 
 /** Temporary branches are named `bender-tmp/<epoch ms>-<id>`, so a sweep can tell an abandoned one from one in use. */
 export const TEMPORARY_PREFIX = "bender-tmp/";
@@ -38,7 +30,7 @@ type Data = Record<string, { commit?: { oid: string }; pullRequest?: { id: strin
 const CONFLICT = /already exists|expected|is at|does not match|stale|not a fast forward|Reference update failed|ref.*exist|not open|already merged|not mergeable|Head branch was modified/i;
 
 /** A proposal whose writes went through: its PR, the head it now has, and whether it was pinned. */
-interface Written {
+export interface Written {
   readonly index: number;
   readonly write: WritePlan;
   readonly pullRequest: { id: string; number: number; url: string };
@@ -306,27 +298,6 @@ async function writeInThreeDocuments(
   }
 }
 
-/** Asks the event sink to draw each new PR's message, waiting at most ANNOUNCE_WAIT_MS in all. */
-async function announce(context: ProposeContext, opened: readonly Written[]): Promise<Map<number, MessagePlace>> {
-  const places = new Map<number, MessagePlace>();
-  const sink = context.events;
-  if (!sink.announce || opened.length === 0) return places;
-  const asked = Promise.all(
-    opened.map(async ({ index, write, pullRequest, headOid }) => {
-      if (write.plan.action !== "open") return;
-      const event = { type: "proposal.opened" as const, repository: `${context.owner}/${context.repo}`, environment: write.environment.read.name, pullRequest: { ...pullRequest, headOid }, metadata: write.plan.metadata, autoPin: write.plan.autoPin, heldBecause: write.plan.heldBecause, body: write.plan.body };
-      const place = await sink.announce?.(event).catch(() => undefined);
-      if (place) places.set(index, place);
-    }),
-  );
-  let timer: NodeJS.Timeout | undefined;
-  const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, ANNOUNCE_WAIT_MS)));
-  await Promise.race([asked, waited]);
-  clearTimeout(timer);
-  // Places that arrive after the wait are not used: the document is already on its way.
-  return new Map(places);
-}
-
 function mergedIn(results: readonly GraphqlResult<Data>[], name: string): boolean {
   return results.some((result) => result.data?.[name]?.pullRequest !== undefined && result.data[name] !== null);
 }
@@ -345,17 +316,4 @@ async function removeTemporaries(context: ProposeContext, state: RepositoryState
   } catch (error) {
     context.log.warn({ err: error, branches: [...temporaries.keys()] }, "temporary branches not removed; the next sweep removes them");
   }
-}
-
-function emitProposalEvents(context: ProposeContext, write: WritePlan, pullRequest: { id: string; number: number; url: string; headOid: string }, pinned: boolean, place?: MessagePlace): void {
-  const metadata = place ? { ...write.plan.metadata, slack: place } : write.plan.metadata;
-  const base = { repository: `${context.owner}/${context.repo}`, environment: write.environment.read.name, pullRequest, metadata };
-  if (write.plan.action === "open") {
-    const body = place ? withMetadata(write.plan.body, metadata) : write.plan.body;
-    context.events.emit({ ...base, type: "proposal.opened", autoPin: write.plan.autoPin, heldBecause: write.plan.heldBecause, body });
-  } else if (write.plan.action === "supersede") {
-    const previous: ProposalMetadata | undefined = write.environment.snapshot.openProposal?.metadata;
-    context.events.emit({ ...base, type: "proposal.superseded", previous, autoPin: write.plan.autoPin, body: write.plan.body });
-  }
-  if (pinned) context.events.emit({ ...base, type: "proposal.pinned", by: "bender", via: "automatic" });
 }
