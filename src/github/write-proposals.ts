@@ -140,9 +140,9 @@ async function writeInThreeDocuments(
   const merging = new Set<number>();
   const closing: Written[] = [];
   const opened: Written[] = [];
-  const lost = (index: number, write: WritePlan, message: string) => {
+  const lost = (index: number, write: WritePlan, message: string, raced = false) => {
     const name = write.environment.read.name;
-    if (CONFLICT.test(message)) retry.add(write.environment.read.proposalRef);
+    if (raced || CONFLICT.test(message)) retry.add(write.environment.read.proposalRef);
     else outcomes.set(write.environment.read.proposalRef, { repository, environment: name, action: "failed", detail: message });
     context.log.warn({ environment: name, failures: message, step: index }, "proposal write failed");
   };
@@ -187,7 +187,8 @@ async function writeInThreeDocuments(
         if (branchSet && !pullRequest) {
           second.push({ kind: "moveRef", alias: alias(index, "cleanup"), repositoryId: state.repositoryId, name: environment.read.proposalRef, beforeOid: commit?.oid ?? environment.baseOid, afterOid: ZERO_OID });
         }
-        lost(index, write, failures.map((failure) => failure.message).join("; ") || "the proposal branch moved under the pull request (another writer)");
+        const message = failures.map((failure) => failure.message).join("; ") || "the proposal branch moved under the new pull request (another writer)";
+        lost(index, write, message, failures.length === 0);
         continue;
       }
       const labels = labelStep(index, write, pullRequest.id);
