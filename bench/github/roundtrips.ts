@@ -25,11 +25,18 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { validate } from "@octokit/graphql-schema";
 import nock from "nock";
+import { proposeBuild, proposeBuilds } from "../../src/github/propose-build.js";
 import type { ProposalOutcome } from "../../src/github/propose-build.js";
 import type { ProposalEvent } from "../../src/proposals/events.js";
 import { deliver, postBuild, startBender } from "../../test/support/bender-server.js";
 import type { RunningBender } from "../../test/support/bender-server.js";
 import { API, FakeRepository } from "../../test/support/fake-github.js";
+import { buildOf } from "../../test/support/manifests.js";
+import { SLACK_SETTINGS } from "../../test/support/slack.js";
+import type { Settings } from "../../src/server/settings.js";
+import { ANNOUNCE_WAIT_MS } from "../../src/github/proposal-events.js";
+import { decodeProposalMetadata } from "../../src/proposals/metadata.js";
+import { testProposeContext } from "../../test/support/propose-context.js";
 
 export interface RoundTripOptions {
   readonly repoRoot: string;
@@ -78,8 +85,14 @@ function bytesOf(value: unknown): number {
 }
 
 /** Everything Bender sends to api.github.com lands here. */
+const SLACK_API = "https://slack.com";
+const SLACK_PLACE = { channel: "C0DEPLOYS1", ts: "1748966400.000001" };
+
 class GitHubAtNock {
   repository: FakeRepository | undefined;
+  /** Slack Web API methods called, in order; chat.postMessage answers after slackDelayMs. */
+  readonly slackCalls: string[] = [];
+  slackDelayMs = 0;
   readonly requests: Recorded[] = [];
   /** Requests nothing should have made, invalid documents, requests to other hosts. */
   readonly problems: string[] = [];
@@ -100,6 +113,16 @@ class GitHubAtNock {
         .intercept(() => true, method)
         .reply((uri, body) => this.#answer(method, uri, body));
     }
+    // Slack's Web API, for the case with a channel: every call answered ok, chat.postMessage with a place.
+    nock(SLACK_API)
+      .persist()
+      .post(/^\/api\/[\w.]+$/)
+      .reply(async (uri) => {
+        const method = uri.slice("/api/".length);
+        this.slackCalls.push(method);
+        if (method === "chat.postMessage") await new Promise((resolve) => setTimeout(resolve, this.slackDelayMs));
+        return [200, method === "chat.postMessage" ? { ok: true, channel: SLACK_PLACE.channel, ts: SLACK_PLACE.ts } : { ok: true }];
+      });
   }
 
   uninstall(): void {
@@ -324,9 +347,9 @@ class Case {
     readonly intake: Intake,
   ) {}
 
-  static async start(github: GitHubAtNock, repository: FakeRepository, repoRoot: string, intake: Intake = "api"): Promise<Case> {
+  static async start(github: GitHubAtNock, repository: FakeRepository, repoRoot: string, intake: Intake = "api", settings: Partial<Settings> = {}): Promise<Case> {
     github.repository = repository;
-    return new Case(github, repository, await startBender(), repoRoot, intake);
+    return new Case(github, repository, await startBender(settings), repoRoot, intake);
   }
 
   async close(): Promise<void> {
@@ -523,6 +546,77 @@ async function caseAWebhook(github: GitHubAtNock, repoRoot: string): Promise<{ w
   }
 }
 
+/**
+ * (h): (a) with a Slack channel. The message is posted while the PR is written and its place goes into the
+ * second document; with Slack answering after ANNOUNCE_WAIT_MS ("late", which is also how every new proposal
+ * with Slack was written before), the Slack app records the place with a write of its own.
+ */
+async function caseH(github: GitHubAtNock, repoRoot: string, late: boolean): Promise<Row> {
+  const environments = `environments:\n  production:\n    paths: [clusters/prod]\n    slack:\n      channel: "#deploys"\n      approvers: [U0OWEN0001]\n`;
+  const repository = singleFileRepository(false);
+  repository.push("main", { ".github/bender.yml": environments }, "Slack channel");
+  const run = await Case.start(github, repository, repoRoot, "api", { slack: SLACK_SETTINGS });
+  try {
+    await run.warmUp();
+    github.slackDelayMs = late ? ANNOUNCE_WAIT_MS + 300 : 0;
+    const mark = github.requests.length;
+    const h = await run.build(IMAGE, "1.4.1");
+    const failures = run.failures.splice(0);
+    const placeOf = () => {
+      const decoded = decodeProposalMetadata(repository.openPullRequests()[0]?.body);
+      return decoded.ok ? decoded.metadata.slack : undefined;
+    };
+    for (let waited = 0; placeOf() === undefined && waited < 10_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    if (!(h.outcomes.length === 1 && h.outcomes[0]?.action === "opened")) failures.push(`expected one "opened" outcome, got ${JSON.stringify(h.outcomes)}`);
+    if (JSON.stringify(placeOf()) !== JSON.stringify(SLACK_PLACE)) failures.push(`the PR does not record the message's place: ${JSON.stringify(placeOf())}`);
+    if (github.slackCalls.filter((method) => method === "chat.postMessage").length !== 1) failures.push(`expected one chat.postMessage, got ${JSON.stringify(github.slackCalls)}`);
+    const label = late ? "(h0) as (a) + Slack channel, place written apart" : "(h) as (a) + Slack channel";
+    return { key: late ? "h0" : "h", label, figures: figuresOf(github.requests.slice(mark)), failures };
+  } finally {
+    github.slackDelayMs = 0;
+    github.slackCalls.length = 0;
+    await run.close();
+  }
+}
+
+const IMAGES_G = 20;
+
+/** (g): IMAGES_G images in staging (automatic) and production; their new builds one by one, or in one proposeBuilds call. */
+async function caseG(github: GitHubAtNock, mode: "single" | "batch"): Promise<Row> {
+  const images = Array.from({ length: IMAGES_G }, (_, index) => `ghcr.io/acme/svc-${String(index).padStart(2, "0")}`);
+  const environments = { staging: { paths: ["clusters/staging"], autoPin: true }, production: { paths: ["clusters/prod"] } };
+  const files: Record<string, string> = { ".github/bender.yml": config(environments) };
+  for (const image of images) {
+    const name = image.split("/").pop() ?? "";
+    files[`clusters/staging/${name}.yaml`] = deployment(name, `${image}:1.0.0`);
+    files[`clusters/prod/${name}.yaml`] = deployment(name, `${image}:1.0.0`);
+  }
+  const repository = new FakeRepository(OWNER, NAME, "main", files);
+  github.repository = repository;
+  const context = testProposeContext(config(environments));
+  // The warm-up caches the blob texts, as on a server that has been up for a while.
+  await proposeBuild(buildOf(`${WARM_UP_IMAGE}:1.0.0`), context);
+  const mark = github.requests.length;
+  const outcomes: ProposalOutcome[] = [];
+  if (mode === "single") {
+    for (const image of images) outcomes.push(...(await proposeBuild(buildOf(`${image}:1.1.0`), context)));
+  } else {
+    outcomes.push(...(await proposeBuilds(images.map((image) => ({ build: buildOf(`${image}:1.1.0`) })), context)));
+  }
+  const failures: string[] = [];
+  if (outcomes.length !== 2 * IMAGES_G || !outcomes.every((outcome) => outcome.action === "opened")) failures.push(`expected ${2 * IMAGES_G} "opened" outcomes, got ${JSON.stringify(outcomes.map((outcome) => outcome.action))}`);
+  for (const image of images) {
+    const name = image.split("/").pop() ?? "";
+    if (repository.file(`clusters/staging/${name}.yaml`)?.includes(`${image}:1.1.0`) !== true) failures.push(`staging's main does not run ${image}:1.1.0`);
+    if (repository.file(`clusters/prod/${name}.yaml`, `bender/production/ghcr.io-acme-${name}`)?.includes(`${image}:1.1.0`) !== true) failures.push(`no production proposal of ${image}:1.1.0`);
+  }
+  if (repository.openPullRequests().length !== IMAGES_G || !repository.openPullRequests().every((pullRequest) => pullRequest.labels.length === 2)) failures.push("expected one labelled open PR per image");
+  if ([...repository.branches.keys()].some((branch) => branch.startsWith("bender-tmp/"))) failures.push("a temporary branch was left behind");
+  const label = mode === "single" ? `(g1) ${IMAGES_G} images x 2 envs, one by one` : `(g) ${IMAGES_G} images x 2 envs, one batch`;
+  return { key: mode === "single" ? "g1" : "g", label, figures: figuresOf(github.requests.slice(mark)), failures };
+}
+
 // ---- Report ---------------------------------------------------------------------------
 
 function kb(bytes: number): string {
@@ -545,10 +639,14 @@ export async function run(options: RoundTripOptions): Promise<RoundTripResult> {
     const f = await caseF(github, options.repoRoot, 1000, "f");
     const fSmall = await caseF(github, options.repoRoot, 100, "f'");
     const webhook = await caseAWebhook(github, options.repoRoot);
+    const gSingle = await caseG(github, "single");
+    const gBatch = await caseG(github, "batch");
+    const hLate = await caseH(github, options.repoRoot, true);
+    const h = await caseH(github, options.repoRoot, false);
     warmUpWebhook = webhook.warmUp;
     coldReads = [{ files: 100, figures: fSmall.coldRead }, { files: 1000, figures: f.coldRead }];
-    const byKey = new Map([...ad.rows, ...bc, e, f.first, f.second, fSmall.second, webhook.row].map((row) => [row.key, row]));
-    rows = ["a", "b", "c", "d", "e", "f1", "f", "f'", "aWebhook"].map((key) => {
+    const byKey = new Map([...ad.rows, ...bc, e, f.first, f.second, fSmall.second, webhook.row, gSingle, gBatch, hLate, h].map((row) => [row.key, row]));
+    rows = ["a", "b", "c", "d", "e", "f1", "f", "f'", "aWebhook", "g1", "g", "h0", "h"].map((key) => {
       const row = byKey.get(key);
       if (!row) throw new Error(`no row ${key}`);
       return row;
@@ -574,7 +672,7 @@ export async function run(options: RoundTripOptions): Promise<RoundTripResult> {
     const x = row.figures;
     log(
       `${row.label.padEnd(46)}${String(x.requests).padStart(9)}${String(x.reads).padStart(7)}${String(x.contentCreating).padStart(9)}` +
-        `${kb(x.sentBytes).padStart(8)}${kb(x.receivedBytes).padStart(8)}  ${row.failures.length === 0 ? "OK   " : "FAIL "}  ${x.sequence.join(", ")}`,
+        `${kb(x.sentBytes).padStart(8)}${kb(x.receivedBytes).padStart(8)}  ${row.failures.length === 0 ? "OK   " : "FAIL "}  ${(x.sequence.length > 8 ? [...x.sequence.slice(0, 4), `… (${x.sequence.length} in all)`] : x.sequence).join(", ")}`,
     );
   }
 

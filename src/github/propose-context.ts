@@ -16,6 +16,10 @@ export interface ProposeContext {
   readonly log: Logger;
   /** A short unique string, for temporary branch names. */
   readonly uniqueId: () => string;
+  /** Waits between attempts after a lost race (jittered by the caller); defaults to a timer. */
+  readonly sleep?: ((milliseconds: number) => Promise<void>) | undefined;
+  /** The clock, in epoch milliseconds (temporary branch names carry it, so a sweep can tell abandoned ones). */
+  readonly now?: (() => number) | undefined;
   /** Blob ID of the `.github/bender.yml` that `config` came from; a read that finds another one stops the run. */
   readonly configOid?: string | undefined;
 }
@@ -29,7 +33,11 @@ export class ConfigChangedError extends Error {
 export interface ProposalOutcome {
   readonly repository: string;
   readonly environment: string;
-  readonly action: "opened" | "superseded" | "none" | "skipped" | "failed";
+  /**
+   * `finished`: a proposal an interrupted write left half-done (unlabelled, automatic pin not made) was completed;
+   * `closed`: an open proposal older than what its environment runs was closed (merging it would move it backwards).
+   */
+  readonly action: "opened" | "superseded" | "finished" | "closed" | "none" | "skipped" | "failed";
   readonly detail: string;
   readonly pullRequest?: { readonly number: number; readonly url: string } | undefined;
   readonly pinned?: boolean | undefined;

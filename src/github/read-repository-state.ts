@@ -2,6 +2,7 @@ import { pathMatcher } from "../config/index.js";
 import type { Skipped } from "../manifests/index.js";
 import { parseHolds } from "../proposals/holds.js";
 import { decodeProposalMetadata } from "../proposals/metadata.js";
+import { referenceTrailer } from "../proposals/plan-proposal.js";
 import type { EnvironmentSnapshot } from "../proposals/plan-proposal.js";
 import { runGraphql } from "./graphql-client.js";
 import { labelsFor } from "./propose-context.js";
@@ -73,7 +74,8 @@ export async function readRepositoryState(context: ProposeContext, reads: readon
   context.blobs.markSeen(repositoryKey);
 
   const unplannable: { name: string; detail: string }[] = [];
-  const environments = perEnvironment.flatMap(({ read, index, files }): EnvironmentState[] => {
+  const environments = perEnvironment.flatMap(({ read, index, files: own }): EnvironmentState[] => {
+    const files = read.treesFrom === undefined ? own : (perEnvironment[read.treesFrom]?.files ?? own);
     const environment = context.config.environments[read.name];
     if (!environment) throw new Error(`environment ${read.name} vanished from the config`);
     const branchRef = read.branch === undefined ? defaultBranch : (repository[`e${index}_branch`] as { name: string; target: { oid: string } } | null);
@@ -109,7 +111,11 @@ export async function readRepositoryState(context: ProposeContext, reads: readon
       unreadable,
       holds: parseHolds(holds?.text ?? undefined),
       openProposal: openPullRequest
-        ? { metadata: decoded?.ok ? decoded.metadata : undefined, metadataProblem: decoded?.ok ? undefined : decoded?.reason }
+        ? {
+            metadata: decoded?.ok ? decoded.metadata : undefined,
+            metadataProblem: decoded?.ok ? undefined : decoded?.reason,
+            branchReference: referenceTrailer(proposal?.target?.messageBody),
+          }
         : undefined,
       dismissed: closed && closedMetadata?.ok ? { metadata: closedMetadata.metadata, url: closed.url } : undefined,
     };

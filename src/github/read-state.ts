@@ -18,6 +18,8 @@ export interface EnvironmentRead {
   readonly folders: readonly string[];
   /** `refs/heads/bender/<environment>/<image>`. */
   readonly proposalRef: string;
+  /** Index of an earlier read of the same environment whose trees this one shares (several images, one read); its `folders` are then empty. */
+  readonly treesFrom?: number | undefined;
 }
 
 export interface ReadStateRequest {
@@ -70,7 +72,7 @@ export function readStateQuery(request: ReadStateRequest): { query: string; vari
     variables[`head${index}`] = environment.proposalRef.slice("refs/heads/".length);
     fields.push(`e${index}_holds: object(expression: $holds${index}) { ... on Blob { text } }`);
     fields.push(
-      `e${index}_proposal: ref(qualifiedName: $proposal${index}) { id target { oid } associatedPullRequests(first: 5, states: OPEN) { nodes { id number url body headRefOid baseRefName } } }`,
+      `e${index}_proposal: ref(qualifiedName: $proposal${index}) { id target { oid ... on Commit { messageBody } } associatedPullRequests(first: 5, states: OPEN) { nodes { id number url body headRefOid baseRefName labels(first: 20) { nodes { name } } } } }`,
       // The last proposal closed without merging: a dismissed build is not proposed again.
       `e${index}_closed: pullRequests(headRefName: $head${index}, states: CLOSED, first: 1, orderBy: { field: UPDATED_AT, direction: DESC }) { nodes { number url body } }`,
     );
@@ -126,7 +128,8 @@ export interface TreeEntryResponse {
 
 export interface ProposalRefResponse {
   readonly id: string;
-  readonly target: { readonly oid: string } | null;
+  /** The branch's head; its message carries the `Bender-Reference:` trailer of the build it holds. */
+  readonly target: { readonly oid: string; readonly messageBody?: string } | null;
   readonly associatedPullRequests: {
     readonly nodes: readonly {
       readonly id: string;
@@ -135,6 +138,8 @@ export interface ProposalRefResponse {
       readonly body: string;
       readonly headRefOid: string;
       readonly baseRefName: string;
+      /** Missing labels mean a write was cut off before it labelled the PR; the next write adds them. */
+      readonly labels?: { readonly nodes: readonly { readonly name: string }[] } | null;
     }[];
   };
 }

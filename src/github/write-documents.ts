@@ -5,6 +5,9 @@
  * variables; only the aliases vary with the number of proposals.
  */
 
+/** Git's "no object": as a `moveRef` before, the ref must not exist; as an after, the ref is deleted. */
+export const ZERO_OID = "0000000000000000000000000000000000000000";
+
 /** Config's merge methods as GitHub's enum. */
 export const MERGE_METHODS = { merge: "MERGE", squash: "SQUASH", rebase: "REBASE" } as const;
 
@@ -25,8 +28,11 @@ export interface CommitInput {
 export type WriteStep =
   | { readonly kind: "createRef"; readonly alias: string; readonly repositoryId: string; readonly name: string; readonly oid: string }
   | { readonly kind: "deleteRef"; readonly alias: string; readonly refId: string }
-  /** Moves a ref only if it still points where it was read (compare-and-swap), force allowed. */
-  | { readonly kind: "moveRef"; readonly alias: string; readonly repositoryId: string; readonly name: string; readonly beforeOid: string; readonly afterOid: string }
+  /**
+   * Creates, moves or deletes a ref (`afterOid` ZERO_OID deletes it), only if it still points where it was read
+   * (`beforeOid`; ZERO_OID: only if it does not exist; absent: wherever it is). Force allowed.
+   */
+  | { readonly kind: "moveRef"; readonly alias: string; readonly repositoryId: string; readonly name: string; readonly beforeOid?: string | undefined; readonly afterOid: string }
   | { readonly kind: "commit"; readonly alias: string; readonly input: CommitInput }
   | {
       readonly kind: "createPullRequest";
@@ -39,6 +45,7 @@ export type WriteStep =
     }
   | { readonly kind: "updatePullRequest"; readonly alias: string; readonly pullRequestId: string; readonly title?: string; readonly body: string }
   | { readonly kind: "comment"; readonly alias: string; readonly subjectId: string; readonly body: string }
+  | { readonly kind: "close"; readonly alias: string; readonly pullRequestId: string }
   | { readonly kind: "createLabel"; readonly alias: string; readonly repositoryId: string; readonly name: string; readonly color: string; readonly description: string }
   | { readonly kind: "addLabels"; readonly alias: string; readonly labelableId: string; readonly labelIds: readonly string[] }
   | {
@@ -58,10 +65,12 @@ const SHAPES: Record<WriteStep["kind"], { mutation: string; input: string; selec
   moveRef: { mutation: "updateRefs", input: "UpdateRefsInput", selection: "clientMutationId" },
   commit: { mutation: "createCommitOnBranch", input: "CreateCommitOnBranchInput", selection: "commit { oid url }" },
   createPullRequest: { mutation: "createPullRequest", input: "CreatePullRequestInput", selection: "pullRequest { id number url headRefOid }" },
-  updatePullRequest: { mutation: "updatePullRequest", input: "UpdatePullRequestInput", selection: "pullRequest { id number url }" },
+  updatePullRequest: { mutation: "updatePullRequest", input: "UpdatePullRequestInput", selection: "pullRequest { id number url state }" },
   comment: { mutation: "addComment", input: "AddCommentInput", selection: "clientMutationId" },
+  close: { mutation: "closePullRequest", input: "ClosePullRequestInput", selection: "pullRequest { id state }" },
   createLabel: { mutation: "createLabel", input: "CreateLabelInput", selection: "label { id name }" },
-  addLabels: { mutation: "addLabelsToLabelable", input: "AddLabelsToLabelableInput", selection: "clientMutationId" },
+  // The PR's state after the labels: a PR merged or closed under a writer is seen in the same document.
+  addLabels: { mutation: "addLabelsToLabelable", input: "AddLabelsToLabelableInput", selection: "labelable { ... on PullRequest { state } }" },
   merge: { mutation: "mergePullRequest", input: "MergePullRequestInput", selection: "pullRequest { id number url merged mergeCommit { oid } }" },
 };
 
@@ -72,7 +81,10 @@ function inputOf(step: WriteStep): Record<string, unknown> {
     case "deleteRef":
       return { refId: step.refId };
     case "moveRef":
-      return { repositoryId: step.repositoryId, refUpdates: [{ name: step.name, beforeOid: step.beforeOid, afterOid: step.afterOid, force: true }] };
+      return {
+        repositoryId: step.repositoryId,
+        refUpdates: [{ name: step.name, ...(step.beforeOid === undefined ? {} : { beforeOid: step.beforeOid }), afterOid: step.afterOid, force: true }],
+      };
     case "commit":
       return {
         branch: { repositoryNameWithOwner: step.input.repositoryNameWithOwner, branchName: step.input.branch },
@@ -95,6 +107,8 @@ function inputOf(step: WriteStep): Record<string, unknown> {
       return { pullRequestId: step.pullRequestId, ...(step.title === undefined ? {} : { title: step.title }), body: step.body };
     case "comment":
       return { subjectId: step.subjectId, body: step.body };
+    case "close":
+      return { pullRequestId: step.pullRequestId };
     case "createLabel":
       return { repositoryId: step.repositoryId, name: step.name, color: step.color, description: step.description };
     case "addLabels":
@@ -122,4 +136,9 @@ export function mutationDocument(steps: readonly WriteStep[]): { query: string; 
     variables[step.alias] = inputOf(step);
   }
   return { query: `mutation BenderWrite(${declarations.join(", ")}) { ${fields.join(" ")} }`, variables };
+}
+
+/** The alias of one proposal's step in a batched document: `p3_commit`. One helper, so readers and writers agree. */
+export function stepAlias(index: number, step: string): string {
+  return `p${index}_${step}`;
 }

@@ -1,204 +1,320 @@
 import type { Build } from "../builds/build.js";
-import type { ProposalMetadata } from "../proposals/metadata.js";
+import { withMetadata } from "../proposals/metadata.js";
 import type { ProposalPlan } from "../proposals/plan-proposal.js";
 import { supersededComment } from "../proposals/render-proposal.js";
 import { failuresOf, runGraphql } from "./graphql-client.js";
 import type { GraphqlResult } from "./graphql-client.js";
+import { announce, emitProposalEvents } from "./proposal-events.js";
 import { labelsFor } from "./propose-context.js";
 import type { ProposalOutcome, ProposeContext } from "./propose-context.js";
 import type { EnvironmentState, RepositoryState } from "./read-repository-state.js";
-import { MERGE_METHODS, mutationDocument } from "./write-documents.js";
+import { MERGE_METHODS, ZERO_OID, mutationDocument, stepAlias } from "./write-documents.js";
 import type { WriteStep } from "./write-documents.js";
 
 const LABEL_COLOR = "5319e7";
 
-export type WritePlan = { environment: EnvironmentState; plan: Extract<ProposalPlan, { action: "open" | "supersede" }> };
+/** The body of a PR opened on another writer's commit in a race, closed in the same breath. */
+const RACED_BODY = "Opened by Bender while another writer changed this branch, and closed at once: this build is proposed again from a fresh read.";
 
-interface CreatedRefs {
-  [alias: string]: { ref?: { id: string; target: { oid: string } }; commit?: { oid: string; url: string }; pullRequest?: { id: string; number: number; url: string; headRefOid: string }; label?: { id: string; name: string } } | null;
+/** Temporary branches are named `bender-tmp/<epoch ms>-<id>`, so a sweep can tell an abandoned one from one in use. */
+export const TEMPORARY_PREFIX = "bender-tmp/";
+
+export type WritePlan = {
+  readonly build: Build;
+  readonly environment: EnvironmentState;
+  readonly plan: Extract<ProposalPlan, { action: "open" | "supersede" | "finish" | "close" }>;
+};
+
+type Data = Record<string, { commit?: { oid: string }; pullRequest?: { id: string; number: number; url: string; state?: string; headRefOid?: string }; ref?: { id: string }; label?: { id: string; name: string }; labelable?: { state?: string } } | null>;
+
+const CONFLICT = /already exists|expected|is at|does not match|stale|not a fast forward|Reference update failed|ref.*exist|not open|already merged|not mergeable|Head branch was modified/i;
+
+/** A proposal whose writes went through: its PR, the head it now has, and whether it was pinned. */
+export interface Written {
+  readonly index: number;
+  readonly write: WritePlan;
+  readonly pullRequest: { id: string; number: number; url: string };
+  readonly headOid: string;
 }
 
-const CONFLICT = /already exists|expected|is at|does not match|stale|not a fast forward|Reference update failed|ref.*exist/i;
+/**
+ * Writes the planned proposals of one repository in at most three mutation
+ * documents, each field checked on its own (GitHub does not make a document
+ * atomic). Everything is compare-and-swap on what was read:
+ *
+ * 1. Labels that do not exist yet; a new proposal's branch set to the base
+ *    head only if it still points where it was read (or does not exist), its
+ *    commit (expected head: the base head read) and its PR; a superseding
+ *    commit on a temporary branch built from the current base.
+ * 2. New PRs labelled and pinned automatically (merge only at the head made);
+ *    superseded branches moved from the head read to the new commit, their
+ *    temporary branch deleted, and the PR's state read back (labels re-added
+ *    in passing): a PR merged or closed under the writer is not written to;
+ *    half-done proposals finished (labels, automatic pin at the head read).
+ *    Anything half-made in 1 is removed here, by compare-and-swap.
+ * 3. Only for superseded PRs still open on the moved branch: title, body,
+ *    comment, automatic pin.
+ *
+ * Outcomes are keyed by proposal ref. Environments that lost a race come back in `retry` (by proposal ref), to be planned again
+ * from a fresh read. A temporary branch left by a document that threw is
+ * deleted before returning (or throwing), and a sweep removes what a crash left.
+ */
+export async function writeProposals(context: ProposeContext, state: RepositoryState, writes: readonly WritePlan[]): Promise<{ outcomes: Map<string, ProposalOutcome>; retry: Set<string> }> {
+  const outcomes = new Map<string, ProposalOutcome>();
+  const retry = new Set<string>();
+  const temporaries = new Map<string, string>();
+  try {
+    await writeInThreeDocuments(context, state, writes, outcomes, retry, temporaries);
+  } finally {
+    await removeTemporaries(context, state, temporaries);
+  }
+  return { outcomes, retry };
+}
 
-export async function writeProposals(
+async function writeInThreeDocuments(
   context: ProposeContext,
-  build: Build,
   state: RepositoryState,
   writes: readonly WritePlan[],
-): Promise<{ outcomes: ProposalOutcome[]; retry: Set<string> }> {
+  outcomes: Map<string, ProposalOutcome>,
+  retry: Set<string>,
+  temporaries: Map<string, string>,
+): Promise<void> {
   const repository = `${context.owner}/${context.repo}`;
-  const outcomes: ProposalOutcome[] = [];
-  const retry = new Set<string>();
+  const now = context.now ?? Date.now;
+  const alias = stepAlias;
 
-  // Document 1: labels that do not exist yet; per proposal a branch (or a temporary one) with its commit, and new PRs.
+  // Document 1.
   const first: WriteStep[] = [];
-  const missingLabels = [...new Set(writes.filter((write) => write.plan.action === "open").flatMap((write) => labelsFor(write.environment.read.name)))].filter(
-    (name) => !state.labelIds.has(name),
-  );
+  const needed = writes.flatMap((write) => (write.plan.action === "close" ? [] : labelsFor(write.environment.read.name)));
+  const missingLabels = [...new Set(needed)].filter((name) => !state.labelIds.has(name));
   for (const [index, name] of missingLabels.entries()) {
     first.push({ kind: "createLabel", alias: `label${index}`, repositoryId: state.repositoryId, name, color: LABEL_COLOR, description: "Opened by Bender" });
   }
-  const temporaryBranches = new Map<number, string>();
+  const temporaryNames = new Map<number, string>();
   for (const [index, { environment, plan }] of writes.entries()) {
+    if (plan.action === "finish" || plan.action === "close") continue;
     const branch = environment.read.proposalRef.slice("refs/heads/".length);
-    const commitFor = (onBranch: string) => ({
-      kind: "commit" as const,
-      alias: `p${index}_commit`,
-      input: {
-        repositoryNameWithOwner: state.nameWithOwner,
-        branch: onBranch,
-        expectedHeadOid: environment.baseOid,
-        headline: plan.commit.headline,
-        body: plan.commit.body,
-        files: plan.files,
-      },
+    const commit = (onBranch: string): WriteStep => ({
+      kind: "commit",
+      alias: alias(index, "commit"),
+      input: { repositoryNameWithOwner: state.nameWithOwner, branch: onBranch, expectedHeadOid: environment.baseOid, headline: plan.commit.headline, body: plan.commit.body, files: plan.files },
     });
     if (plan.action === "open") {
-      // A branch left without an open PR (a failed run, a PR closed elsewhere) is replaced.
-      if (environment.proposal) first.push({ kind: "deleteRef", alias: `p${index}_stale`, refId: environment.proposal.id });
-      first.push({ kind: "createRef", alias: `p${index}_ref`, repositoryId: state.repositoryId, name: environment.read.proposalRef, oid: environment.baseOid });
-      first.push(commitFor(branch));
-      first.push({
-        kind: "createPullRequest",
-        alias: `p${index}_pr`,
-        repositoryId: state.repositoryId,
-        baseRefName: environment.snapshot.baseBranch,
-        headRefName: branch,
-        title: plan.title,
-        body: plan.body,
-      });
+      // The branch is (re)set to the base only if it is still as read: absent, or left without an open PR.
+      // Another writer's new branch is never deleted, and its PR never closed, by a writer that read before it.
+      const before = environment.proposal?.target?.oid ?? ZERO_OID;
+      first.push({ kind: "moveRef", alias: alias(index, "ref"), repositoryId: state.repositoryId, name: environment.read.proposalRef, beforeOid: before, afterOid: environment.baseOid });
+      first.push(commit(branch));
+      first.push({ kind: "createPullRequest", alias: alias(index, "pr"), repositoryId: state.repositoryId, baseRefName: environment.snapshot.baseBranch, headRefName: branch, title: plan.title, body: plan.body });
     } else {
       // Rebuild from the current base on a temporary branch, so the PR's head never equals its base.
-      const temporary = `bender-tmp/${context.uniqueId()}`;
-      temporaryBranches.set(index, temporary);
-      first.push({ kind: "createRef", alias: `p${index}_ref`, repositoryId: state.repositoryId, name: `refs/heads/${temporary}`, oid: environment.baseOid });
-      first.push(commitFor(temporary));
+      const temporary = `${TEMPORARY_PREFIX}${now()}-${context.uniqueId()}`;
+      temporaryNames.set(index, temporary);
+      first.push({ kind: "createRef", alias: alias(index, "tmpref"), repositoryId: state.repositoryId, name: `refs/heads/${temporary}`, oid: environment.baseOid });
+      first.push(commit(temporary));
     }
   }
-  const firstDocument = mutationDocument(first);
-  const firstResult: GraphqlResult<CreatedRefs> = await runGraphql<CreatedRefs>(context.client, firstDocument.query, firstDocument.variables);
+  const firstResult = first.length > 0 ? await run(context, first) : { data: {} as Data, failures: [] };
+  for (const [index, name] of temporaryNames) if (firstResult.data?.[alias(index, "tmpref")]?.ref) temporaries.set(name, name);
   const labelIds = new Map(state.labelIds);
   for (const index of missingLabels.keys()) {
     const label = firstResult.data?.[`label${index}`]?.label;
     if (label) labelIds.set(label.name, label.id);
   }
-
-  // Document 2: label new PRs and pin them automatically; move superseded branches, only from the head that was read.
-  const second: WriteStep[] = [];
-  const done: { index: number; write: WritePlan; pullRequest: { id: string; number: number; url: string }; headOid: string }[] = [];
-  const mergeMethod = MERGE_METHODS[context.config.mergeMethod];
+  const labelStep = (index: number, write: WritePlan, pullRequestId: string): WriteStep | undefined => {
+    const ids = labelsFor(write.environment.read.name).map((label) => labelIds.get(label)).filter((id): id is string => id !== undefined);
+    return ids.length > 0 ? { kind: "addLabels", alias: alias(index, "labels"), labelableId: pullRequestId, labelIds: ids } : undefined;
+  };
   const mergeStep = (index: number, write: WritePlan, pullRequestId: string, headOid: string): WriteStep => ({
     kind: "merge",
-    alias: `p${index}_merge`,
+    alias: alias(index, "merge"),
     pullRequestId,
     expectedHeadOid: headOid,
-    mergeMethod,
+    mergeMethod: MERGE_METHODS[context.config.mergeMethod],
     headline: write.plan.title,
   });
+
+  // Document 2.
+  const second: WriteStep[] = [];
+  const done: Written[] = [];
   const merging = new Set<number>();
-  for (const [index, write] of writes.entries()) {
+  const closing: Written[] = [];
+  const opened: Written[] = [];
+  const lost = (index: number, write: WritePlan, message: string, raced = false) => {
     const name = write.environment.read.name;
-    const failures = [`p${index}_stale`, `p${index}_ref`, `p${index}_commit`, `p${index}_pr`].flatMap((alias) => failuresOf(firstResult, alias));
-    const commit = firstResult.data?.[`p${index}_commit`]?.commit;
-    if (failures.length > 0 || !commit) {
-      const message = failures.map((failure) => failure.message).join("; ") || "GitHub returned no commit";
-      const temporary = temporaryBranches.get(index);
-      const createdRef = firstResult.data?.[`p${index}_ref`]?.ref;
-      // Leave nothing half-made: a temporary branch, or a new branch without its PR, is removed.
-      if (createdRef && (temporary || !firstResult.data?.[`p${index}_pr`]?.pullRequest)) {
-        second.push({ kind: "deleteRef", alias: `p${index}_cleanup`, refId: createdRef.id });
-      }
-      if (CONFLICT.test(message)) retry.add(name);
-      else outcomes.push({ repository, environment: name, action: "failed", detail: message });
-      context.log.warn({ environment: name, failures: message }, "proposal write failed");
+    if (raced || CONFLICT.test(message)) retry.add(write.environment.read.proposalRef);
+    else outcomes.set(write.environment.read.proposalRef, { repository, environment: name, action: "failed", detail: message });
+    context.log.warn({ environment: name, failures: message, step: index }, "proposal write failed");
+  };
+  for (const [index, write] of writes.entries()) {
+    const { environment, plan } = write;
+    if (plan.action === "close") {
+      const open = environment.openPullRequest;
+      if (!open) continue;
+      second.push({ kind: "comment", alias: alias(index, "comment"), subjectId: open.id, body: plan.comment });
+      second.push({ kind: "close", alias: alias(index, "close"), pullRequestId: open.id });
+      closing.push({ index, write, pullRequest: { id: open.id, number: open.number, url: open.url }, headOid: open.headRefOid });
       continue;
     }
-    if (write.plan.action === "open") {
-      const pullRequest = firstResult.data?.[`p${index}_pr`]?.pullRequest;
-      if (!pullRequest) continue;
-      const ids = labelsFor(name).map((label) => labelIds.get(label)).filter((id): id is string => id !== undefined);
-      if (ids.length > 0) second.push({ kind: "addLabels", alias: `p${index}_labels`, labelableId: pullRequest.id, labelIds: ids });
-      done.push({ index, write, pullRequest, headOid: commit.oid });
-      if (write.plan.autoPin) {
+    if (plan.action === "finish") {
+      const open = environment.openPullRequest;
+      if (!open) continue;
+      const present = new Set(open.labels?.nodes.map((label) => label.name) ?? []);
+      const labels = labelsFor(environment.read.name).every((label) => present.has(label)) ? undefined : labelStep(index, write, open.id);
+      if (labels) second.push(labels);
+      if (plan.pin) {
+        second.push(mergeStep(index, write, open.id, open.headRefOid));
+        merging.add(index);
+      }
+      done.push({ index, write, pullRequest: { id: open.id, number: open.number, url: open.url }, headOid: open.headRefOid });
+      continue;
+    }
+    const steps = plan.action === "open" ? ["ref", "commit", "pr"] : ["tmpref", "commit"];
+    const failures = steps.flatMap((step) => failuresOf(firstResult, alias(index, step)));
+    const commit = firstResult.data?.[alias(index, "commit")]?.commit;
+    const pullRequest = firstResult.data?.[alias(index, "pr")]?.pullRequest;
+    if (plan.action === "open") {
+      const branchSet = firstResult.data?.[alias(index, "ref")] !== null && failuresOf(firstResult, alias(index, "ref")).length === 0;
+      const headIsOurs = pullRequest !== undefined && commit !== undefined && pullRequest.headRefOid === commit.oid;
+      if (failures.length > 0 || !commit || !pullRequest || !headIsOurs) {
+        if (pullRequest && !headIsOurs) {
+          // The document went on after the branch or commit failed, and GitHub opened a PR on another writer's
+          // commit: it is closed at once, its metadata removed first so it never reads as a dismissal of this build.
+          second.push({ kind: "updatePullRequest", alias: alias(index, "scrub"), pullRequestId: pullRequest.id, body: RACED_BODY });
+          second.push({ kind: "close", alias: alias(index, "close"), pullRequestId: pullRequest.id });
+        }
+        // A branch this writer set, left without its PR, is removed (only if it is still as this writer left it).
+        if (branchSet && !pullRequest) {
+          second.push({ kind: "moveRef", alias: alias(index, "cleanup"), repositoryId: state.repositoryId, name: environment.read.proposalRef, beforeOid: commit?.oid ?? environment.baseOid, afterOid: ZERO_OID });
+        }
+        const message = failures.map((failure) => failure.message).join("; ") || "the proposal branch moved under the new pull request (another writer)";
+        lost(index, write, message, failures.length === 0);
+        continue;
+      }
+      const labels = labelStep(index, write, pullRequest.id);
+      if (labels) second.push(labels);
+      opened.push({ index, write, pullRequest, headOid: commit.oid });
+      if (plan.autoPin) {
         second.push(mergeStep(index, write, pullRequest.id, commit.oid));
         merging.add(index);
       }
-    } else {
-      const open = write.environment.openPullRequest;
-      const proposal = write.environment.proposal;
-      const temporaryRef = firstResult.data?.[`p${index}_ref`]?.ref;
-      if (!open || !proposal?.target || !temporaryRef) continue;
-      // Compare-and-swap: a branch another writer moved since the read is not overwritten.
-      second.push({
-        kind: "moveRef",
-        alias: `p${index}_move`,
-        repositoryId: state.repositoryId,
-        name: write.environment.read.proposalRef,
-        beforeOid: proposal.target.oid,
-        afterOid: commit.oid,
-      });
-      second.push({ kind: "deleteRef", alias: `p${index}_tmp`, refId: temporaryRef.id });
-      done.push({ index, write, pullRequest: { id: open.id, number: open.number, url: open.url }, headOid: commit.oid });
+      done.push({ index, write, pullRequest, headOid: commit.oid });
+      continue;
     }
+    const temporary = temporaryNames.get(index);
+    const open = environment.openPullRequest;
+    if (failures.length > 0 || !commit || !open || !environment.proposal?.target) {
+      if (temporary && temporaries.has(temporary)) second.push({ kind: "moveRef", alias: alias(index, "tmp"), repositoryId: state.repositoryId, name: `refs/heads/${temporary}`, afterOid: ZERO_OID });
+      lost(index, write, failures.map((failure) => failure.message).join("; ") || "GitHub returned no commit");
+      continue;
+    }
+    // Re-adding the labels reads back the PR's state in the same document; without them (labels created by a racing
+    // writer since the read) the state cannot be read back, so nothing is moved and the proposal is planned again.
+    const labels = labelStep(index, write, open.id);
+    if (!labels) {
+      if (temporary) second.push({ kind: "moveRef", alias: alias(index, "tmp"), repositoryId: state.repositoryId, name: `refs/heads/${temporary}`, afterOid: ZERO_OID });
+      retry.add(environment.read.proposalRef);
+      continue;
+    }
+    // Compare-and-swap: a branch another writer moved since the read is not overwritten.
+    second.push({ kind: "moveRef", alias: alias(index, "move"), repositoryId: state.repositoryId, name: environment.read.proposalRef, beforeOid: environment.proposal.target.oid, afterOid: commit.oid });
+    if (temporary) second.push({ kind: "moveRef", alias: alias(index, "tmp"), repositoryId: state.repositoryId, name: `refs/heads/${temporary}`, afterOid: ZERO_OID });
+    // Read back whether the PR is still open (merged or closed under this writer?), re-adding its labels in passing.
+    second.push(labels);
+    done.push({ index, write, pullRequest: { id: open.id, number: open.number, url: open.url }, headOid: commit.oid });
   }
-  const secondDocument = second.length > 0 ? mutationDocument(second) : undefined;
-  const secondResult = secondDocument
-    ? await runGraphql<Record<string, unknown>>(context.client, secondDocument.query, secondDocument.variables)
-    : undefined;
+  // New PRs' Slack messages are posted now, and their place goes into the PR with this document: no write of its own.
+  const places = await announce(context, opened);
+  for (const { index, write, pullRequest } of opened) {
+    const place = places.get(index);
+    if (!place || write.plan.action !== "open") continue;
+    const body = withMetadata(write.plan.body, { ...write.plan.metadata, slack: place });
+    // Before the merge, so the pinned PR's metadata says where its message is.
+    const at = second.findIndex((step) => step.alias === alias(index, "merge"));
+    const step: WriteStep = { kind: "updatePullRequest", alias: alias(index, "place"), pullRequestId: pullRequest.id, body };
+    if (at === -1) second.push(step);
+    else second.splice(at, 0, step);
+  }
+  const secondResult = second.length > 0 ? await run(context, second) : undefined;
+  for (const [index, name] of temporaryNames) {
+    if (secondResult && secondResult.data?.[alias(index, "tmp")] && failuresOf(secondResult, alias(index, "tmp")).length === 0) temporaries.delete(name);
+  }
 
-  // Document 3: only once a superseded branch has moved, its PR is rewritten, commented and pinned,
-  // so a PR's title, body and metadata never describe a branch another writer holds.
+  // Document 3: only a PR that is still open on its moved branch is rewritten, commented and pinned.
   const third: WriteStep[] = [];
-  const moved = done.filter(({ index, write }) => {
+  const written = done.filter(({ index, write }) => {
     if (write.plan.action !== "supersede") return true;
-    if (!secondResult || failuresOf(secondResult, `p${index}_move`).length > 0) {
-      retry.add(write.environment.read.name);
+    const moveFailed = !secondResult || failuresOf(secondResult, alias(index, "move")).length > 0;
+    const pullRequestState = secondResult?.data?.[alias(index, "labels")]?.labelable?.state;
+    if (moveFailed || pullRequestState !== "OPEN") {
+      retry.add(write.environment.read.proposalRef);
+      if (!moveFailed) context.log.warn({ environment: write.environment.read.name, state: pullRequestState }, "proposal closed or merged while superseding; planning again");
       return false;
     }
     return true;
   });
-  for (const { index, write, pullRequest, headOid } of moved) {
+  for (const { index, write, pullRequest, headOid } of written) {
     if (write.plan.action !== "supersede") continue;
-    third.push({ kind: "updatePullRequest", alias: `p${index}_pr`, pullRequestId: pullRequest.id, title: write.plan.title, body: write.plan.body });
+    third.push({ kind: "updatePullRequest", alias: alias(index, "pr"), pullRequestId: pullRequest.id, title: write.plan.title, body: write.plan.body });
     const previous = write.environment.snapshot.openProposal?.metadata;
-    third.push({ kind: "comment", alias: `p${index}_comment`, subjectId: pullRequest.id, body: supersededComment(previous, build) });
+    third.push({ kind: "comment", alias: alias(index, "comment"), subjectId: pullRequest.id, body: supersededComment(previous, write.build) });
     if (write.plan.autoPin) {
       third.push(mergeStep(index, write, pullRequest.id, headOid));
       merging.add(index);
     }
   }
-  const thirdDocument = third.length > 0 ? mutationDocument(third) : undefined;
-  const thirdResult = thirdDocument
-    ? await runGraphql<Record<string, unknown>>(context.client, thirdDocument.query, thirdDocument.variables)
-    : undefined;
-  const results = [secondResult, thirdResult].filter((result): result is GraphqlResult<Record<string, unknown>> => result !== undefined);
-  const failed = (alias: string) => results.flatMap((result) => failuresOf(result, alias));
+  for (const { index, write, pullRequest } of closing) {
+    const failure = secondResult ? failuresOf(secondResult, alias(index, "close")) : [];
+    if (failure.length > 0) lost(index, write, failure.map((entry) => entry.message).join("; "));
+    else if (write.plan.action === "close") outcomes.set(write.environment.read.proposalRef, { repository, environment: write.environment.read.name, action: "closed", detail: write.plan.detail, pullRequest: { number: pullRequest.number, url: pullRequest.url } });
+  }
+  const thirdResult = third.length > 0 ? await run(context, third) : undefined;
+  const results = [secondResult, thirdResult].filter((result): result is GraphqlResult<Data> => result !== undefined);
+  const failed = (name: string) => results.flatMap((result) => failuresOf(result, name));
 
-  for (const { index, write, pullRequest, headOid } of moved) {
+  for (const { index, write, pullRequest, headOid } of written) {
     const name = write.environment.read.name;
-    const stepFailures = [`p${index}_labels`, `p${index}_tmp`, `p${index}_pr`, `p${index}_comment`].flatMap(failed);
-    for (const failure of stepFailures) context.log.warn({ environment: name, step: failure.path[0], message: failure.message }, "proposal step failed");
-    const mergeFailure = failed(`p${index}_merge`);
-    const pinned = merging.has(index) && mergeFailure.length === 0;
-    if (write.plan.autoPin && !pinned) {
+    for (const failure of ["labels", "tmp", "pr", "comment"].flatMap((step) => failed(alias(index, step)))) {
+      context.log.warn({ environment: name, step: failure.path[0], message: failure.message }, "proposal step failed");
+    }
+    const mergeFailure = failed(alias(index, "merge"));
+    // The base moved under an automatic pin (GitHub: not mergeable, or the head moved): planned again from a fresh read.
+    const racedPin = mergeFailure.some((failure) => /not mergeable|Head branch was modified/i.test(failure.message));
+    if (racedPin) retry.add(write.environment.read.proposalRef);
+    const pinned = merging.has(index) && mergeFailure.length === 0 && mergedIn(results, alias(index, "merge"));
+    const plan = write.plan;
+    if (plan.action === "close") continue;
+    if (merging.has(index) && !pinned) {
       context.log.warn({ environment: name, pullRequest: pullRequest.url, reason: mergeFailure.map((failure) => failure.message).join("; ") }, "automatic pin refused by GitHub");
     }
-    const pullRequestRef = { ...pullRequest, headOid };
-    const action = write.plan.action === "open" ? "opened" : "superseded";
-    const detail = pinned ? `pinned automatically` : write.plan.heldBecause ? `not pinned automatically: ${write.plan.heldBecause}` : `${action} for review`;
-    outcomes.push({ repository, environment: name, action, detail, pullRequest: { number: pullRequest.number, url: pullRequest.url }, pinned });
-    emitProposalEvents(context, write, pullRequestRef, pinned);
+    if (racedPin && plan.action === "finish") continue;
+    const action = plan.action === "open" ? "opened" : plan.action === "supersede" ? "superseded" : "finished";
+    const detail = pinned ? "pinned automatically" : plan.action === "finish" ? (plan.pin ? `${plan.detail}; the automatic pin was refused` : plan.detail) : plan.heldBecause ? `not pinned automatically: ${plan.heldBecause}` : `${action} for review`;
+    outcomes.set(write.environment.read.proposalRef, { repository, environment: name, action, detail, pullRequest: { number: pullRequest.number, url: pullRequest.url }, pinned });
+    // A PR opened without its labels (a racing writer created them first) is finished from a fresh read.
+    if (plan.action === "open" && labelStep(index, write, pullRequest.id) === undefined) retry.add(write.environment.read.proposalRef);
+    const place = places.get(index);
+    const placed = place && secondResult && failuresOf(secondResult, alias(index, "place")).length === 0 ? place : undefined;
+    emitProposalEvents(context, write, { ...pullRequest, headOid }, pinned, placed);
   }
-  return { outcomes, retry };
 }
 
-function emitProposalEvents(context: ProposeContext, write: WritePlan, pullRequest: { id: string; number: number; url: string; headOid: string }, pinned: boolean): void {
-  const base = { repository: `${context.owner}/${context.repo}`, environment: write.environment.read.name, pullRequest, metadata: write.plan.metadata };
-  if (write.plan.action === "open") {
-    context.events.emit({ ...base, type: "proposal.opened", autoPin: write.plan.autoPin, heldBecause: write.plan.heldBecause, body: write.plan.body });
-  } else {
-    const previous: ProposalMetadata | undefined = write.environment.snapshot.openProposal?.metadata;
-    context.events.emit({ ...base, type: "proposal.superseded", previous, autoPin: write.plan.autoPin, body: write.plan.body });
+function mergedIn(results: readonly GraphqlResult<Data>[], name: string): boolean {
+  return results.some((result) => result.data?.[name]?.pullRequest !== undefined && result.data[name] !== null);
+}
+
+async function run(context: ProposeContext, steps: readonly WriteStep[]): Promise<GraphqlResult<Data>> {
+  const document = mutationDocument(steps);
+  return runGraphql<Data>(context.client, document.query, document.variables);
+}
+
+/** Best effort: temporary branches a document that threw (or was cut off) may have left. What fails here, the sweep removes. */
+async function removeTemporaries(context: ProposeContext, state: RepositoryState, temporaries: ReadonlyMap<string, string>): Promise<void> {
+  if (temporaries.size === 0) return;
+  const steps: WriteStep[] = [...temporaries.keys()].map((name, index) => ({ kind: "moveRef", alias: `tmp${index}`, repositoryId: state.repositoryId, name: `refs/heads/${name}`, afterOid: ZERO_OID }));
+  try {
+    await run(context, steps);
+  } catch (error) {
+    context.log.warn({ err: error, branches: [...temporaries.keys()] }, "temporary branches not removed; the next sweep removes them");
   }
-  if (pinned) context.events.emit({ ...base, type: "proposal.pinned", by: "bender", via: "automatic" });
 }

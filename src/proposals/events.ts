@@ -28,6 +28,19 @@ export type ProposalEvent =
   | (ProposalEventBase & { readonly type: "proposal.dismissed"; readonly by: string })
   | (ProposalEventBase & { readonly type: "proposal.unpinned"; readonly by: string; readonly revert: PullRequestRef });
 
+/** Where a proposal's Slack message is. */
+export interface MessagePlace {
+  readonly channel: string;
+  readonly ts: string;
+}
+
 export interface ProposalEventSink {
   emit(event: ProposalEvent): void;
+  /**
+   * Optional: draws a new proposal's message as soon as its PR exists and says
+   * where it is, so the write layer records the place in the PR in a document
+   * it sends anyway (no GitHub write of its own). The `proposal.opened` event
+   * still follows; its metadata then carries the place.
+   */
+  announce?(event: Extract<ProposalEvent, { type: "proposal.opened" }>): Promise<MessagePlace | undefined>;
 }

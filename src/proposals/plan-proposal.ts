@@ -1,5 +1,6 @@
 import type { Build } from "../builds/build.js";
 import type { EnvironmentConfig } from "../config/schema.js";
+import { parseReference } from "../image-ref/index.js";
 import { bumpFile } from "../manifests/index.js";
 import type { Change, Skipped } from "../manifests/index.js";
 import { HOLDS_PATH, findHold, renderHolds, withoutHold } from "./holds.js";
@@ -19,15 +20,41 @@ export interface EnvironmentSnapshot {
   readonly unreadable: readonly Skipped[];
   readonly holds: HoldsFile;
   /** The open proposal for this (environment, image), if there is one. */
-  readonly openProposal?: { readonly metadata: ProposalMetadata | undefined; readonly metadataProblem?: string | undefined } | undefined;
+  readonly openProposal?:
+    | {
+        readonly metadata: ProposalMetadata | undefined;
+        readonly metadataProblem?: string | undefined;
+        /**
+         * The reference the proposal's branch holds (its head commit's trailer). A writer moves the branch before it
+         * rewrites the PR, so for a moment the two differ: the newer of them is what the proposal stands for.
+         */
+        readonly branchReference?: string | undefined;
+      }
+    | undefined;
   /** What the last proposal closed without merging proposed (a dismissal), if readable. */
   readonly dismissed?: { readonly metadata: ProposalMetadata; readonly url: string } | undefined;
 }
 
-export type NoProposalReason = "no-reference" | "already-current" | "same-build-proposed" | "older-version" | "dismissed";
+export type NoProposalReason = "no-reference" | "already-current" | "same-build-proposed" | "older-version" | "older-than-running" | "dismissed";
 
 export type ProposalPlan =
   | { readonly action: "none"; readonly reason: NoProposalReason; readonly detail: string; readonly skipped: readonly Skipped[] }
+  /**
+   * The open proposal already holds this build but was left half-done (a
+   * write cut off before its automatic pin, or its labels): pin it now, at the
+   * head that was read (the caller adds missing labels).
+   */
+  /** The open proposal is older than what the environment's branch runs: merging it would move the environment backwards. */
+  | { readonly action: "close"; readonly detail: string; readonly skipped: readonly Skipped[]; readonly title: string; readonly metadata: ProposalMetadata; readonly comment: string }
+  | {
+      readonly action: "finish";
+      readonly detail: string;
+      readonly skipped: readonly Skipped[];
+      readonly title: string;
+      readonly metadata: ProposalMetadata;
+      /** Merge it (at the head read); false when only its labels are missing. */
+      readonly pin: boolean;
+    }
   | {
       readonly action: "open" | "supersede";
       readonly changes: readonly Change[];
@@ -81,7 +108,27 @@ export function planProposal(build: Build, snapshot: EnvironmentSnapshot, webUrl
   }
 
   const proposed = snapshot.openProposal?.metadata;
-  if (proposed && sameBuild(proposed, build)) {
+  const branchReference = snapshot.openProposal?.branchReference;
+  const branchTag = branchReference === undefined ? undefined : tagOfValue("container", branchReference);
+  // Another writer moved the branch and has not rewritten the PR yet: a build older than what the branch holds waits.
+  if (proposed && branchReference !== proposed.reference && isOlderVersion(build.image.tag, branchTag)) {
+    return { action: "none", reason: "older-version", detail: `${build.image.tag ?? ""} is older than the proposed ${branchTag ?? ""}`, skipped };
+  }
+  const branchAgrees = branchReference === undefined || branchReference === proposed?.reference;
+  // Automation never moves an environment backwards: a build older than what its branch runs is not proposed.
+  const running = changes.map((change) => tagOfValue(change.kind, change.before)).find((tag) => isOlderVersion(build.image.tag, tag));
+  const hold = findHold(snapshot.holds, snapshot.environment, build.image.repository);
+  if (proposed && running !== undefined && (sameBuild(proposed, build) || isOlderVersion(proposed.tag, running))) {
+    const detail = `the open proposal for ${proposed.reference} is older than the ${running} that ${snapshot.environment} runs`;
+    const comment = `Closed by Bender: \`${snapshot.environment}\` already runs \`${running}\`, newer than this proposal; merging it would move the environment backwards.`;
+    return { action: "close", detail, skipped, title: proposalTitle(build.image, snapshot.environment), metadata: proposed, comment };
+  }
+  if (proposed && sameBuild(proposed, build) && branchAgrees) {
+    if (snapshot.config.autoPin && hold === undefined && running === undefined && changes.length > 0) {
+      // Pins automatically, nothing holds it, and it is still ahead of the branch: a write stopped before its pin.
+      const detail = `an open proposal for ${proposed.reference} was not pinned yet`;
+      return { action: "finish", detail, skipped, title: proposalTitle(build.image, snapshot.environment), metadata: proposed, pin: true };
+    }
     return { action: "none", reason: "same-build-proposed", detail: `an open proposal already pins ${proposed.reference}`, skipped };
   }
   const dismissed = snapshot.dismissed;
@@ -91,13 +138,15 @@ export function planProposal(build: Build, snapshot: EnvironmentSnapshot, webUrl
   if (proposed && isOlderVersion(build.image.tag, proposed.tag)) {
     return { action: "none", reason: "older-version", detail: `${build.image.tag} is older than the proposed ${proposed.tag}`, skipped };
   }
+  if (running !== undefined) {
+    return { action: "none", reason: "older-than-running", detail: `${build.image.tag ?? ""} is older than the ${running} that ${snapshot.environment} runs`, skipped };
+  }
   if (changes.length === 0) {
     const reason = references === 0 ? "no-reference" : "already-current";
     const detail = references === 0 ? `no manifest of ${snapshot.environment} refers to ${build.image.repository}` : `${snapshot.environment} already runs ${referenceText(build.image)}`;
     return { action: "none", reason, detail, skipped };
   }
 
-  const hold = findHold(snapshot.holds, snapshot.environment, build.image.repository);
   const heldBecause =
     hold === undefined
       ? undefined
@@ -120,6 +169,7 @@ export function planProposal(build: Build, snapshot: EnvironmentSnapshot, webUrl
     // A superseded proposal keeps its Slack message: the message is updated in place.
     ...(proposed?.slack ? { slack: proposed.slack } : {}),
   };
+  const commit = commitMessage(build.image, snapshot.environment, changes);
   return {
     action: snapshot.openProposal ? "supersede" : "open",
     changes,
@@ -127,7 +177,7 @@ export function planProposal(build: Build, snapshot: EnvironmentSnapshot, webUrl
     files,
     title: proposalTitle(build.image, snapshot.environment),
     body: proposalBody({ build, environment: snapshot.environment, changes, skipped, metadata, webUrl, hold: heldBecause, releasesHold: released !== undefined }),
-    commit: commitMessage(build.image, snapshot.environment, changes),
+    commit: { headline: commit.headline, body: `${commit.body}\n\n${TRAILER}${metadata.reference}` },
     metadata,
     autoPin: snapshot.config.autoPin && heldBecause === undefined,
     heldBecause,
@@ -138,4 +188,20 @@ export function planProposal(build: Build, snapshot: EnvironmentSnapshot, webUrl
 function releasedHolds(snapshot: EnvironmentSnapshot, repository: string, hold: ReturnType<typeof findHold>): string | undefined {
   if (hold === undefined || hold === "unreadable" || !snapshot.holds.ok) return undefined;
   return withoutHold(snapshot.holds.text ?? renderHolds(snapshot.holds.holds), snapshot.environment, repository);
+}
+
+/** The tag a changed value held before: the value itself for tag fields, the reference's tag for image fields; none for digests. */
+function tagOfValue(kind: Change["kind"], before: string): string | undefined {
+  if (kind === "helm-digest" || kind === "kustomize-digest") return undefined;
+  if (kind === "helm-tag" || kind === "kustomize-tag" || kind === "marker-tag") return before.split("@")[0];
+  const parsed = parseReference(before.slice(before.indexOf("=") + 1));
+  return parsed.ok ? parsed.reference.tag : undefined;
+}
+
+const TRAILER = "Bender-Reference: ";
+
+/** The reference a proposal commit's message names in its trailer (`Bender-Reference: ghcr.io/acme/api:1.4.1`). */
+export function referenceTrailer(message: string | undefined): string | undefined {
+  const line = message?.split("\n").find((candidate) => candidate.startsWith(TRAILER));
+  return line?.slice(TRAILER.length).trim() || undefined;
 }

@@ -1,6 +1,8 @@
 import { EventEmitter } from "node:events";
 import type { Logger } from "pino";
-import type { ProposalEvent, ProposalEventSink } from "../proposals/events.js";
+import type { MessagePlace, ProposalEvent, ProposalEventSink } from "../proposals/events.js";
+
+type Announcer = (event: Extract<ProposalEvent, { type: "proposal.opened" }>) => Promise<MessagePlace | undefined>;
 
 /**
  * The in-process bus proposal events travel on: the GitHub App emits, the
@@ -22,6 +24,26 @@ export class EventBus implements ProposalEventSink {
         this.log?.error({ err: error, event: event.type }, "event listener failed");
       }
     }
+  }
+
+  #announcer: Announcer | undefined;
+
+  /** Asks the announcer (the Slack app, when there is one) to draw a new proposal's message; never throws. */
+  async announce(event: Extract<ProposalEvent, { type: "proposal.opened" }>): Promise<MessagePlace | undefined> {
+    try {
+      return await this.#announcer?.(event);
+    } catch (error) {
+      this.log?.warn({ err: error, pullRequest: event.pullRequest.url }, "proposal message not announced");
+      return undefined;
+    }
+  }
+
+  /** Sets the one announcer; returns a function that removes it. */
+  setAnnouncer(announcer: Announcer): () => void {
+    this.#announcer = announcer;
+    return () => {
+      if (this.#announcer === announcer) this.#announcer = undefined;
+    };
   }
 
   subscribe(listener: (event: ProposalEvent) => unknown): () => void {

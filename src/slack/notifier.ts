@@ -35,6 +35,8 @@ export class SlackNotifier {
   readonly #queues = new Map<string, Promise<void>>();
   /** Locations this replica posted, for events that arrive before the PR's metadata records them. */
   readonly #posted = new Map<string, MessageLocation>();
+  /** PRs whose message `announce` drew: their `proposal.opened` event is not drawn again. */
+  readonly #announced = new Set<string>();
 
   constructor(private readonly context: SlackContext) {}
 
@@ -50,6 +52,57 @@ export class SlackNotifier {
       if (this.#queues.get(key) === next) this.#queues.delete(key);
     });
     return next;
+  }
+
+  /**
+   * Posts a new proposal's message while its PR is being written and returns
+   * its place, which the write layer records in the PR in a document it sends
+   * anyway; nothing is written to GitHub here. Runs in the PR's queue, so the
+   * `proposal.opened` event that follows finds the message.
+   */
+  announce(event: Extract<ProposalEvent, { type: "proposal.opened" }>): Promise<MessageLocation | undefined> {
+    const key = `${event.repository}#${event.pullRequest.number}`;
+    let place: MessageLocation | undefined;
+    const previous = this.#queues.get(key) ?? Promise.resolve();
+    const next = previous
+      .then(async () => {
+        // Marked even when the post fails: the `proposal.opened` event that follows does not try again.
+        this.#announced.add(key);
+        place = await this.post(event);
+      })
+      .catch((error: unknown) => this.context.log.error({ err: error, event: event.type, pullRequest: event.pullRequest.url }, "Slack not updated"));
+    this.#queues.set(key, next);
+    void next.finally(() => {
+      if (this.#queues.get(key) === next) this.#queues.delete(key);
+    });
+    return next.then(() => place);
+  }
+
+  /** Posts the message of a new proposal in its environment's channel; undefined when the environment has no channel. */
+  private async post(event: Extract<ProposalEvent, { type: "proposal.opened" }>): Promise<MessageLocation | undefined> {
+    let access;
+    try {
+      access = await repositoryAccess(this.context, event.repository, event.environment);
+    } catch (error) {
+      if (error instanceof SlackActionError) return undefined;
+      throw error;
+    }
+    const slack = access.environment.slack;
+    if (!slack) return undefined;
+    const view: ProposalView = {
+      repository: event.repository,
+      environment: event.environment,
+      pullRequest: { number: event.pullRequest.number, url: event.pullRequest.url, headOid: event.pullRequest.headOid ?? "" },
+      metadata: event.metadata,
+      webUrl: this.context.services.webUrl,
+      status: { kind: "proposed", confirm: slack.confirm, heldBecause: event.heldBecause },
+    };
+    const message = proposalMessage(view);
+    const posted = await this.context.slack.chat.postMessage({ channel: slack.channel, text: message.text, blocks: message.blocks });
+    if (!posted.channel || !posted.ts) return undefined;
+    const place = { channel: posted.channel, ts: posted.ts };
+    this.#posted.set(`${event.repository}#${event.pullRequest.number}`, place);
+    return place;
   }
 
   private async apply(event: ProposalEvent): Promise<void> {
@@ -78,11 +131,18 @@ export class SlackNotifier {
       case "proposal.opened":
       case "proposal.superseded": {
         const status: MessageStatus = { kind: "proposed", confirm: slack?.confirm ?? false, heldBecause: event.type === "proposal.opened" ? event.heldBecause : undefined };
+        // Drawn moments ago by `announce` (or tried, once is enough); its place went into the PR with the write,
+        // unless the announcement answered after the write had gone: then it is recorded here.
+        if (event.type === "proposal.opened" && this.#announced.delete(key)) {
+          if (location && !event.metadata.slack) await this.record(access.client, event, location);
+          return;
+        }
         if (location) {
           await redraw(this.context, location, view(status));
           if (event.type === "proposal.superseded") await threadReply(this.context, location, supersededLine(event.previous?.reference ?? "an earlier build", event.metadata.reference));
-          // A superseding write rewrote the body without the message's place: record it again.
-          if (event.type === "proposal.superseded" && !event.metadata.slack) await this.record(access.client, event, location);
+          // A write that did not carry the message's place (a superseding write that lost it, an announcement that
+          // answered too late): record it now.
+          if (!event.metadata.slack) await this.record(access.client, event, location);
           return;
         }
         if (!slack) return;

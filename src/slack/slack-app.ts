@@ -115,7 +115,13 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     drawn: new Map(),
   };
   const notifier = new SlackNotifier(context);
-  const unsubscribe = options.events.subscribe((event) => notifier.handle(event));
+  const unsubscribeEvents = options.events.subscribe((event) => notifier.handle(event));
+  // New proposals' messages are posted while their PR is written, so their place costs no GitHub write of its own.
+  const removeAnnouncer = options.events.setAnnouncer((event) => notifier.announce(event));
+  const unsubscribe = () => {
+    unsubscribeEvents();
+    removeAnnouncer();
+  };
   /** The response_url, ephemeral and beside the message: needs no token. */
   const ephemeral = (respond: RespondFn) => (text: string) => respond({ response_type: "ephemeral", replace_original: false, text });
   const commandReply = (respond: RespondFn) => (text: string) => respond({ response_type: "ephemeral", text });

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import nock from "nock";
 import { afterEach, describe, expect, it } from "vitest";
+import { MAX_ATTEMPTS } from "../../src/github/propose-build.js";
 import { decodeMetadata, decodeProposalMetadata, encodeMetadata } from "../../src/proposals/metadata.js";
 import { escapeMarkdown } from "../../src/proposals/markdown.js";
 import { fixture } from "../builds/payloads.js";
@@ -526,13 +527,13 @@ describe("racing writers", () => {
     expectNamedRepository(fake);
     const someonePushes = (repository: FakeRepository) => repository.push(PRODUCTION_BRANCH, { "clusters/prod/NOTES.md": `edited ${repository.requests.length}\n` }, "a fix-up");
     const attempt = ["BenderReadState", "BenderWrite", { operation: "BenderWrite", before: someonePushes }] as const;
-    fake.expectGraphql(...attempt, ...attempt, ...attempt);
+    fake.expectGraphql(...Array.from({ length: MAX_ATTEMPTS }, () => attempt).flat());
     bender = await startBender();
 
     const response = await postBuild(bender, build(`${IMAGE}:1.4.1`, fake));
 
     expect(proposalsOf(response.json)).toEqual([
-      expect.objectContaining({ action: "failed", detail: "still racing another writer after 3 attempts; the next build will try again" }),
+      expect.objectContaining({ action: "failed", detail: `still racing another writer after ${MAX_ATTEMPTS} attempts; the next build will try again` }),
     ]);
     expect(fake.file("clusters/prod/api.yaml", PRODUCTION_BRANCH)).toBe(deployment(`${IMAGE}:1.4.0`));
     expect(open.body).toBe(body);

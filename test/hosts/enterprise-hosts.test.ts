@@ -182,8 +182,7 @@ describe("GitHub Enterprise Server and a Slack API host of one's own", () => {
       "POST /api/graphql BenderConfig",
       "POST /api/graphql BenderReadState",
       "POST /api/graphql BenderWrite",
-      "POST /api/graphql BenderWrite",
-      // The notifier records the message's place on the PR.
+      // The message's place goes into the PR with this second write (labels), not a write of its own.
       "POST /api/graphql BenderWrite",
     ]);
     for (const request of github.requests) {

@@ -150,7 +150,8 @@ describe("planProposal", () => {
     });
     if (plan.action !== "open") throw new Error("expected open");
     expect(plan.body).toContain(`[acme/api@aaaaaaa](https://github.com/acme/api/commit/${"a".repeat(40)}) by \\@octocat`);
-    expect(plan.commit.body).toBe("clusters/prod/api.yaml:3 ghcr.io/acme/api:1.4.0 -> ghcr.io/acme/api:1.4.1");
+    // The trailer names what the branch holds, so a reader can tell a branch moved ahead of its PR's text.
+    expect(plan.commit.body).toBe("clusters/prod/api.yaml:3 ghcr.io/acme/api:1.4.0 -> ghcr.io/acme/api:1.4.1\n\nBender-Reference: ghcr.io/acme/api:1.4.1");
   });
 
   it("says why there is nothing to propose", () => {
@@ -159,6 +160,39 @@ describe("planProposal", () => {
     const open = { metadata: metadataFor("ghcr.io/acme/api:1.5.0") };
     expect(planProposal(build("ghcr.io/acme/api:1.5.0"), snapshot({ openProposal: open }), "https://github.com")).toMatchObject({ reason: "same-build-proposed" });
     expect(planProposal(build("ghcr.io/acme/api:1.4.9"), snapshot({ openProposal: open }), "https://github.com")).toMatchObject({ reason: "older-version" });
+  });
+
+  it("never moves an environment backwards: a build older than what the branch runs is not proposed", () => {
+    // DEPLOYMENT runs 1.4.0.
+    expect(planProposal(build("ghcr.io/acme/api:1.3.9"), snapshot(), "https://github.com")).toMatchObject({
+      action: "none",
+      reason: "older-than-running",
+      detail: "1.3.9 is older than the 1.4.0 that production runs",
+    });
+    // Tags that are not semantic versions are not ordered (negative control).
+    expect(planProposal(build("ghcr.io/acme/api:main-abc"), snapshot(), "https://github.com").action).toBe("open");
+    // An open proposal older than what runs is closed rather than left to move the environment back when merged.
+    const stale = { metadata: metadataFor("ghcr.io/acme/api:1.3.9") };
+    expect(planProposal(build("ghcr.io/acme/api:1.3.9"), snapshot({ openProposal: stale }), "https://github.com")).toMatchObject({ action: "close" });
+  });
+
+  it("finishes an automatic pin a write left undone, and only while nothing holds the image and it is still ahead", () => {
+    const config = { paths: ["clusters/prod"], autoPin: true } as EnvironmentSnapshot["config"];
+    const open = { metadata: metadataFor("ghcr.io/acme/api:1.4.1") };
+    expect(planProposal(build("ghcr.io/acme/api:1.4.1"), snapshot({ config, openProposal: open }), "https://github.com")).toMatchObject({ action: "finish", pin: true });
+    const held = parseHolds("holds:\n  - environment: production\n    repository: ghcr.io/acme/api\n    version: 1.4.0\n");
+    expect(planProposal(build("ghcr.io/acme/api:1.4.1"), snapshot({ config, openProposal: open, holds: held }), "https://github.com")).toMatchObject({ reason: "same-build-proposed" });
+    expect(planProposal(build("ghcr.io/acme/api:1.4.1"), snapshot({ openProposal: open }), "https://github.com")).toMatchObject({ reason: "same-build-proposed" });
+  });
+
+  it("reads a branch moved ahead of its PR's text as the newer proposal", () => {
+    // Another writer moved the branch to 1.4.3 and has not rewritten the PR (still 1.4.1) yet.
+    const moving = { metadata: metadataFor("ghcr.io/acme/api:1.4.1"), branchReference: "ghcr.io/acme/api:1.4.3" };
+    expect(planProposal(build("ghcr.io/acme/api:1.4.2"), snapshot({ openProposal: moving }), "https://github.com")).toMatchObject({ reason: "older-version", detail: "1.4.2 is older than the proposed 1.4.3" });
+    expect(planProposal(build("ghcr.io/acme/api:1.4.4"), snapshot({ openProposal: moving }), "https://github.com").action).toBe("supersede");
+    // The branch agrees with the PR: the PR's version decides (negative control).
+    const settled = { metadata: metadataFor("ghcr.io/acme/api:1.4.1"), branchReference: "ghcr.io/acme/api:1.4.1" };
+    expect(planProposal(build("ghcr.io/acme/api:1.4.2"), snapshot({ openProposal: settled }), "https://github.com").action).toBe("supersede");
   });
 
   it("supersedes an open proposal for an older build, or one whose metadata cannot be trusted", () => {

@@ -131,7 +131,7 @@ describe("Unpin", () => {
     expect(threadLine?.args.text).toContain("the environment is held at `1.4.0` until someone pins again.");
 
     // 3. A later build for (production, api) is proposed but not pinned automatically, and says it is held.
-    fake.expectGraphql("BenderReadState", "BenderWrite", "BenderWrite", "BenderWrite");
+    fake.expectGraphql("BenderReadState", "BenderWrite", "BenderWrite");
     slack.expect("chat.postMessage");
     const build = await postBuild(bender!, { image: `${IMAGE}:1.4.2`, repositories: [fake.nameWithOwner] });
     expect(build.json.proposals).toEqual([expect.objectContaining({ action: "opened", pinned: false, detail: expect.stringContaining("not pinned automatically: held at 1.4.0") })]);

@@ -70,6 +70,7 @@ interface Commit {
   readonly files: ReadonlyMap<string, string>;
   readonly parent: string | undefined;
   readonly message: string;
+  readonly body?: string | undefined;
 }
 
 type GraphqlError = { path: string[]; message: string; type?: string };
@@ -198,7 +199,7 @@ export class FakeRepository {
     if (options.expectedHeadOid !== undefined && options.expectedHeadOid !== head) {
       throw new Error("Head branch was modified. Review and try the merge again.");
     }
-    const merged = this.commit(this.commits.get(head)?.files ?? new Map(), this.head(pullRequest.baseRefName), options.headline ?? pullRequest.title);
+    const merged = this.commit(this.mergedFiles(head, this.head(pullRequest.baseRefName)), this.head(pullRequest.baseRefName), options.headline ?? pullRequest.title);
     this.branches.set(pullRequest.baseRefName, merged);
     pullRequest.state = "MERGED";
     pullRequest.mergeMethod = options.method ?? "MERGE";
@@ -212,14 +213,40 @@ export class FakeRepository {
     return merged;
   }
 
+  /**
+   * A three-way merge of `head` into `base`, file by file, as git does it for
+   * GitHub's merge button: a file changed on one side since their common
+   * ancestor takes that side; changed on both sides to different texts is a
+   * conflict, and GitHub refuses the merge ("not mergeable").
+   */
+  private mergedFiles(head: string, base: string): Map<string, string> {
+    const headFiles = this.commits.get(head)?.files ?? new Map<string, string>();
+    const baseFiles = this.commits.get(base)?.files ?? new Map<string, string>();
+    const ancestors = new Set<string>();
+    for (let current: string | undefined = head; current !== undefined; current = this.commits.get(current)?.parent) ancestors.add(current);
+    let common: string | undefined = base;
+    while (common !== undefined && !ancestors.has(common)) common = this.commits.get(common)?.parent;
+    const ancestorFiles = (common === undefined ? undefined : this.commits.get(common)?.files) ?? new Map<string, string>();
+    const result = new Map<string, string>();
+    for (const path of new Set([...headFiles.keys(), ...baseFiles.keys(), ...ancestorFiles.keys()])) {
+      const [ours, theirs, original] = [baseFiles.get(path), headFiles.get(path), ancestorFiles.get(path)];
+      let text: string | undefined;
+      if (theirs === original || theirs === ours) text = ours;
+      else if (ours === original) text = theirs;
+      else throw new Error("Pull Request is not mergeable");
+      if (text !== undefined) result.set(path, text);
+    }
+    return result;
+  }
+
   /** The merges made into a branch, newest first (merge commits the fake made). */
   mergedPullRequests(): FakePullRequest[] {
     return this.pullRequests.filter((pullRequest) => pullRequest.state === "MERGED");
   }
 
-  private commit(files: ReadonlyMap<string, string>, parent: string | undefined, message: string): string {
+  private commit(files: ReadonlyMap<string, string>, parent: string | undefined, message: string, body?: string): string {
     const oid = createHash("sha1").update(`${this.#counter++}:${message}:${[...files].join("\n")}`).digest("hex");
-    this.commits.set(oid, { files, parent, message });
+    this.commits.set(oid, { files, parent, message, body });
     return oid;
   }
 
@@ -280,7 +307,7 @@ export class FakeRepository {
     return {
       id: `REF_${branch}`,
       name: branch,
-      target: { oid },
+      target: { oid, messageBody: this.commits.get(oid)?.body ?? "" },
       associatedPullRequests: {
         nodes: this.openPullRequests()
           .filter((pullRequest) => pullRequest.headRefName === branch)
@@ -291,6 +318,7 @@ export class FakeRepository {
             body: pullRequest.body,
             headRefOid: oid,
             baseRefName: pullRequest.baseRefName,
+            labels: { nodes: pullRequest.labels.map((name) => ({ name })) },
           })),
       },
     };
@@ -346,6 +374,22 @@ export class FakeRepository {
         repository[`holds${index}`] = text === undefined ? null : { text };
       }
       return { data: { repository } };
+    }
+    if (operation === "BenderSweep") {
+      const prefix = (variables.temporary ?? "").replace(/^refs\/heads\//, "");
+      return {
+        data: {
+          repository: {
+            id: this.id,
+            temporary: { nodes: [...this.branches].filter(([branch]) => branch.startsWith(prefix)).map(([branch, oid]) => ({ name: branch.slice(prefix.length), target: { oid } })) },
+            proposals: {
+              nodes: this.openPullRequests()
+                .sort((a, b) => (b.updated ?? 0) - (a.updated ?? 0))
+                .map((pullRequest) => ({ number: pullRequest.number, headRefName: pullRequest.headRefName, body: pullRequest.body, labels: { nodes: pullRequest.labels.map((name) => ({ name })) } })),
+            },
+          },
+        },
+      };
     }
     if (operation === "BenderHistory") {
       const labels = variables.labels as unknown as string[];
@@ -497,6 +541,7 @@ export class FakeRepository {
     switch (mutation) {
       case "createLabel": {
         const name = String(input.name);
+        if (this.labels.has(name)) throw new Error("Name has already been taken");
         const id = `LA_${name}`;
         this.labels.set(name, id);
         return { label: { id, name } };
@@ -535,8 +580,11 @@ export class FakeRepository {
         }
         for (const update of updates) {
           const branch = update.name.replace(/^refs\/heads\//, "");
-          if (update.afterOid === ZERO_OID) this.branches.delete(branch);
-          else this.branches.set(branch, update.afterOid);
+          if (update.afterOid === ZERO_OID) {
+            this.branches.delete(branch);
+            // GitHub closes the open pull requests of a deleted head branch.
+            for (const pullRequest of this.openPullRequests()) if (pullRequest.headRefName === branch) pullRequest.state = "CLOSED";
+          } else this.branches.set(branch, update.afterOid);
         }
         return { clientMutationId: null };
       }
@@ -548,7 +596,8 @@ export class FakeRepository {
         const files = new Map(this.commits.get(head)?.files);
         const additions = ((input.fileChanges as { additions?: { path: string; contents: string }[] }).additions ?? []);
         for (const addition of additions) files.set(addition.path, Buffer.from(addition.contents, "base64").toString("utf8"));
-        const oid = this.commit(files, head, (input.message as { headline: string }).headline);
+        const message = input.message as { headline: string; body?: string };
+        const oid = this.commit(files, head, message.headline, message.body);
         this.branches.set(target.branchName, oid);
         return { commit: { oid, url: `https://github.com/${this.nameWithOwner}/commit/${oid}` } };
       }
@@ -566,7 +615,7 @@ export class FakeRepository {
         if (input.title !== undefined) pullRequest.title = String(input.title);
         if (input.body !== undefined) pullRequest.body = String(input.body);
         this.touch(pullRequest);
-        return { pullRequest: { id: pullRequest.id, number: pullRequest.number, url: pullRequest.url } };
+        return { pullRequest: { id: pullRequest.id, number: pullRequest.number, url: pullRequest.url, state: pullRequest.state } };
       }
       case "addComment": {
         const commented = this.pullRequest(String(input.subjectId));
@@ -582,7 +631,7 @@ export class FakeRepository {
           if (!pullRequest.labels.includes(name)) pullRequest.labels.push(name);
         }
         this.touch(pullRequest);
-        return { clientMutationId: null };
+        return { clientMutationId: null, labelable: { state: pullRequest.state } };
       }
       case "mergePullRequest": {
         const pullRequest = this.pullRequest(String(input.pullRequestId));
@@ -683,6 +732,31 @@ export class FakeRepository {
         });
     }
     return scope;
+  }
+
+  /**
+   * Answers every GraphQL document, any number of times or none, for tests
+   * of concurrent writers whose request sequence is not fixed. Documents are
+   * still validated against GitHub's schema. `delay` (ms) may hold each
+   * answer back, so concurrent writers interleave.
+   */
+  serveAllGraphql(delay: () => number = () => 0): nock.Scope {
+    return nock(API)
+      .persist()
+      .post("/graphql")
+      .optionally()
+      .reply(async (_uri, body) => {
+        const { query, variables } = body as { query: string; variables: Record<string, never> };
+        const operation = /^(?:query|mutation) (\w+)/.exec(query)?.[1];
+        await new Promise((resolve) => setTimeout(resolve, delay()));
+        this.requests.push({ method: "POST", path: "/graphql", operation, body });
+        const errors = validate(query);
+        if (errors.length > 0) {
+          invalidDocuments.push({ operation, errors: errors.map((error: { message: string }) => error.message) });
+          return [400, { message: "invalid document" }];
+        }
+        return [200, query.startsWith("mutation") ? this.answerMutation(query, variables) : this.answerQuery(query, variables)];
+      });
   }
 
   /** Expects POST /repos/{owner}/{repo}/check-runs and records the check run. */

@@ -87,7 +87,7 @@ export function proposalFor(
     { environment: options.environment, config: environment, baseBranch: fake.defaultBranch, files, unreadable: [], holds: parseHolds(undefined) },
     WEB,
   );
-  if (plan.action === "none") throw new Error(`nothing to propose for ${options.reference}: ${plan.detail}`);
+  if (plan.action !== "open" && plan.action !== "supersede") throw new Error(`nothing to propose for ${options.reference}: ${plan.action}`);
   return {
     branch: proposalBranch(options.environment, build.image),
     files: Object.fromEntries(plan.files.map((file) => [file.path, file.contents])),
