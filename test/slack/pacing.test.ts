@@ -44,7 +44,9 @@ describe("pacing Bender's Slack calls", () => {
     await Promise.all([1, 2, 3, 4, 5].map((n) => client.chat.update({ channel: "C1", ts: `1.${n}`, text: `update ${n}` })));
 
     const arrivals = slack.of("chat.update").map((call) => call.at - started);
-    expect(slack.of("chat.update").map((call) => call.args.ts)).toEqual(["1.1", "1.2", "1.3", "1.4", "1.5"]);
+    // The calls of one window start together and may reach Slack in either order; windows keep their order.
+    const order = slack.of("chat.update").map((call) => String(call.args.ts));
+    expect([order.slice(0, 2).sort(), order.slice(2, 4).sort(), order.slice(4)]).toEqual([["1.1", "1.2"], ["1.3", "1.4"], ["1.5"]]);
     expect(arrivals[1]).toBeLessThan(150);
     expect(arrivals[2]).toBeGreaterThanOrEqual(300 - JITTER_MS);
     expect(arrivals[4]).toBeGreaterThanOrEqual(600 - JITTER_MS);
