@@ -24,6 +24,10 @@ export interface Settings {
   readonly manifestRepositories: readonly string[] | undefined;
   /** Undefined: Bender runs GitHub-only. */
   readonly slack: SlackSettings | undefined;
+  /** Content-creating GitHub requests per installation and minute (GitHub's secondary limit is 80). */
+  readonly githubWritesPerMinute: number;
+  /** Content-creating GitHub requests per installation and hour (GitHub's secondary limit is 500). */
+  readonly githubWritesPerHour: number;
 }
 
 export interface SlackSettings {
@@ -80,6 +84,12 @@ const environmentSchema = z.object({
     .refine(isApiBaseUrl, { error: "must be an http(s) URL of the Slack Web API, e.g. https://slack.com/api/ (a host and a path: no user:password@, query or #fragment)" })
     .transform((url) => (url.endsWith("/") ? url : `${url}/`))
     .optional(),
+  BENDER_GITHUB_WRITES_PER_MINUTE: z.string().regex(/^\d{1,3}$/, { error: "must be a whole number from 1 to 80 (GitHub's secondary limit is 80 a minute)" })
+    .transform(Number).refine((count) => count >= 1 && count <= 80, { error: "must be a whole number from 1 to 80 (GitHub's secondary limit is 80 a minute)" })
+    .default(70),
+  BENDER_GITHUB_WRITES_PER_HOUR: z.string().regex(/^\d{1,3}$/, { error: "must be a whole number from 1 to 500 (GitHub's secondary limit is 500 an hour)" })
+    .transform(Number).refine((count) => count >= 1 && count <= 500, { error: "must be a whole number from 1 to 500 (GitHub's secondary limit is 500 an hour)" })
+    .default(450),
   BENDER_MANIFEST_REPOS: z.string().optional().transform((value, context) => {
     if (value === undefined || value.trim() === "") return undefined;
     const repositories = value.split(",").map((item) => item.trim()).filter(Boolean);
@@ -152,6 +162,8 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     githubApiUrl: host ? `${values.GHE_PROTOCOL}://${host}/api/v3` : "https://api.github.com",
     githubWebUrl: host ? `${values.GHE_PROTOCOL}://${host}` : "https://github.com",
     manifestRepositories: values.BENDER_MANIFEST_REPOS,
+    githubWritesPerMinute: values.BENDER_GITHUB_WRITES_PER_MINUTE,
+    githubWritesPerHour: values.BENDER_GITHUB_WRITES_PER_HOUR,
     slack:
       values.SLACK_BOT_TOKEN && values.SLACK_SIGNING_SECRET
         ? {

@@ -1,0 +1,305 @@
+import type { Logger } from "pino";
+import type { Build } from "../../builds/build.js";
+import { describeBuild } from "../../builds/render-build.js";
+import { CONFIG_FILE } from "../../config/index.js";
+import type { ConfigLookup } from "../../github/config-store.js";
+import type { InstallationClient } from "../../github/manifest-repositories.js";
+import type { QueuedTarget, TargetResult } from "../../github/propose-batch.js";
+import type { ProposalOutcome } from "../../github/propose-build.js";
+import { buildKey, planBatch } from "../coalesce.js";
+import type { WaitingBuild } from "../coalesce.js";
+import { isTransient } from "./transient.js";
+
+/** A manifest repository a build goes to, with the client to reach it (undefined: Bender is not installed there). */
+export interface RepositoryTarget {
+  readonly repository: string;
+  readonly client: InstallationClient | undefined;
+}
+
+export interface BuildQueueOptions {
+  readonly log: Logger;
+  readonly loadConfig: (repository: string, client: InstallationClient, log: Logger) => Promise<ConfigLookup>;
+  /** Proposes one repository's turn (all its coalesced targets together). */
+  readonly propose: (repository: string, client: InstallationClient, targets: readonly QueuedTarget[], log: Logger) => Promise<TargetResult[]>;
+  /** Logs and counts what became of a build in a repository. */
+  readonly report: (build: Build, outcomes: readonly ProposalOutcome[], log: Logger) => void;
+  /** Finishes what an interrupted write left in a repository; runs in the repository's line. Undefined: no sweeps. */
+  readonly sweep?: ((repository: string, client: InstallationClient, log: Logger) => Promise<unknown>) | undefined;
+  /** First pause before work that failed on GitHub's side is tried again; doubles up to 16 times this. */
+  readonly retryDelayMs?: number;
+  readonly now?: () => number;
+  /** Told how many builds a turn coalesced away (for /metrics). */
+  readonly onCoalesced?: (count: number) => void;
+}
+
+/** A waiting build and when it was received (for the oldest waiting age). */
+interface Entry extends WaitingBuild {
+  readonly receivedAt: number;
+}
+
+/** Builds waiting for one manifest repository, written one turn at a time. */
+interface RepositoryLine {
+  readonly repository: string;
+  client: InstallationClient;
+  waiting: Entry[];
+  sweep: boolean;
+  turn: Promise<void> | undefined;
+  retry: NodeJS.Timeout | undefined;
+  failures: number;
+}
+
+/** How long the outcomes of a build are kept for `outcomesOf` (most recent keys). */
+const REMEMBERED_BUILDS = 1000;
+
+/**
+ * The queue between intake and GitHub work, in one process.
+ *
+ * 1. `accept` answers at once with the build's key; finding its manifest
+ *    repositories (which may ask GitHub) happens after.
+ * 2. Each manifest repository has one line: its builds wait there and are
+ *    written one turn at a time, so builds of one image never race each other
+ *    in this process; different repositories take their turns in parallel.
+ * 3. A turn takes everything waiting, keeps the newest build per
+ *    (environment, image) and proposes those together; the rest are counted
+ *    as coalesced and cost nothing.
+ * 4. Work that fails on GitHub's side (or is cut off by a shutdown) stays in
+ *    the line and is tried again after a pause; only a build Bender could not
+ *    handle (no config, no access) is reported and dropped.
+ */
+export class BuildQueue {
+  readonly #lines = new Map<string, RepositoryLine>();
+  readonly #outcomes = new Map<string, ProposalOutcome[]>();
+  readonly #resolving = new Set<Entry>();
+  readonly #idleWaiters: (() => void)[] = [];
+  readonly #now: () => number;
+  #arrivals = 0;
+  #stopping = false;
+
+  constructor(private readonly options: BuildQueueOptions) {
+    this.#now = options.now ?? (() => Date.now());
+  }
+
+  /** Takes a validated build; `find` names its manifest repositories. Returns the build's key at once. */
+  accept(build: Build, find: () => Promise<readonly RepositoryTarget[]>, log: Logger = this.options.log): string {
+    const entry: Entry = { key: buildKey(build), build, arrival: ++this.#arrivals, receivedAt: this.#now() };
+    this.#resolving.add(entry);
+    void this.#find(entry, find, log, 0);
+    return entry.key;
+  }
+
+  async #find(entry: Entry, find: () => Promise<readonly RepositoryTarget[]>, log: Logger, failures: number): Promise<void> {
+    try {
+      const targets = await find();
+      this.#resolving.delete(entry);
+      for (const { repository, client } of targets) {
+        if (!client) {
+          this.#record(entry, [{ repository, environment: "", action: "failed", detail: `Bender is not installed on ${repository}` }], log);
+          continue;
+        }
+        this.#enqueue(repository, client, entry, log);
+      }
+      if (targets.length === 0) log.info({ build: entry.key }, "build has no manifest repository to go to");
+    } catch (error) {
+      if (isTransient(error) && !this.#stopping) {
+        const delay = this.#delay(failures);
+        log.warn({ err: error, build: entry.key, retryInMs: delay }, "build kept: its manifest repositories could not be listed yet");
+        setTimeout(() => void this.#find(entry, find, log, failures + 1), delay);
+        return;
+      }
+      this.#resolving.delete(entry);
+      if (this.#stopping) this.#lost(entry, undefined, log);
+      else log.error({ err: error, build: entry.key }, "build not proposed: its manifest repositories could not be listed");
+    } finally {
+      this.#checkIdle();
+    }
+  }
+
+  /** A build Bender stops before writing is lost with a line naming it: CI can send it again. */
+  #lost(entry: Entry, repository: string | undefined, log: Logger): void {
+    log.warn({ build: describeBuild(entry.build), key: entry.key, ...(repository ? { repository } : {}) }, "build not proposed: Bender stopped before it was written; send it again");
+  }
+
+  #delay(failures: number): number {
+    const base = this.options.retryDelayMs ?? 30_000;
+    return base * 2 ** Math.min(failures, 4);
+  }
+
+  #line(repository: string, client: InstallationClient): RepositoryLine {
+    let line = this.#lines.get(repository);
+    if (!line) {
+      line = { repository, client, waiting: [], sweep: false, turn: undefined, retry: undefined, failures: 0 };
+      this.#lines.set(repository, line);
+    }
+    line.client = client;
+    return line;
+  }
+
+  #enqueue(repository: string, client: InstallationClient, entry: Entry, log: Logger): void {
+    if (this.#stopping) return this.#lost(entry, repository, log);
+    const line = this.#line(repository, client);
+    line.waiting.push(entry);
+    this.#start(line);
+  }
+
+  /** Asks for a sweep of a repository in its line (after a restart): it runs before the line's next writes. */
+  requestSweep(repository: string, client: InstallationClient): void {
+    if (!this.options.sweep) return;
+    const line = this.#line(repository, client);
+    line.sweep = true;
+    this.#start(line);
+  }
+
+  #start(line: RepositoryLine): void {
+    if (line.turn || line.retry || this.#stopping) return;
+    line.turn = this.#turn(line).finally(() => {
+      line.turn = undefined;
+      if ((line.waiting.length > 0 || line.sweep) && !line.retry) this.#start(line);
+      if (!line.turn && line.waiting.length === 0 && !line.sweep && !line.retry) this.#lines.delete(line.repository);
+      this.#checkIdle();
+    });
+  }
+
+  /** One turn of a repository's line: sweep if asked, then everything that waits, coalesced. */
+  async #turn(line: RepositoryLine): Promise<void> {
+    const { repository, client } = line;
+    const log = this.options.log.child({ repository });
+    const batch = line.waiting.splice(0);
+    log.debug({ builds: batch.map((entry) => entry.key), sweep: line.sweep }, "repository turn");
+    const keep: Entry[] = [];
+    let failed: unknown;
+    try {
+      if (line.sweep && this.options.sweep) {
+        await this.options.sweep(repository, client, log);
+        line.sweep = false;
+      }
+      if (batch.length === 0) return;
+      const lookup = await this.options.loadConfig(repository, client, log);
+      if (lookup.kind !== "config") {
+        const detail = lookup.kind === "absent" ? `${repository} has no ${CONFIG_FILE}` : `${CONFIG_FILE} of ${repository} is invalid and there is no earlier valid one; see its bender/config check`;
+        for (const waiting of batch) this.#record(waiting, [{ repository, environment: "", action: "skipped", detail }], log);
+        return;
+      }
+      const plan = planBatch(batch, lookup.config);
+      for (const { waiting, environment, newer } of plan.coalesced) {
+        log.info({ build: waiting.key, environment, newer: newer.key }, "build coalesced: a newer build of the image was waiting");
+        this.#record(waiting, [{ repository, environment, action: "skipped", detail: `coalesced: ${newer.key} was newer and waiting, so it was proposed instead` }], log);
+      }
+      if (plan.coalesced.length > 0) this.options.onCoalesced?.(plan.coalesced.length);
+      for (const { waiting, environment, detail } of plan.refused) this.#record(waiting, [{ repository, environment, action: "skipped", detail }], log);
+      if (plan.targets.length === 0) return;
+
+      const results = await this.options.propose(repository, client, plan.targets.map(({ waiting, environments }) => ({ build: waiting.build, environments })), log);
+      for (const [index, result] of results.entries()) {
+        const target = plan.targets[index];
+        if (!target) continue;
+        if ("outcomes" in result) {
+          this.#record(target.waiting, result.outcomes, log);
+        } else if (isTransient(result.error)) {
+          failed = result.error;
+          keep.push(target.waiting);
+        } else {
+          log.warn({ err: result.error, build: target.waiting.key }, "build not proposed to a repository");
+          this.#record(target.waiting, [{ repository, environment: "", action: "failed", detail: (result.error as Error).message }], log);
+        }
+      }
+    } catch (error) {
+      if (!isTransient(error)) {
+        log.error({ err: error }, "repository turn failed; its builds are dropped");
+        for (const waiting of batch) this.#record(waiting, [{ repository, environment: "", action: "failed", detail: (error as Error).message }], log);
+        return;
+      }
+      failed = error;
+      keep.push(...batch);
+    }
+    if (failed === undefined) {
+      line.failures = 0;
+      return;
+    }
+    // Kept in front of what arrived meanwhile: the next turn coalesces them together.
+    line.waiting.unshift(...keep);
+    if (this.#stopping) return;
+    const delay = this.#delay(line.failures++);
+    log.warn({ err: failed, builds: keep.map((waiting) => waiting.key), retryInMs: delay }, "builds kept: GitHub failed on its side; trying again later");
+    line.retry = setTimeout(() => {
+      line.retry = undefined;
+      this.#start(line);
+    }, delay);
+  }
+
+  #record(waiting: Entry, outcomes: readonly ProposalOutcome[], log: Logger): void {
+    const list = this.#outcomes.get(waiting.key) ?? [];
+    this.#outcomes.delete(waiting.key);
+    this.#outcomes.set(waiting.key, [...list, ...outcomes]);
+    if (this.#outcomes.size > REMEMBERED_BUILDS) this.#outcomes.delete(this.#outcomes.keys().next().value as string);
+    this.options.report(waiting.build, outcomes, log);
+  }
+
+  /** What became of the build with this key so far, in every repository (the most recent builds only). */
+  outcomesOf(key: string): readonly ProposalOutcome[] | undefined {
+    return this.#outcomes.get(key);
+  }
+
+  /** Builds waiting (being resolved, or in a line). */
+  get length(): number {
+    let count = this.#resolving.size;
+    for (const line of this.#lines.values()) count += line.waiting.length;
+    return count;
+  }
+
+  /** Age (ms) of the oldest build still waiting, 0 when none waits. */
+  oldestWaitingMs(): number {
+    const now = this.#now();
+    let oldest = now;
+    for (const entry of this.#resolving) oldest = Math.min(oldest, entry.receivedAt);
+    for (const line of this.#lines.values()) {
+      for (const entry of line.waiting) oldest = Math.min(oldest, entry.receivedAt);
+    }
+    return now - oldest;
+  }
+
+  #busy(): boolean {
+    if (this.#resolving.size > 0) return true;
+    for (const line of this.#lines.values()) {
+      if (line.turn || line.retry || (!this.#stopping && (line.waiting.length > 0 || line.sweep))) return true;
+    }
+    return false;
+  }
+
+  #checkIdle(): void {
+    if (this.#busy()) return;
+    for (const resolve of this.#idleWaiters.splice(0)) resolve();
+  }
+
+  /** Resolves when nothing waits, runs, or waits for a retry. */
+  idle(): Promise<void> {
+    if (!this.#busy()) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /**
+   * Stops taking turns (SIGTERM): no new turn starts, retries are cancelled,
+   * and the turns running finish their current request (the pacer ends their
+   * waits). Every build left is logged by name, so CI can send it again.
+   */
+  async stop(): Promise<string[]> {
+    this.#stopping = true;
+    for (const line of this.#lines.values()) {
+      if (line.retry) clearTimeout(line.retry);
+      line.retry = undefined;
+    }
+    await Promise.all([...this.#lines.values()].map((line) => line.turn));
+    const left: string[] = [];
+    for (const line of this.#lines.values()) {
+      for (const entry of line.waiting) {
+        left.push(entry.key);
+        this.#lost(entry, line.repository, this.options.log);
+      }
+    }
+    for (const entry of this.#resolving) {
+      left.push(entry.key);
+      this.#lost(entry, undefined, this.options.log);
+    }
+    this.#checkIdle();
+    return left;
+  }
+}
