@@ -30,7 +30,7 @@ export async function serveCommand(args: readonly string[], context: CliContext)
     if (error instanceof SettingsError) throw new InvalidInputError(error.message);
     throw error;
   }
-  const { server, log, slack } = await createBenderServer({ settings });
+  const { server, log, slack, stopWork, sweepRepositories } = await createBenderServer({ settings });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(settings.port, settings.host, resolve);
@@ -38,9 +38,13 @@ export async function serveCommand(args: readonly string[], context: CliContext)
   log.info({ port: settings.port, host: settings.host, github: settings.githubApiUrl, buildWebhook: settings.buildSecret !== undefined }, "Bender is listening");
   // Slack is checked after the server serves: an unreachable Slack never stops GitHub work.
   void slack?.start().catch((error: unknown) => log.error({ err: error }, "Slack could not start; serving GitHub only"));
+  // What an interrupted write left behind is finished through each repository's queue line.
+  void sweepRepositories().catch((error: unknown) => log.warn({ err: error }, "manifest repositories could not be listed for the sweep at start"));
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       log.info({ signal }, "shutting down");
+      // Queued GitHub work stops at once (limit waits end); the builds left are logged by name.
+      void stopWork();
       void slack?.stop();
       server.close(() => resolve());
     };

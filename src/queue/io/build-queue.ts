@@ -70,6 +70,8 @@ export class BuildQueue {
   readonly #lines = new Map<string, RepositoryLine>();
   readonly #outcomes = new Map<string, ProposalOutcome[]>();
   readonly #resolving = new Set<Entry>();
+  /** Builds whose repositories could not be listed yet, with the timer of their next try. */
+  readonly #findRetries = new Map<Entry, NodeJS.Timeout>();
   readonly #idleWaiters: (() => void)[] = [];
   readonly #now: () => number;
   #arrivals = 0;
@@ -90,7 +92,8 @@ export class BuildQueue {
   async #find(entry: Entry, find: () => Promise<readonly RepositoryTarget[]>, log: Logger, failures: number): Promise<void> {
     try {
       const targets = await find();
-      this.#resolving.delete(entry);
+      // A stop meanwhile has already named this build as not proposed.
+      if (!this.#resolving.delete(entry)) return;
       for (const { repository, client } of targets) {
         if (!client) {
           this.#record(entry, [{ repository, environment: "", action: "failed", detail: `Bender is not installed on ${repository}` }], log);
@@ -100,10 +103,17 @@ export class BuildQueue {
       }
       if (targets.length === 0) log.info({ build: entry.key }, "build has no manifest repository to go to");
     } catch (error) {
+      if (!this.#resolving.has(entry)) return;
       if (isTransient(error) && !this.#stopping) {
         const delay = this.#delay(failures);
         log.warn({ err: error, build: entry.key, retryInMs: delay }, "build kept: its manifest repositories could not be listed yet");
-        setTimeout(() => void this.#find(entry, find, log, failures + 1), delay);
+        this.#findRetries.set(
+          entry,
+          setTimeout(() => {
+            this.#findRetries.delete(entry);
+            void this.#find(entry, find, log, failures + 1);
+          }, delay),
+        );
         return;
       }
       this.#resolving.delete(entry);
@@ -151,7 +161,8 @@ export class BuildQueue {
 
   #start(line: RepositoryLine): void {
     if (line.turn || line.retry || this.#stopping) return;
-    line.turn = this.#turn(line).finally(() => {
+    // The turn starts on the next round of the event loop, so builds that arrive together go out together.
+    line.turn = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#turn(line)).finally(() => {
       line.turn = undefined;
       if ((line.waiting.length > 0 || line.sweep) && !line.retry) this.#start(line);
       if (!line.turn && line.waiting.length === 0 && !line.sweep && !line.retry) this.#lines.delete(line.repository);
@@ -295,10 +306,13 @@ export class BuildQueue {
         this.#lost(entry, line.repository, this.options.log);
       }
     }
+    for (const timer of this.#findRetries.values()) clearTimeout(timer);
+    this.#findRetries.clear();
     for (const entry of this.#resolving) {
       left.push(entry.key);
       this.#lost(entry, undefined, this.options.log);
     }
+    this.#resolving.clear();
     this.#checkIdle();
     return left;
   }
