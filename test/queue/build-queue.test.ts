@@ -79,6 +79,14 @@ describe("shutdown", () => {
     await postBuild(bender, build("1.4.2"), { settle: false });
     await new Promise((resolve) => setTimeout(resolve, 50));
 
+    // /metrics shows the backlog and the wait.
+    const metrics = await (await fetch(`${bender.url}/metrics`)).text();
+    expect(metrics).toContain("bender_queue_builds 2");
+    expect(metrics).toContain("bender_github_limit_waits_total 1");
+    expect(metrics).toContain("bender_github_limit_wait_seconds_total 3600");
+    const age = Number(/^bender_queue_oldest_build_age_seconds (?<age>[\d.]+)$/m.exec(metrics)?.groups?.age);
+    expect(age).toBeGreaterThan(0.03);
+
     const started = Date.now();
     const left = await bender.stopWork();
     expect(Date.now() - started).toBeLessThan(500);

@@ -42,6 +42,8 @@ interface RepositoryLine {
   readonly repository: string;
   client: InstallationClient;
   waiting: Entry[];
+  /** The builds of the turn running now. */
+  current: Entry[];
   sweep: boolean;
   turn: Promise<void> | undefined;
   retry: NodeJS.Timeout | undefined;
@@ -137,7 +139,7 @@ export class BuildQueue {
   #line(repository: string, client: InstallationClient): RepositoryLine {
     let line = this.#lines.get(repository);
     if (!line) {
-      line = { repository, client, waiting: [], sweep: false, turn: undefined, retry: undefined, failures: 0 };
+      line = { repository, client, waiting: [], current: [], sweep: false, turn: undefined, retry: undefined, failures: 0 };
       this.#lines.set(repository, line);
     }
     line.client = client;
@@ -164,6 +166,7 @@ export class BuildQueue {
     // The turn starts on the next round of the event loop, so builds that arrive together go out together.
     line.turn = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#turn(line)).finally(() => {
       line.turn = undefined;
+      line.current = [];
       if ((line.waiting.length > 0 || line.sweep) && !line.retry) this.#start(line);
       if (!line.turn && line.waiting.length === 0 && !line.sweep && !line.retry) this.#lines.delete(line.repository);
       this.#checkIdle();
@@ -175,6 +178,7 @@ export class BuildQueue {
     const { repository, client } = line;
     const log = this.options.log.child({ repository });
     const batch = line.waiting.splice(0);
+    line.current = batch;
     log.debug({ builds: batch.map((entry) => entry.key), sweep: line.sweep }, "repository turn");
     const keep: Entry[] = [];
     let failed: unknown;
@@ -250,10 +254,10 @@ export class BuildQueue {
     return this.#outcomes.get(key);
   }
 
-  /** Builds waiting (being resolved, or in a line). */
+  /** Builds not done yet: being resolved, waiting in a line, or in the turn running now. */
   get length(): number {
     let count = this.#resolving.size;
-    for (const line of this.#lines.values()) count += line.waiting.length;
+    for (const line of this.#lines.values()) count += line.waiting.length + line.current.length;
     return count;
   }
 
@@ -263,7 +267,7 @@ export class BuildQueue {
     let oldest = now;
     for (const entry of this.#resolving) oldest = Math.min(oldest, entry.receivedAt);
     for (const line of this.#lines.values()) {
-      for (const entry of line.waiting) oldest = Math.min(oldest, entry.receivedAt);
+      for (const entry of [...line.waiting, ...line.current]) oldest = Math.min(oldest, entry.receivedAt);
     }
     return now - oldest;
   }
