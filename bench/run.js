@@ -28,6 +28,7 @@ import { parseArgs } from "node:util";
 const SCENARIOS = {
   bump: () => import("./scenarios/bump.js"),
   github: () => import("./scenarios/github.js"),
+  burst: () => import("./scenarios/burst.js"),
   slack: () => import("./scenarios/slack.js"),
 };
 
