@@ -9,6 +9,45 @@ export class GithubWaitInterrupted extends Error {
   }
 }
 
+/**
+ * Where the pacing state of each installation lives: in this process, or in
+ * Redis so that every replica paces against one budget (`RedisPacerStore`).
+ */
+export interface PacerStore {
+  /** Nothing may be sent for the installation before this time (ms): a rate-limited answer asked for it. */
+  blockedUntil(installation: string): Promise<number>;
+  /** Blocks the installation until `until`, unless it is blocked longer already. */
+  block(installation: string, until: number): Promise<void>;
+  /**
+   * Reserves the earliest start (ms, at or after `now`) for a content-creating
+   * request that keeps every window and the spacing, and returns it.
+   */
+  reserveWrite(installation: string, now: number, windows: readonly WriteWindow[], spacingMs: number): Promise<number>;
+}
+
+/** The pacing state of one process. */
+export class MemoryPacerStore implements PacerStore {
+  readonly #blocked = new Map<string, number>();
+  readonly #writes = new Map<string, number[]>();
+
+  async blockedUntil(installation: string): Promise<number> {
+    return this.#blocked.get(installation) ?? 0;
+  }
+
+  async block(installation: string, until: number): Promise<void> {
+    this.#blocked.set(installation, Math.max(until, this.#blocked.get(installation) ?? 0));
+  }
+
+  async reserveWrite(installation: string, now: number, windows: readonly WriteWindow[], spacingMs: number): Promise<number> {
+    const history = this.#writes.get(installation) ?? [];
+    this.#writes.set(installation, history);
+    trimHistory(history, now, windows);
+    const at = nextWriteAt(history, now, windows, spacingMs);
+    history.push(at);
+    return at;
+  }
+}
+
 export interface PacerOptions {
   /** Content-creating requests per installation and window. */
   readonly windows: readonly WriteWindow[];
@@ -16,42 +55,27 @@ export interface PacerOptions {
   readonly spacingMs: number;
   /** One second of a Retry-After, in ms of waiting (1000 in production). */
   readonly secondMs: number;
+  readonly store?: PacerStore;
   readonly now?: () => number;
   /** Told of every wait a limited answer imposed (ms), for /metrics. */
   readonly onLimitWait?: (installation: string, waitMs: number) => void;
 }
 
-interface InstallationState {
-  /** Nothing is sent for this installation before this time: GitHub asked for it. */
-  blockedUntil: number;
-  /** Start times of recent content-creating requests. */
-  readonly writes: number[];
-  /** Content-creating requests start one after another. */
-  writeTurn: Promise<void>;
-}
-
 /**
  * Paces Bender's requests per installation, shared by every Octokit made for
- * it: content-creating requests stay under GitHub's per-minute and per-hour
- * limits, and after a limited answer nothing at all goes out for that
- * installation until the wait GitHub asked for is over.
+ * it (and, with a Redis store, by every replica): content-creating requests
+ * stay under GitHub's per-minute and per-hour limits, and after a limited
+ * answer nothing at all goes out for that installation until the wait GitHub
+ * asked for is over.
  */
 export class GithubPacer {
-  readonly #installations = new Map<string, InstallationState>();
   readonly #stopping = new AbortController();
   readonly #now: () => number;
+  readonly #store: PacerStore;
 
   constructor(private readonly options: PacerOptions) {
     this.#now = options.now ?? (() => Date.now());
-  }
-
-  #state(installation: string): InstallationState {
-    let state = this.#installations.get(installation);
-    if (!state) {
-      state = { blockedUntil: 0, writes: [], writeTurn: Promise.resolve() };
-      this.#installations.set(installation, state);
-    }
-    return state;
+    this.#store = options.store ?? new MemoryPacerStore();
   }
 
   /** Ends every wait at once (shutdown): they reject with GithubWaitInterrupted. */
@@ -59,15 +83,11 @@ export class GithubPacer {
     this.#stopping.abort();
   }
 
-  /** Whether a request may go out now (not stopping); else it throws GithubWaitInterrupted. */
-  #check(installation: string): void {
-    if (this.#stopping.signal.aborted) throw new GithubWaitInterrupted(installation);
-  }
-
   async #sleepUntil(installation: string, at: number): Promise<void> {
     const ms = at - this.#now();
-    if (ms <= 0) return;
     const signal = this.#stopping.signal;
+    if (signal.aborted) throw new GithubWaitInterrupted(installation);
+    if (ms <= 0) return;
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         signal.removeEventListener("abort", abort);
@@ -77,50 +97,36 @@ export class GithubPacer {
         clearTimeout(timer);
         reject(new GithubWaitInterrupted(installation));
       };
-      if (signal.aborted) abort();
-      else signal.addEventListener("abort", abort, { once: true });
+      signal.addEventListener("abort", abort, { once: true });
     });
   }
 
-  /** Waits until GitHub's last Retry-After for the installation is over (it may grow while waiting). */
-  async #waitUnblocked(installation: string, state: InstallationState): Promise<void> {
-    this.#check(installation);
-    while (state.blockedUntil > this.#now()) await this.#sleepUntil(installation, state.blockedUntil);
-    this.#check(installation);
+  /** Waits until GitHub's last Retry-After for the installation is over (another request may extend it meanwhile). */
+  async #waitUnblocked(installation: string): Promise<void> {
+    for (;;) {
+      const until = await this.#store.blockedUntil(installation);
+      if (until <= this.#now()) break;
+      await this.#sleepUntil(installation, until);
+    }
+    await this.#sleepUntil(installation, 0);
   }
 
   /** Runs one request when the installation's limits allow it. */
   async run<T>(installation: string, contentCreating: boolean, send: () => Promise<T>): Promise<T> {
-    const state = this.#state(installation);
-    if (!contentCreating) {
-      await this.#waitUnblocked(installation, state);
-      return send();
-    }
-    // One write at a time per installation: take a turn, wait for the budget, start, pass the turn on.
-    const previous = state.writeTurn;
-    let release: () => void = () => undefined;
-    state.writeTurn = new Promise<void>((resolve) => (release = resolve));
-    try {
-      await previous;
-      for (;;) {
-        await this.#waitUnblocked(installation, state);
-        trimHistory(state.writes, this.#now(), this.options.windows);
-        const at = nextWriteAt(state.writes, this.#now(), this.options.windows, this.options.spacingMs);
-        if (at <= this.#now()) break;
-        await this.#sleepUntil(installation, at);
-      }
-      state.writes.push(this.#now());
-    } finally {
-      release();
+    await this.#waitUnblocked(installation);
+    if (contentCreating) {
+      const at = await this.#store.reserveWrite(installation, this.#now(), this.options.windows, this.options.spacingMs);
+      await this.#sleepUntil(installation, at);
+      // A limited answer may have come in while this write waited for its slot.
+      await this.#waitUnblocked(installation);
     }
     return send();
   }
 
   /** A limited answer came back: block the whole installation for the wait its headers ask for. Returns the wait (ms). */
-  limited(installation: string, headers: Readonly<Record<string, string | undefined>>): number {
+  async limited(installation: string, headers: Readonly<Record<string, string | undefined>>): Promise<number> {
     const waitMs = limitWaitMs(headers, this.#now(), this.options.secondMs);
-    const state = this.#state(installation);
-    state.blockedUntil = Math.max(state.blockedUntil, this.#now() + waitMs);
+    await this.#store.block(installation, this.#now() + waitMs);
     this.options.onLimitWait?.(installation, waitMs);
     return waitMs;
   }

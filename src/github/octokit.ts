@@ -1,5 +1,6 @@
 import { ProbotOctokit } from "probot";
 import { GithubPacer } from "./github-pacer.js";
+import type { PacerStore } from "./github-pacer.js";
 
 /** How Bender waits for GitHub: bounded retries of failures, unbounded patience with rate limits. */
 export interface RetryPolicy {
@@ -84,7 +85,7 @@ function pacingPlugin(pacer: GithubPacer) {
           return await pacer.run(installation, writes, () => request(options));
         } catch (error) {
           if (!isRateLimited(error)) throw error;
-          pacer.limited(installation, (error as LimitedError).response?.headers ?? {});
+          await pacer.limited(installation, (error as LimitedError).response?.headers ?? {});
         }
       }
     });
@@ -113,7 +114,7 @@ function observerPlugin(observe: RequestObserver) {
 }
 
 /** The pacer a policy asks for: GitHub's windows scaled by `retryAfterUnitMs`. */
-export function pacerFor(policy: RetryPolicy, onLimitWait?: (installation: string, waitMs: number) => void): GithubPacer {
+export function pacerFor(policy: RetryPolicy, onLimitWait?: (installation: string, waitMs: number) => void, store?: PacerStore): GithubPacer {
   return new GithubPacer({
     windows: [
       { limit: policy.writesPerMinute, windowMs: 60 * policy.retryAfterUnitMs },
@@ -122,6 +123,7 @@ export function pacerFor(policy: RetryPolicy, onLimitWait?: (installation: strin
     spacingMs: policy.writeSpacingMs,
     secondMs: policy.retryAfterUnitMs,
     ...(onLimitWait ? { onLimitWait } : {}),
+    ...(store ? { store } : {}),
   });
 }
 

@@ -1,13 +1,14 @@
 import type { Logger } from "pino";
 import type { Build } from "../../builds/build.js";
 import { describeBuild } from "../../builds/render-build.js";
-import { CONFIG_FILE } from "../../config/index.js";
 import type { ConfigLookup } from "../../github/config-store.js";
 import type { InstallationClient } from "../../github/manifest-repositories.js";
 import type { QueuedTarget, TargetResult } from "../../github/propose-batch.js";
 import type { ProposalOutcome } from "../../github/propose-build.js";
-import { buildKey, planBatch } from "../coalesce.js";
+import { buildKey } from "../coalesce.js";
 import type { WaitingBuild } from "../coalesce.js";
+import { runTurn } from "./repository-turn.js";
+import type { TurnOptions } from "./repository-turn.js";
 import { isTransient } from "./transient.js";
 
 /** A manifest repository a build goes to, with the client to reach it (undefined: Bender is not installed there). */
@@ -179,53 +180,10 @@ export class BuildQueue {
     const log = this.options.log.child({ repository });
     const batch = line.waiting.splice(0);
     line.current = batch;
-    log.debug({ builds: batch.map((entry) => entry.key), sweep: line.sweep }, "repository turn");
-    const keep: Entry[] = [];
-    let failed: unknown;
-    try {
-      if (line.sweep && this.options.sweep) {
-        await this.options.sweep(repository, client, log);
-        line.sweep = false;
-      }
-      if (batch.length === 0) return;
-      const lookup = await this.options.loadConfig(repository, client, log);
-      if (lookup.kind !== "config") {
-        const detail = lookup.kind === "absent" ? `${repository} has no ${CONFIG_FILE}` : `${CONFIG_FILE} of ${repository} is invalid and there is no earlier valid one; see its bender/config check`;
-        for (const waiting of batch) this.#record(waiting, [{ repository, environment: "", action: "skipped", detail }], log);
-        return;
-      }
-      const plan = planBatch(batch, lookup.config);
-      for (const { waiting, environment, newer } of plan.coalesced) {
-        log.info({ build: waiting.key, environment, newer: newer.key }, "build coalesced: a newer build of the image was waiting");
-        this.#record(waiting, [{ repository, environment, action: "skipped", detail: `coalesced: ${newer.key} was newer and waiting, so it was proposed instead` }], log);
-      }
-      if (plan.coalesced.length > 0) this.options.onCoalesced?.(plan.coalesced.length);
-      for (const { waiting, environment, detail } of plan.refused) this.#record(waiting, [{ repository, environment, action: "skipped", detail }], log);
-      if (plan.targets.length === 0) return;
-
-      const results = await this.options.propose(repository, client, plan.targets.map(({ waiting, environments }) => ({ build: waiting.build, environments })), log);
-      for (const [index, result] of results.entries()) {
-        const target = plan.targets[index];
-        if (!target) continue;
-        if ("outcomes" in result) {
-          this.#record(target.waiting, result.outcomes, log);
-        } else if (isTransient(result.error)) {
-          failed = result.error;
-          keep.push(target.waiting);
-        } else {
-          log.warn({ err: result.error, build: target.waiting.key }, "build not proposed to a repository");
-          this.#record(target.waiting, [{ repository, environment: "", action: "failed", detail: (result.error as Error).message }], log);
-        }
-      }
-    } catch (error) {
-      if (!isTransient(error)) {
-        log.error({ err: error }, "repository turn failed; its builds are dropped");
-        for (const waiting of batch) this.#record(waiting, [{ repository, environment: "", action: "failed", detail: (error as Error).message }], log);
-        return;
-      }
-      failed = error;
-      keep.push(...batch);
-    }
+    const sweep = line.sweep;
+    line.sweep = false;
+    const { keep, failed, swept } = await runTurn(this.#turnOptions, { repository, client, batch, sweep, log });
+    if (sweep && !swept) line.sweep = true;
     if (failed === undefined) {
       line.failures = 0;
       return;
@@ -239,6 +197,16 @@ export class BuildQueue {
       line.retry = undefined;
       this.#start(line);
     }, delay);
+  }
+
+  get #turnOptions(): TurnOptions<Entry> {
+    return {
+      loadConfig: this.options.loadConfig,
+      propose: this.options.propose,
+      sweep: this.options.sweep,
+      record: (waiting, outcomes, log) => this.#record(waiting, outcomes, log),
+      onCoalesced: this.options.onCoalesced,
+    };
   }
 
   #record(waiting: Entry, outcomes: readonly ProposalOutcome[], log: Logger): void {
