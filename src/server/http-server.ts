@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { createServer } from "node:http";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { Probot, createNodeMiddleware } from "probot";
+import { Redis } from "ioredis";
 import { pino } from "pino";
 import type { Logger } from "pino";
 import { benderApp, reportOutcomes } from "../github/app.js";
@@ -16,6 +17,7 @@ import { PRODUCTION_RETRY_POLICY, benderOctokit, pacerFor } from "../github/octo
 import type { RetryPolicy } from "../github/octokit.js";
 import { proposeBatch } from "../github/propose-batch.js";
 import { BuildQueue } from "../queue/io/build-queue.js";
+import { RedisPacerStore } from "../github/redis-pacer-store.js";
 import { SLACK_PATH, createSlackApp } from "../slack/slack-app.js";
 import type { SlackApp } from "../slack/slack-app.js";
 import { buildWebhookHandler } from "./build-webhook.js";
@@ -85,7 +87,9 @@ export async function createBenderServer(options: ServerOptions): Promise<Bender
     writesPerMinute: settings.githubWritesPerMinute,
     writesPerHour: settings.githubWritesPerHour,
   };
-  const pacer = pacerFor(policy, (_installation, waitMs) => metrics.countLimitWait(waitMs));
+  // With REDIS_URL every replica paces against one budget and shares the build queue.
+  const redis = settings.redisUrl ? new Redis(settings.redisUrl, { maxRetriesPerRequest: null }) : undefined;
+  const pacer = pacerFor(policy, (_installation, waitMs) => metrics.countLimitWait(waitMs), redis ? new RedisPacerStore(redis) : undefined);
   const probot = new Probot({
     appId: settings.appId,
     privateKey: settings.privateKey,
@@ -104,6 +108,7 @@ export async function createBenderServer(options: ServerOptions): Promise<Bender
     sweep: options.sweepRepository,
     onCoalesced: (count) => metrics.coalescedBuilds.inc(count),
     ...(options.queueRetryDelayMs === undefined ? {} : { retryDelayMs: options.queueRetryDelayMs }),
+    ...(redis ? { shared: { connection: redis, clientFor: (repository: string) => services.installations.forRepository(repository) } } : {}),
   });
   metrics.observeQueue(queue);
   const services: BenderServices = {
@@ -169,7 +174,9 @@ export async function createBenderServer(options: ServerOptions): Promise<Bender
   async function stopWork(): Promise<string[]> {
     const stopped = queue.stop();
     pacer.stop();
-    return stopped;
+    const left = await stopped;
+    await redis?.quit().catch(() => undefined);
+    return left;
   }
 
   async function sweepRepositories(): Promise<void> {

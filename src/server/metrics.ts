@@ -53,21 +53,21 @@ export class BenderMetrics {
   }
 
   /** Exports the queue's length and the age of its oldest waiting build, read when /metrics is scraped. */
-  observeQueue(queue: { readonly length: number; oldestWaitingMs(): number }): void {
+  observeQueue(queue: { snapshot(): Promise<{ waiting: number; oldestAgeMs: number }> }): void {
     new Gauge({
       name: "bender_queue_builds",
-      help: "Builds waiting for their manifest repository's turn",
+      help: "Builds waiting for their manifest repository's turn, or being written",
       registers: [this.registry],
-      collect() {
-        this.set(queue.length);
+      async collect() {
+        this.set((await queue.snapshot()).waiting);
       },
     });
     new Gauge({
       name: "bender_queue_oldest_build_age_seconds",
       help: "How long the oldest waiting build has waited (0 when none waits)",
       registers: [this.registry],
-      collect() {
-        this.set(queue.oldestWaitingMs() / 1000);
+      async collect() {
+        this.set((await queue.snapshot()).oldestAgeMs / 1000);
       },
     });
   }

@@ -28,6 +28,8 @@ export interface Settings {
   readonly githubWritesPerMinute: number;
   /** Content-creating GitHub requests per installation and hour (GitHub's secondary limit is 500). */
   readonly githubWritesPerHour: number;
+  /** Set: every replica shares one build queue and one GitHub throttle through this Redis. */
+  readonly redisUrl: string | undefined;
 }
 
 export interface SlackSettings {
@@ -90,6 +92,10 @@ const environmentSchema = z.object({
   BENDER_GITHUB_WRITES_PER_HOUR: z.string().regex(/^\d{1,3}$/, { error: "must be a whole number from 1 to 500 (GitHub's secondary limit is 500 an hour)" })
     .transform(Number).refine((count) => count >= 1 && count <= 500, { error: "must be a whole number from 1 to 500 (GitHub's secondary limit is 500 an hour)" })
     .default(450),
+  REDIS_URL: z
+    .string()
+    .refine((url) => /^rediss?:\/\/[^\s]+$/.test(url) && URL.canParse(url), { error: "must be a redis:// or rediss:// URL, e.g. redis://redis:6379/0" })
+    .optional(),
   BENDER_MANIFEST_REPOS: z.string().optional().transform((value, context) => {
     if (value === undefined || value.trim() === "") return undefined;
     const repositories = value.split(",").map((item) => item.trim()).filter(Boolean);
@@ -164,6 +170,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     manifestRepositories: values.BENDER_MANIFEST_REPOS,
     githubWritesPerMinute: values.BENDER_GITHUB_WRITES_PER_MINUTE,
     githubWritesPerHour: values.BENDER_GITHUB_WRITES_PER_HOUR,
+    redisUrl: values.REDIS_URL,
     slack:
       values.SLACK_BOT_TOKEN && values.SLACK_SIGNING_SECRET
         ? {

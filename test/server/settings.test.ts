@@ -57,6 +57,7 @@ describe("a valid environment", () => {
       manifestRepositories: undefined,
       githubWritesPerMinute: 70,
       githubWritesPerHour: 450,
+      redisUrl: undefined,
     });
   });
 
@@ -287,6 +288,16 @@ describe("BENDER_GITHUB_WRITES_PER_MINUTE and _PER_HOUR", () => {
     expect(problemsFor({ ...VALID, BENDER_GITHUB_WRITES_PER_HOUR: value })).toEqual([
       "BENDER_GITHUB_WRITES_PER_HOUR: must be a whole number from 1 to 500 (GitHub's secondary limit is 500 an hour)",
     ]);
+  });
+});
+
+describe("REDIS_URL", () => {
+  it.each(["redis://127.0.0.1:6379/0", "rediss://user:secret@redis.internal:6380"])("reads %s", (url) => {
+    expect(readSettings({ ...VALID, REDIS_URL: url }).redisUrl).toBe(url);
+  });
+
+  it.each(["127.0.0.1:6379", "http://redis:6379"])("refuses %s", (url) => {
+    expect(problemsFor({ ...VALID, REDIS_URL: url })).toEqual(["REDIS_URL: must be a redis:// or rediss:// URL, e.g. redis://redis:6379/0"]);
   });
 });
 

@@ -46,6 +46,7 @@ export const TEST_SETTINGS: Settings = {
   slack: undefined,
   githubWritesPerMinute: 70,
   githubWritesPerHour: 450,
+  redisUrl: undefined,
 };
 
 export interface RunningBender extends BenderServer {

@@ -1,3 +1,4 @@
+import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { Build } from "../../builds/build.js";
 import { describeBuild } from "../../builds/render-build.js";
@@ -9,6 +10,7 @@ import { buildKey } from "../coalesce.js";
 import type { WaitingBuild } from "../coalesce.js";
 import { runTurn } from "./repository-turn.js";
 import type { TurnOptions } from "./repository-turn.js";
+import { SharedLines } from "./shared-lines.js";
 import { isTransient } from "./transient.js";
 
 /** A manifest repository a build goes to, with the client to reach it (undefined: Bender is not installed there). */
@@ -31,6 +33,16 @@ export interface BuildQueueOptions {
   readonly now?: () => number;
   /** Told how many builds a turn coalesced away (for /metrics). */
   readonly onCoalesced?: (count: number) => void;
+  /**
+   * Share the repository lines with every replica through Redis (REDIS_URL):
+   * the connection, and how this replica gets a client for a repository
+   * another replica queued a build for.
+   */
+  readonly shared?: {
+    readonly connection: Redis;
+    readonly prefix?: string;
+    readonly clientFor: (repository: string) => Promise<InstallationClient | undefined>;
+  };
 }
 
 /** A waiting build and when it was received (for the oldest waiting age). */
@@ -80,8 +92,28 @@ export class BuildQueue {
   #arrivals = 0;
   #stopping = false;
 
+  /** Set when the lines live in Redis, shared by every replica. */
+  readonly #shared: SharedLines | undefined;
+  /** Builds on their way to Redis. */
+  #adding = 0;
+
   constructor(private readonly options: BuildQueueOptions) {
     this.#now = options.now ?? (() => Date.now());
+    const shared = options.shared;
+    this.#shared = shared
+      ? new SharedLines({
+          connection: shared.connection,
+          prefix: shared.prefix ?? "bender",
+          log: options.log,
+          clientFor: shared.clientFor,
+          turn: async (repository, client, batch, sweep) => {
+            const log = options.log.child({ repository });
+            const { keep, failed } = await runTurn(this.#turnOptions, { repository, client, batch, sweep, log });
+            if (failed !== undefined) log.warn({ err: failed, builds: keep.map((entry) => entry.key) }, "builds kept: GitHub failed on its side; trying again later");
+            return { keep, retryInMs: this.#delay(0) };
+          },
+        })
+      : undefined;
   }
 
   /** Takes a validated build; `find` names its manifest repositories. Returns the build's key at once. */
@@ -149,6 +181,14 @@ export class BuildQueue {
 
   #enqueue(repository: string, client: InstallationClient, entry: Entry, log: Logger): void {
     if (this.#stopping) return this.#lost(entry, repository, log);
+    if (this.#shared) {
+      this.#adding++;
+      this.#shared
+        .add(repository, entry)
+        .catch((error: unknown) => log.error({ err: error, build: describeBuild(entry.build), key: entry.key }, "build not proposed: it could not be queued in Redis; send it again"))
+        .finally(() => this.#adding--);
+      return;
+    }
     const line = this.#line(repository, client);
     line.waiting.push(entry);
     this.#start(line);
@@ -157,6 +197,10 @@ export class BuildQueue {
   /** Asks for a sweep of a repository in its line (after a restart): it runs before the line's next writes. */
   requestSweep(repository: string, client: InstallationClient): void {
     if (!this.options.sweep) return;
+    if (this.#shared) {
+      this.#shared.sweep(repository).catch((error: unknown) => this.options.log.warn({ err: error, repository }, "sweep could not be queued in Redis"));
+      return;
+    }
     const line = this.#line(repository, client);
     line.sweep = true;
     this.#start(line);
@@ -253,10 +297,24 @@ export class BuildQueue {
     for (const resolve of this.#idleWaiters.splice(0)) resolve();
   }
 
-  /** Resolves when nothing waits, runs, or waits for a retry. */
-  idle(): Promise<void> {
-    if (!this.#busy()) return Promise.resolve();
-    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  /** Resolves when nothing waits, runs, or waits for a retry (in Redis too, for the lines this replica knows). */
+  async idle(): Promise<void> {
+    if (this.#busy()) await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
+    const shared = this.#shared;
+    if (!shared) return;
+    while (this.#adding > 0 || this.#resolving.size > 0 || (await shared.counts()).waiting > 0) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  /** What /metrics shows: builds not done yet and the age of the oldest (in Redis too, when shared). */
+  async snapshot(): Promise<{ waiting: number; oldestAgeMs: number }> {
+    if (!this.#shared) return { waiting: this.length, oldestAgeMs: this.oldestWaitingMs() };
+    const counts = await this.#shared.counts();
+    const now = this.#now();
+    const local = this.oldestWaitingMs();
+    const shared = counts.oldestReceivedAt === undefined ? 0 : now - counts.oldestReceivedAt;
+    return { waiting: this.length + counts.waiting, oldestAgeMs: Math.max(local, shared) };
   }
 
   /**
@@ -266,6 +324,8 @@ export class BuildQueue {
    */
   async stop(): Promise<string[]> {
     this.#stopping = true;
+    // Shared lines stay in Redis for the other replicas (or this one's restart); only this replica's workers stop.
+    const closing = this.#shared?.close();
     for (const line of this.#lines.values()) {
       if (line.retry) clearTimeout(line.retry);
       line.retry = undefined;
@@ -285,6 +345,7 @@ export class BuildQueue {
       this.#lost(entry, undefined, this.options.log);
     }
     this.#resolving.clear();
+    await closing;
     this.#checkIdle();
     return left;
   }
