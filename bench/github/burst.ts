@@ -18,6 +18,7 @@ import type { RetryPolicy } from "../../src/github/octokit.js";
 import { postBuild, startBender } from "../../test/support/bender-server.js";
 import { API, FakeRepository } from "../../test/support/fake-github.js";
 import { deployment } from "../../test/support/manifests.js";
+import { redisAvailable, startRedis } from "../../test/support/redis-server.js";
 import { SecondaryLimits } from "../../test/support/secondary-limits.js";
 
 export interface BurstOptions {
@@ -44,6 +45,8 @@ interface Case {
   readonly images: number;
   readonly versions: number;
   readonly limits: boolean;
+  /** Two replicas share a Redis (REDIS_URL), builds sent to them in turn. */
+  readonly redisUrl?: string;
 }
 
 interface CaseFigures {
@@ -143,7 +146,10 @@ async function runCase(spec: Case): Promise<CaseFigures> {
   const counts = { requests: 0, contentCreating: 0 };
   const problems: string[] = [];
   intercept(fake, limits, counts, problems);
-  const bender = await startBender({}, { retry: POLICY, queueRetryDelayMs: 30 * SECOND_MS });
+  const replicas = spec.redisUrl
+    ? [await startBender({ redisUrl: spec.redisUrl }, { retry: POLICY, queueRetryDelayMs: 30 * SECOND_MS }), await startBender({ redisUrl: spec.redisUrl }, { retry: POLICY, queueRetryDelayMs: 30 * SECOND_MS })]
+    : [await startBender({}, { retry: POLICY, queueRetryDelayMs: 30 * SECOND_MS })];
+  const bender = replicas[0] as (typeof replicas)[number];
   try {
     // Five versions of each image, images interleaved: 1.0.1 of every image, then 1.0.2, …
     const builds: string[] = [];
@@ -164,7 +170,8 @@ async function runCase(spec: Case): Promise<CaseFigures> {
         const wait = due - performance.now();
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
         const sent = performance.now();
-        const response = await postBuild(bender, { image: builds[index], repositories: [REPOSITORY] }, { settle: false });
+        const replica = replicas[index % replicas.length] ?? bender;
+        const response = await postBuild(replica, { image: builds[index], repositories: [REPOSITORY] }, { settle: false });
         answers.push(performance.now() - sent);
         if (response.status !== 202) non202++;
       }
@@ -174,7 +181,7 @@ async function runCase(spec: Case): Promise<CaseFigures> {
     const pairs = spec.images * 2;
     let current = currentPairs(fake, spec.images, newest);
     let currentAt = current === pairs ? lastSent : undefined;
-    const idle = bender.queue.idle().then(() => "idle" as const);
+    const idle = Promise.all(replicas.map((replica) => replica.queue.idle())).then(() => "idle" as const);
     while (currentAt === undefined) {
       const state = await Promise.race([idle, new Promise<"tick">((resolve) => setTimeout(() => resolve("tick"), 20))]);
       current = currentPairs(fake, spec.images, newest);
@@ -183,7 +190,11 @@ async function runCase(spec: Case): Promise<CaseFigures> {
     }
     await idle;
     current = currentPairs(fake, spec.images, newest);
-    const coalescedText = await bender.metrics.registry.getSingleMetricAsString("bender_builds_coalesced_total");
+    let coalesced = 0;
+    for (const replica of replicas) {
+      const text = await replica.metrics.registry.getSingleMetricAsString("bender_builds_coalesced_total");
+      coalesced += Number(/ (?<count>\d+)$/m.exec(text)?.groups?.count ?? 0);
+    }
     return {
       label: spec.label,
       builds: builds.length,
@@ -198,11 +209,11 @@ async function runCase(spec: Case): Promise<CaseFigures> {
       current,
       untilCurrentSeconds: currentAt === undefined ? Number.NaN : (currentAt - lastSent) / SECOND_MS,
       temporaryBranches: [...fake.branches.keys()].filter((branch) => branch.startsWith("bender-tmp/")).length,
-      coalesced: Number(/ (?<count>\d+)$/m.exec(coalescedText)?.groups?.count ?? 0),
+      coalesced,
       problems,
     };
   } finally {
-    await bender.close();
+    for (const replica of replicas) await replica.close();
     nock.cleanAll();
   }
 }
@@ -214,10 +225,14 @@ export async function run(options: BurstOptions): Promise<{ valid: boolean; goal
   const rssBefore = process.resourceUsage().maxRSS;
   let burst: CaseFigures;
   let control: CaseFigures;
+  let shared: CaseFigures | undefined;
+  const redis = redisAvailable() ? await startRedis() : undefined;
   try {
     control = await runCase({ label: "control: 50 builds, 10 images, no limits", images: 10, versions: 5, limits: false });
     burst = await runCase({ label: "burst: 500 builds, 100 images, secondary limits", images: 100, versions: 5, limits: true });
+    if (redis) shared = await runCase({ label: "burst, two replicas sharing Redis", images: 100, versions: 5, limits: true, redisUrl: redis.url });
   } finally {
+    await redis?.stop();
     nock.cleanAll();
     nock.enableNetConnect();
     nock.restore();
@@ -225,11 +240,13 @@ export async function run(options: BurstOptions): Promise<{ valid: boolean; goal
   const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
 
   log(`Time is scaled: one GitHub second = ${SECOND_MS} ms (limit windows, Retry-After, write pacing, backoff). Seconds below are GitHub seconds.`);
-  log("One replica, in-process queue (no Redis). Builds sent as signed POST /api/builds, 20 in flight, within about a GitHub minute.");
+  log("Builds sent as signed POST /api/builds, 20 in flight, within about a GitHub minute; to one replica (in-process queue), or in turn to");
+  log(redis ? "two replicas sharing a Redis (redis-server started for the run)." : "two replicas sharing Redis: SKIPPED, no redis-server on this machine.");
   log("");
   const columns = ["builds", "p99 ms", "max ms", "non-202", "requests", "content", "limited", "early", "current", "until current s", "tmp branches", "coalesced"];
   log(`${"case".padEnd(48)}${columns.map((column) => column.padStart(column.length + 2)).join("")}`);
-  for (const row of [control, burst]) {
+  const rows = shared ? [control, burst, shared] : [control, burst];
+  for (const row of rows) {
     const values = [
       row.builds, row.answerP99Ms.toFixed(1), row.answerMaxMs.toFixed(1), row.non202, row.requests, row.contentCreating, row.limited, row.sentEarly,
       `${row.current}/${row.proposals}`, Number.isNaN(row.untilCurrentSeconds) ? "never" : row.untilCurrentSeconds.toFixed(0), row.temporaryBranches, row.coalesced,
@@ -237,7 +254,7 @@ export async function run(options: BurstOptions): Promise<{ valid: boolean; goal
     log(`${row.label.padEnd(48)}${values.map((value, index) => String(value).padStart((columns[index] ?? "").length + 2)).join("")}`);
   }
   log(`Peak RSS of the benchmark process (Bender, the fake GitHub and the senders together): ${peakRssMb} MB (${Math.round(rssBefore / 1024)} MB before the cases).`);
-  const problems = [...control.problems, ...burst.problems];
+  const problems = rows.flatMap((row) => row.problems);
   for (const problem of problems.slice(0, 10)) log(`problem: ${problem}`);
 
   const goals = {
@@ -245,6 +262,7 @@ export async function run(options: BurstOptions): Promise<{ valid: boolean; goal
     answeredWithin1s: { goal: "every build answered within 1 s", met: burst.answerMaxMs < 1000 && control.answerMaxMs < 1000 && burst.non202 === 0 },
     limitsWaited: { goal: "no limited answer that is not waited out (nothing sent early)", met: burst.sentEarly === 0 },
     currentIn3Minutes: { goal: "every proposal current within 3 minutes of the last build", met: burst.current === burst.proposals && burst.untilCurrentSeconds <= 180 },
+    sharedCurrent: { goal: "two replicas sharing Redis: every pair current, nothing sent early, no temporary branch", met: shared !== undefined && shared.current === shared.proposals && shared.sentEarly === 0 && shared.temporaryBranches === 0 },
     contentUnderOnePerProposal: { goal: "content-creating requests well under one per proposal", met: burst.contentCreating < burst.proposals / 2 },
   };
   for (const { goal, met } of Object.values(goals)) log(`${met ? "met    " : "NOT MET"}  ${goal}`);
@@ -252,6 +270,6 @@ export async function run(options: BurstOptions): Promise<{ valid: boolean; goal
   return {
     valid,
     goalsMet: Object.values(goals).every((goal) => goal.met),
-    figures: { secondMs: SECOND_MS, control, burst, peakRssMb, goals: Object.fromEntries(Object.entries(goals).map(([key, goal]) => [key, goal.met])) },
+    figures: { secondMs: SECOND_MS, control, burst, shared, peakRssMb, goals: Object.fromEntries(Object.entries(goals).map(([key, goal]) => [key, goal.met])) },
   };
 }
