@@ -98,6 +98,7 @@ export function benderApp(services: BenderServices): ApplicationFunction {
 
     app.on(["installation", "installation_repositories"], async (context) => {
       services.repositories.forget(context.payload.installation.id);
+      if (context.name === "installation") services.installations.forgetInstallations();
     });
 
     app.on("pull_request.closed", async (context) => {

@@ -9,7 +9,15 @@ import type { InstallationClient } from "../../src/github/manifest-repositories.
 import { FAST_RETRY, postBuild, startBender } from "../support/bender-server.js";
 import type { RunningBender } from "../support/bender-server.js";
 import { API, expectInstallationToken } from "../support/fake-github.js";
-import { IMAGE, PRODUCTION_BRANCH, deployment, expectRepositoryInstallation, productionRepository } from "../support/manifests.js";
+import {
+  IMAGE,
+  PRODUCTION_BRANCH,
+  deployment,
+  expectAppInstallations,
+  expectDiscovery,
+  expectRepositoryInstallation,
+  productionRepository,
+} from "../support/manifests.js";
 
 let bender: RunningBender | undefined;
 afterEach(async () => {
@@ -65,6 +73,23 @@ describe("coalescing", () => {
   });
 });
 
+describe("builds that name no repository", () => {
+  it("share one listing of installations and one discovery, however many arrive together", async () => {
+    const fake = productionRepository();
+    expectAppInstallations([7]);
+    expectInstallationToken(7);
+    expectDiscovery(fake);
+    fake.expectGraphql("BenderReadState", "BenderWrite", "BenderWrite");
+    bender = await startBender();
+
+    const answers = await Promise.all(["1.4.1", "1.4.2", "1.4.3"].map((tag) => postBuild(bender as RunningBender, { image: `${IMAGE}:${tag}` }, { settle: false })));
+    expect(answers.map((answer) => answer.status)).toEqual([202, 202, 202]);
+    await bender.queue.idle();
+
+    expect(fake.openPullRequests().map((pullRequest) => pullRequest.title)).toEqual(["Pin ghcr.io/acme/api 1.4.3 to production"]);
+  });
+});
+
 describe("shutdown", () => {
   it("stops promptly during an hour-long limit wait, names the builds it could not write, and sends nothing more", async () => {
     const fake = productionRepository();
@@ -89,7 +114,7 @@ describe("shutdown", () => {
 
     const started = Date.now();
     const left = await bender.stopWork();
-    expect(Date.now() - started).toBeLessThan(500);
+    expect(Date.now() - started).toBeLessThan(2000);
     expect([...left].sort()).toEqual([`${IMAGE}:1.4.1`, `${IMAGE}:1.4.2`]);
     expect(fake.operations()).toEqual(["BenderConfig", "BenderReadState"]);
     expect(fake.pullRequests).toEqual([]);

@@ -79,7 +79,7 @@ describe.skipIf(!available)("one throttle per installation across replicas", () 
     expect(sentAt - started).toBeGreaterThanOrEqual(300 - 10);
     // Another installation is not held back (negative control).
     const otherStarted = Date.now();
-    expect((await second.run("installation 8", false, async () => Date.now())) - otherStarted).toBeLessThan(100);
+    expect((await second.run("installation 8", false, async () => Date.now())) - otherStarted).toBeLessThan(250);
   });
 
   it("counts the writes of every replica against one window", async () => {
@@ -88,7 +88,7 @@ describe.skipIf(!available)("one throttle per installation across replicas", () 
     const times = await Promise.all([first, second, first, second].map((pacer) => pacer.run("installation 7", true, async () => Date.now() - started)));
     const sorted = [...times].sort((x, y) => x - y);
     // Two writes in any 400 ms: the third and fourth wait for the window.
-    expect(sorted[1]).toBeLessThan(200);
+    expect(sorted[1]).toBeLessThan(300);
     expect(sorted[2]).toBeGreaterThanOrEqual(400 - 10);
   });
 });
