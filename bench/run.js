@@ -29,6 +29,7 @@ const SCENARIOS = {
   bump: () => import("./scenarios/bump.js"),
   github: () => import("./scenarios/github.js"),
   hostile: () => import("./scenarios/hostile.js"),
+  burst: () => import("./scenarios/burst.js"),
   slack: () => import("./scenarios/slack.js"),
   "slack-stop": () => import("./scenarios/slack-stop.js"),
 };

@@ -363,8 +363,8 @@ class Case {
     let outcomes: ProposalOutcome[] = [];
     if (this.intake === "api") {
       const response = await postBuild(this.bender, { image: `${image}:${tag}@${digestOf(tag)}`, repositories: [REPOSITORY] });
-      if (response.status !== 200) throw new Error(`POST /api/builds ${image}:${tag} answered ${response.status}: ${JSON.stringify(response.json)}`);
-      outcomes = response.json.proposals as ProposalOutcome[];
+      if (response.status !== 202) throw new Error(`POST /api/builds ${image}:${tag} answered ${response.status}: ${JSON.stringify(response.json)}`);
+      outcomes = response.proposals as unknown as ProposalOutcome[];
     } else {
       const name = image.split("/").pop() ?? "";
       const response = await deliver(this.bender, "registry_package", registryPackagePayload(this.repoRoot, name, tag));

@@ -35,7 +35,7 @@ export async function serveCommand(args: readonly string[], context: CliContext)
     if (error instanceof SettingsError) throw new InvalidInputError(error.message);
     throw error;
   }
-  const { server, log, slack, shutdown } = await createBenderServer({ settings });
+  const { server, log, slack, shutdown, sweepRepositories } = await createBenderServer({ settings });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(settings.port, settings.host, resolve);
@@ -43,6 +43,8 @@ export async function serveCommand(args: readonly string[], context: CliContext)
   log.info({ port: settings.port, host: settings.host, github: settings.githubApiUrl, buildWebhook: settings.buildSecret !== undefined }, "Bender is listening");
   // Slack is checked after the server serves: an unreachable Slack never stops GitHub work.
   void slack?.start().catch((error: unknown) => log.error({ err: error }, "Slack could not start; serving GitHub only"));
+  // What an interrupted write left behind is finished through each repository's queue line.
+  void sweepRepositories().catch((error: unknown) => log.warn({ err: error }, "manifest repositories could not be listed for the sweep at start"));
   const signal = await new Promise<string>((resolve) => {
     process.once("SIGTERM", () => resolve("SIGTERM"));
     process.once("SIGINT", () => resolve("SIGINT"));

@@ -10,9 +10,9 @@ import { decodeProposalMetadata } from "../proposals/metadata.js";
 import type { BlobCache } from "./blob-cache.js";
 import { reportConfigCheck } from "./config-check.js";
 import type { ConfigStore } from "./config-store.js";
+import type { BuildQueue } from "../queue/io/build-queue.js";
 import type { InstallationClients } from "./installation-clients.js";
 import type { InstallationClient, ManifestRepositories } from "./manifest-repositories.js";
-import { ConfigChangedError, proposeBuild } from "./propose-build.js";
 import type { ProposalOutcome } from "./propose-build.js";
 
 /** What the GitHub App shares with the rest of the server. */
@@ -24,8 +24,8 @@ export interface BenderServices {
   readonly blobs: BlobCache;
   readonly events: ProposalEventSink;
   readonly uniqueId: () => string;
-  /** How long a webhook may wait for its work before GitHub gets its answer (GitHub gives up at 10 s). */
-  readonly webhookDeadlineMs: number;
+  /** Where accepted builds wait for their repository's turn. */
+  readonly queue: BuildQueue;
   /** Counts builds and outcomes (the server's metrics). */
   readonly activity?: ActivityReporter;
 }
@@ -33,62 +33,6 @@ export interface BenderServices {
 export interface ActivityReporter {
   build(origin: string, result: "accepted" | "ignored" | "invalid"): void;
   outcomes(outcomes: readonly ProposalOutcome[]): void;
-}
-
-/**
- * Proposes one build to one manifest repository: its config (cached, or one
- * read), then `proposeBuild`. A repository without a valid config gets nothing.
- */
-export async function proposeToRepository(
-  services: BenderServices,
-  client: InstallationClient,
-  repository: string,
-  build: Build,
-  log: Logger,
-  reloaded = false,
-): Promise<ProposalOutcome[]> {
-  const lookup = await services.configs.load(client, repository, log);
-  if (lookup.kind === "absent") return [{ repository, environment: "", action: "skipped", detail: `${repository} has no ${CONFIG_FILE}` }];
-  if (lookup.kind === "invalid") {
-    return [{ repository, environment: "", action: "skipped", detail: `${CONFIG_FILE} of ${repository} is invalid and there is no earlier valid one; see its bender/config check` }];
-  }
-  const [owner = "", repo = ""] = repository.split("/");
-  try {
-    return await proposeBuild(build, {
-      client,
-      owner,
-      repo,
-      config: lookup.config,
-      configOid: lookup.oid,
-      webUrl: services.webUrl,
-      blobs: services.blobs,
-      events: services.events,
-      log: log.child({ repository }),
-      uniqueId: services.uniqueId,
-    });
-  } catch (error) {
-    // The read saw another config than the cached one (a push the cache missed): reload it once and propose again.
-    if (!(error instanceof ConfigChangedError) || reloaded) throw error;
-    log.info({ repository }, "config changed since cached; reloading");
-    services.configs.expire(repository);
-    return proposeToRepository(services, client, repository, build, log, true);
-  }
-}
-
-/**
- * Waits for the work up to the deadline, then lets GitHub have its answer
- * while the work goes on; what happens after is logged.
- */
-export async function answerWithin(work: Promise<unknown>, deadlineMs: number, log: Logger): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<"deadline">((resolve) => {
-    timer = setTimeout(() => resolve("deadline"), deadlineMs);
-  });
-  const finished = await Promise.race([work.then(() => "done" as const), deadline]).finally(() => clearTimeout(timer));
-  if (finished === "deadline") {
-    log.info({ deadlineMs }, "answered GitHub; the work goes on");
-    work.catch((error: unknown) => log.error({ err: error }, "webhook work failed after answering GitHub"));
-  }
 }
 
 /** Logs and counts what an intake made of an event; true when it is a build to propose. */
@@ -109,31 +53,19 @@ export function reportOutcomes(services: BenderServices, log: Logger, build: Bui
 /** The Probot app: builds in, proposals out, and what people do to proposals in GitHub. */
 export function benderApp(services: BenderServices): ApplicationFunction {
   return (app: Probot) => {
+    // Builds are queued as soon as they are validated: GitHub gets its answer before any GitHub work.
     app.on(["registry_package.published", "package.published"], async (context) => {
       const intake = buildFromPackageEvent(context.name as "registry_package" | "package", context.payload);
       if (!reportIntake(services, context.log, "package", intake)) return;
       const installationId = context.payload.installation?.id;
       if (installationId === undefined) return;
       const client = context.octokit as unknown as InstallationClient;
-      const work = (async () => {
-        const repositories = await services.repositories.forInstallation(client, installationId, context.log);
-        // One repository that fails must not hold back the others; the delivery still fails after, so GitHub shows it.
-        const failures: unknown[] = [];
-        for (const repository of repositories) {
-          try {
-            reportOutcomes(services, context.log, intake.build, await proposeToRepository(services, client, repository, intake.build, context.log));
-          } catch (error) {
-            context.log.error({ err: error, repository }, "build not proposed to a repository");
-            failures.push(error);
-          }
-        }
-        if (failures.length === 1) throw failures[0];
-        if (failures.length > 1) {
-          const messages = failures.map((failure) => (failure as Error).message).join("; ");
-          throw new AggregateError(failures, `the build failed in ${failures.length} of ${repositories.length} manifest repositories: ${messages}`);
-        }
-      })();
-      await answerWithin(work, services.webhookDeadlineMs, context.log);
+      const key = services.queue.accept(
+        intake.build,
+        async () => (await services.repositories.forInstallation(client, installationId, context.log)).map((repository) => ({ repository, client })),
+        context.log,
+      );
+      context.log.info({ build: key }, "build queued");
     });
 
     app.on("repository_dispatch", async (context) => {
@@ -141,10 +73,8 @@ export function benderApp(services: BenderServices): ApplicationFunction {
       if (!reportIntake(services, context.log, "dispatch", intake)) return;
       const repository = context.payload.repository.full_name;
       const client = context.octokit as unknown as InstallationClient;
-      const work = proposeToRepository(services, client, repository, intake.build, context.log).then((outcomes) =>
-        reportOutcomes(services, context.log, intake.build, outcomes),
-      );
-      await answerWithin(work, services.webhookDeadlineMs, context.log);
+      const key = services.queue.accept(intake.build, async () => [{ repository, client }], context.log);
+      context.log.info({ build: key }, "build queued");
     });
 
     app.on("push", async (context) => {
@@ -168,6 +98,7 @@ export function benderApp(services: BenderServices): ApplicationFunction {
 
     app.on(["installation", "installation_repositories"], async (context) => {
       services.repositories.forget(context.payload.installation.id);
+      if (context.name === "installation") services.installations.forgetInstallations();
     });
 
     app.on("pull_request.closed", async (context) => {

@@ -10,8 +10,34 @@ import type { InstallationClient, ManifestRepositories } from "./manifest-reposi
 export class InstallationClients {
   readonly #ids = new Map<string, number>();
   readonly #lookups = new Map<string, Promise<number | undefined>>();
+  /** The App's installations, listed once for a burst of builds that name no repository. */
+  #installations: { readonly ids: Promise<number[]>; readonly at: number } | undefined;
 
-  constructor(private readonly probot: Probot) {}
+  constructor(
+    private readonly probot: Probot,
+    private readonly installationsMaxAgeMs = 60_000,
+    private readonly now: () => number = () => Date.now(),
+  ) {}
+
+  /** GET /app/installations, shared by concurrent callers and kept a minute (or until an installation event). */
+  async #installationIds(): Promise<number[]> {
+    const cached = this.#installations;
+    if (cached && this.now() - cached.at <= this.installationsMaxAgeMs) return cached.ids;
+    const ids = (async () => {
+      const app = await this.probot.auth();
+      return (await app.paginate("GET /app/installations", { per_page: 100 })).map((installation) => installation.id);
+    })();
+    this.#installations = { ids, at: this.now() };
+    ids.catch(() => {
+      if (this.#installations?.ids === ids) this.#installations = undefined;
+    });
+    return ids;
+  }
+
+  /** An installation was added or removed: list them again next time. */
+  forgetInstallations(): void {
+    this.#installations = undefined;
+  }
 
   async forRepository(repository: string): Promise<InstallationClient | undefined> {
     let installationId = this.#ids.get(repository);
@@ -47,13 +73,11 @@ export class InstallationClients {
 
   /** Every manifest repository of every installation, with its client (GET /app/installations, then discovery). */
   async allManifestRepositories(repositories: ManifestRepositories, log: Logger): Promise<{ repository: string; client: InstallationClient }[]> {
-    const app = await this.probot.auth();
-    const installations = await app.paginate("GET /app/installations", { per_page: 100 });
     const targets: { repository: string; client: InstallationClient }[] = [];
-    for (const installation of installations) {
-      const client = await this.forInstallation(installation.id);
-      for (const repository of await repositories.forInstallation(client, installation.id, log)) {
-        this.remember(repository, installation.id);
+    for (const installationId of await this.#installationIds()) {
+      const client = await this.forInstallation(installationId);
+      for (const repository of await repositories.forInstallation(client, installationId, log)) {
+        this.remember(repository, installationId);
         targets.push({ repository, client });
       }
     }

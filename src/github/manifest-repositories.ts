@@ -21,6 +21,8 @@ const REPOSITORIES_PER_QUERY = 50;
  */
 export class ManifestRepositories {
   readonly #byInstallation = new Map<number, { repositories: string[]; at: number }>();
+  /** Discoveries under way: concurrent builds share one. */
+  readonly #discovering = new Map<number, Promise<string[]>>();
 
   constructor(
     private readonly configs: ConfigStore,
@@ -42,6 +44,15 @@ export class ManifestRepositories {
     if (this.explicit) return [...this.explicit];
     const cached = this.#byInstallation.get(installationId);
     if (cached && this.now() - cached.at <= this.maxAgeMs) return cached.repositories;
+    let discovery = this.#discovering.get(installationId);
+    if (!discovery) {
+      discovery = this.#discover(client, installationId, log).finally(() => this.#discovering.delete(installationId));
+      this.#discovering.set(installationId, discovery);
+    }
+    return discovery;
+  }
+
+  async #discover(client: InstallationClient, installationId: number, log: Logger): Promise<string[]> {
 
     const listed = await client.paginate<{ full_name: string; archived?: boolean }>("GET /installation/repositories", { per_page: 100 });
     const candidates = listed.filter((repository) => !repository.archived).map((repository) => repository.full_name);

@@ -1,62 +1,49 @@
-import Bottleneck from "bottleneck";
 import { ProbotOctokit } from "probot";
+import { GithubPacer } from "./github-pacer.js";
+import type { PacerStore } from "./github-pacer.js";
 
-/** Bounds on waiting for GitHub, so a webhook or a build request never hangs. */
+/** How Bender waits for GitHub: bounded retries of failures, unbounded patience with rate limits. */
 export interface RetryPolicy {
   /** Retries of a 5xx or a network failure. */
   readonly serverErrorRetries: number;
   /** Multiplies plugin-retry's 1, 4, 9… backoff, in milliseconds (1000 in production). */
   readonly backoffUnitMs: number;
-  /** Longest Retry-After (seconds) Bender waits for; longer answers fail at once. */
-  readonly maxRetryAfterSeconds: number;
-  /** How many times a rate-limited request is retried. */
-  readonly rateLimitRetries: number;
-  /** Scales a Retry-After in seconds to milliseconds of waiting (1000 in production). */
+  /**
+   * One GitHub second, in milliseconds of waiting (1000 in production; tests
+   * scale time with it): a Retry-After, an x-ratelimit-reset, and the minute
+   * and hour of the write windows below.
+   */
   readonly retryAfterUnitMs: number;
   /**
-   * Pause between content-creating requests (GraphQL mutations, REST writes):
-   * GitHub asks for at least a second, to stay clear of its secondary limits.
-   * Reads, GraphQL queries included, are not spaced.
+   * Least pause between content-creating requests (GraphQL mutations, REST
+   * writes) of one installation: GitHub asks for at least a second.
    */
   readonly writeSpacingMs: number;
+  /** Content-creating requests per installation and minute; GitHub's secondary limit is 80. */
+  readonly writesPerMinute: number;
+  /** Content-creating requests per installation and hour; GitHub's secondary limit is 500. */
+  readonly writesPerHour: number;
 }
 
 export const PRODUCTION_RETRY_POLICY: RetryPolicy = {
   serverErrorRetries: 2,
   backoffUnitMs: 1000,
-  maxRetryAfterSeconds: 60,
-  rateLimitRetries: 2,
   retryAfterUnitMs: 1000,
   writeSpacingMs: 1000,
+  writesPerMinute: 70,
+  writesPerHour: 450,
 };
 
 /**
  * Statuses that are outcomes, not accidents: plugin-retry would retry 405 and
  * 409 ("not mergeable", "head moved"), which for a merge must be reported,
- * not repeated. 429 is left to the Retry-After plugin below.
+ * not repeated. 403 and 429 rate limits are waited out by the pacing plugin.
  */
 const DO_NOT_RETRY = [400, 401, 403, 404, 405, 409, 410, 422, 429, 451];
 
+type RequestOptions = { method: string; url: string; query?: unknown; data?: unknown };
 type OctokitLike = { hook: { wrap: (name: "request", wrapper: (request: (options: never) => Promise<unknown>, options: never) => Promise<unknown>) => void } };
-
-/** Retries a 429 after its Retry-After header, a bounded number of times. */
-function retryAfterPlugin(policy: RetryPolicy) {
-  return (octokit: OctokitLike) => {
-    octokit.hook.wrap("request", async (request, options) => {
-      for (let attempt = 0; ; attempt++) {
-        try {
-          return await request(options);
-        } catch (error) {
-          const response = (error as { status?: number; response?: { headers?: Record<string, string | undefined> } });
-          const retryAfter = Number(response.response?.headers?.["retry-after"] ?? Number.NaN);
-          const limited = response.status === 429 && Number.isFinite(retryAfter) && retryAfter <= policy.maxRetryAfterSeconds;
-          if (!limited || attempt >= policy.rateLimitRetries) throw error;
-          await new Promise((resolve) => setTimeout(resolve, retryAfter * policy.retryAfterUnitMs));
-        }
-      }
-    });
-  };
-}
+type LimitedError = { status?: number; message?: string; response?: { headers?: Record<string, string | undefined> } };
 
 /** GraphQL mutations and REST writes count against GitHub's content-creation limit; token requests do not. */
 export function isContentCreating(options: { method: string; url: string; query?: unknown }): boolean {
@@ -65,16 +52,43 @@ export function isContentCreating(options: { method: string; url: string; query?
 }
 
 /**
- * Runs content-creating requests one at a time, `writeSpacingMs` apart.
- * plugin-throttling would space every GraphQL document, queries too (they
- * are POSTs), which turns ten concurrent pins into ten seconds of reads.
+ * A primary or secondary rate limit, as GitHub answers them: any 429, or a
+ * 403 that says so (its message, or no requests remaining). A 403 for a
+ * missing permission is an answer, even with a Retry-After header.
  */
-function writeSpacingPlugin(policy: RetryPolicy) {
-  const writes = new Bottleneck({ maxConcurrent: 1, minTime: policy.writeSpacingMs });
-  return (octokit: OctokitLike) => {
-    octokit.hook.wrap("request", (request, options) =>
-      isContentCreating(options as { method: string; url: string; query?: unknown }) ? writes.schedule(() => request(options)) : request(options),
-    );
+export function isRateLimited(error: unknown): boolean {
+  const { status, message, response } = error as LimitedError;
+  if (status === 429) return true;
+  if (status !== 403) return false;
+  return response?.headers?.["x-ratelimit-remaining"] === "0" || /rate limit|abuse detection/i.test(message ?? "");
+}
+
+/** The pacing key of an Octokit: its installation, or the App/token it was made with. */
+function installationOf(octokitOptions: unknown): string {
+  const id = (octokitOptions as { auth?: { installationId?: unknown } } | undefined)?.auth?.installationId;
+  return id === undefined ? "app" : `installation ${String(id)}`;
+}
+
+/**
+ * Sends every request through the pacer of its installation; a rate-limited
+ * answer blocks the installation for the wait GitHub asks for (however long),
+ * then the request is sent again. Nothing is given up: only a shutdown ends
+ * the wait (GithubWaitInterrupted).
+ */
+function pacingPlugin(pacer: GithubPacer) {
+  return (octokit: OctokitLike, octokitOptions: unknown) => {
+    const installation = installationOf(octokitOptions);
+    octokit.hook.wrap("request", async (request, options) => {
+      const writes = isContentCreating(options as RequestOptions);
+      for (;;) {
+        try {
+          return await pacer.run(installation, writes, () => request(options));
+        } catch (error) {
+          if (!isRateLimited(error)) throw error;
+          await pacer.limited(installation, (error as LimitedError).response?.headers ?? {});
+        }
+      }
+    });
   };
 }
 
@@ -85,7 +99,7 @@ function observerPlugin(observe: RequestObserver) {
   return (octokit: OctokitLike) => {
     octokit.hook.wrap("request", async (request, options) => {
       // GraphQL documents travel as `query` among the options, REST bodies as `data`.
-      const { method, url, query, data } = options as { method: string; url: string; query?: unknown; data?: unknown };
+      const { method, url, query, data } = options as RequestOptions;
       const body = query === undefined ? data : { query };
       try {
         const response = (await request(options)) as { status: number };
@@ -99,25 +113,33 @@ function observerPlugin(observe: RequestObserver) {
   };
 }
 
-/** The Octokit class Bender's Probot uses: bounded retries, Retry-After honoured, secondary limits waited out. */
-export function benderOctokit(policy: RetryPolicy = PRODUCTION_RETRY_POLICY, observe?: RequestObserver): typeof ProbotOctokit {
-  const waitFor = (retryAfter: number, retryCount: number): boolean =>
-    retryCount < policy.rateLimitRetries && retryAfter <= policy.maxRetryAfterSeconds;
+/** The pacer a policy asks for: GitHub's windows scaled by `retryAfterUnitMs`. */
+export function pacerFor(policy: RetryPolicy, onLimitWait?: (installation: string, waitMs: number) => void, store?: PacerStore): GithubPacer {
+  return new GithubPacer({
+    windows: [
+      { limit: policy.writesPerMinute, windowMs: 60 * policy.retryAfterUnitMs },
+      { limit: policy.writesPerHour, windowMs: 3600 * policy.retryAfterUnitMs },
+    ],
+    spacingMs: policy.writeSpacingMs,
+    secondMs: policy.retryAfterUnitMs,
+    ...(onLimitWait ? { onLimitWait } : {}),
+    ...(store ? { store } : {}),
+  });
+}
+
+/**
+ * The Octokit class Bender's Probot uses: bounded retries of failures, and
+ * requests paced per installation by one shared `pacer` (limits are waits).
+ */
+export function benderOctokit(policy: RetryPolicy = PRODUCTION_RETRY_POLICY, observe?: RequestObserver, pacer: GithubPacer = pacerFor(policy)): typeof ProbotOctokit {
   const retry = { doNotRetry: DO_NOT_RETRY, retries: policy.serverErrorRetries, retryAfterBaseValue: policy.backoffUnitMs };
-  const throttle = {
-    retryAfterBaseValue: policy.retryAfterUnitMs,
-    // Spacing is Bender's own (writeSpacingPlugin); these groups only cap concurrency, like the global one.
-    write: new Bottleneck.Group({ id: "bender-graphql", maxConcurrent: 10, minTime: 0 }),
-    notifications: new Bottleneck.Group({ id: "bender-notifications", maxConcurrent: 10, minTime: 0 }),
-    onSecondaryRateLimit: (retryAfter: number, _options: unknown, _octokit: unknown, retryCount: number) => waitFor(retryAfter, retryCount),
-    onRateLimit: (retryAfter: number, _options: unknown, _octokit: unknown, retryCount: number) => waitFor(retryAfter, retryCount),
-  };
-  // A function, not an object: Probot passes its own `throttle` (whose
-  // secondary-limit handler only logs), and an object would be replaced whole.
-  const plugins = [retryAfterPlugin(policy), writeSpacingPlugin(policy), ...(observe ? [observerPlugin(observe)] : [])];
+  // plugin-throttling is off: its secondary-limit handling gives up on long waits and paces per Octokit instance,
+  // while Probot makes a new instance per installation token.
+  const plugins = [pacingPlugin(pacer), ...(observe ? [observerPlugin(observe)] : [])];
+  // A function, not an object: Probot passes its own `throttle`, and an object would be replaced whole.
   return ProbotOctokit.plugin(...(plugins as never[])).defaults((options: Record<string, unknown>) => ({
     ...options,
     retry: { ...(options.retry as object | undefined), ...retry },
-    throttle: { ...(options.throttle as object | undefined), ...throttle },
+    throttle: { enabled: false },
   })) as typeof ProbotOctokit;
 }

@@ -66,7 +66,7 @@ export async function proposeBuilds(targets: readonly BuildTarget[], context: Pr
       const environment = context.config.environments[name];
       if (!environment) continue;
       if (!tag.ok) {
-        outcomes.push({ repository, environment: name, action: "skipped", detail: tag.reason });
+        outcomes.push({ repository, environment: name, image: build.image.repository, action: "skipped", detail: tag.reason });
         continue;
       }
       const folders = [...new Set(environment.paths.map(folderOf))];
@@ -113,7 +113,9 @@ async function proposeBatch(batch: readonly Pending[], context: ProposeContext):
     await (context.sleep ?? defaultSleep)(Math.round(50 * 2 ** attempt * (0.5 + Math.random())));
     pending = losers;
   }
-  return [...outcomes, ...planned.values()];
+  // Outcomes are keyed by proposal branch, one per (environment, image): each names its image.
+  const images = new Map(batch.map(({ build, read }) => [read.proposalRef, build.image.repository]));
+  return [...outcomes, ...[...planned].map(([proposalRef, outcome]) => ({ ...outcome, image: images.get(proposalRef) }))];
 }
 
 /**
@@ -153,7 +155,9 @@ async function attemptOnce(pending: readonly Pending[], context: ProposeContext,
   if (context.configOid !== undefined && state.configOid !== context.configOid) {
     throw new ConfigChangedError(`${repository}: .github/bender.yml changed since it was read`);
   }
-  for (const { name, detail } of state.unplannable) outcomes.push({ repository, environment: name, action: "failed", detail });
+  for (const { name, detail } of state.unplannable) {
+    for (const { build } of pending.filter(({ read }) => read.name === name)) outcomes.push({ repository, environment: name, image: build.image.repository, action: "failed", detail });
+  }
 
   // 3. Plan.
   const builds = new Map(pending.map(({ build, read }) => [read.proposalRef, build]));

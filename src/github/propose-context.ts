@@ -33,6 +33,8 @@ export class ConfigChangedError extends Error {
 export interface ProposalOutcome {
   readonly repository: string;
   readonly environment: string;
+  /** The image's canonical repository (`domain/path`), so outcomes of a batch of several images can be told apart. */
+  readonly image?: string | undefined;
   /**
    * `finished`: a proposal an interrupted write left half-done (unlabelled, automatic pin not made) was completed;
    * `closed`: an open proposal older than what its environment runs was closed (merging it would move it backwards).

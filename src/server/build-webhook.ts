@@ -4,9 +4,8 @@ import type { Probot } from "probot";
 import type { Logger } from "pino";
 import { buildFromWebhookBody } from "../builds/build.js";
 import { describeBuild } from "../builds/render-build.js";
-import { proposeToRepository, reportIntake, reportOutcomes } from "../github/app.js";
+import { reportIntake } from "../github/app.js";
 import type { BenderServices } from "../github/app.js";
-import type { ProposalOutcome } from "../github/propose-build.js";
 import { BodyTooLargeError, readBody } from "./read-body.js";
 
 export const BUILD_SIGNATURE_HEADER = "x-bender-signature-256";
@@ -26,26 +25,14 @@ function reply(response: ServerResponse, status: number, body: Record<string, un
 }
 
 /**
- * GitHub could not be reached, or failed on its side, even after retries: the
- * caller should try again. Octokit reports a network failure as status 500; an
- * error without a status, or another 4xx, is about one repository, not GitHub.
- */
-function isUnreachable(error: unknown): boolean {
-  const { status, response } = error as { status?: unknown; response?: { headers?: Record<string, string | undefined> } };
-  if (typeof status !== "number") return false;
-  // A rate limit that outlasted the retries is a 403 with Retry-After, or with no requests left.
-  const limited = status === 403 && (response?.headers?.["retry-after"] !== undefined || response?.headers?.["x-ratelimit-remaining"] === "0");
-  return status >= 500 || status === 429 || limited;
-}
-
-/**
  * POST /api/builds: any CI or registry reports a build, signed like GitHub's
  * webhooks. The signature is checked before the body is even parsed.
  *
  * 1. Read the body (64 KiB at most) and verify X-Bender-Signature-256.
  * 2. Validate it as a build; 400 names every problem.
- * 3. Propose to the repositories it names, or to every manifest repository.
- * 4. Answer with each proposal (200), or 503 when GitHub cannot be reached.
+ * 3. Queue it for the repositories it names, or for every manifest repository.
+ * 4. Answer 202 with the build's key at once: no GitHub work happens before
+ *    the answer (finding the repositories is queued work too).
  */
 export function buildWebhookHandler(options: BuildWebhookOptions): (request: IncomingMessage, response: ServerResponse) => Promise<void> {
   return async (request, response) => {
@@ -83,35 +70,18 @@ export function buildWebhookHandler(options: BuildWebhookOptions): (request: Inc
     if (intake.kind === "ignored") return reply(response, 200, { ignored: intake.reason, proposals: [] });
     const build = intake.build;
 
-    // 3. Propose.
-    const proposals: ProposalOutcome[] = [];
-    try {
-      const named = intake.repositories ?? options.services.repositories.explicitList;
-      const targets = named
-        ? await Promise.all(named.map(async (repository) => ({ repository, client: await options.services.installations.forRepository(repository) })))
-        : await options.services.installations.allManifestRepositories(options.services.repositories, log);
-      for (const { repository, client } of targets) {
-        if (!client) {
-          proposals.push({ repository, environment: "", action: "failed", detail: `Bender is not installed on ${repository}` });
-          continue;
-        }
-        try {
-          proposals.push(...(await proposeToRepository(options.services, client, repository, build, log)));
-        } catch (error) {
-          // One repository Bender cannot handle (no permission to read it…) must not hold back the others.
-          if (isUnreachable(error)) throw error;
-          log.warn({ err: error, repository }, "build not proposed to a repository");
-          proposals.push({ repository, environment: "", action: "failed", detail: (error as Error).message });
-        }
-      }
-    } catch (error) {
-      if (isUnreachable(error)) {
-        log.warn({ err: error, build: describeBuild(build) }, "build deferred: GitHub unreachable");
-        return reply(response, 503, { error: "GitHub cannot be reached right now; send the build again later", proposals });
-      }
-      throw error;
-    }
-    reportOutcomes(options.services, log, build, proposals);
-    return reply(response, 200, { build: describeBuild(build), proposals });
+    // 3. Queue; 4. answer.
+    const { services } = options;
+    const named = intake.repositories ?? services.repositories.explicitList;
+    const key = services.queue.accept(
+      build,
+      async () =>
+        named
+          ? Promise.all(named.map(async (repository) => ({ repository, client: await services.installations.forRepository(repository) })))
+          : services.installations.allManifestRepositories(services.repositories, log),
+      log,
+    );
+    log.info({ build: key }, "build queued");
+    return reply(response, 202, { key, build: describeBuild(build) });
   };
 }

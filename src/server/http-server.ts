@@ -2,16 +2,22 @@ import { randomUUID } from "node:crypto";
 import { createServer } from "node:http";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { Probot, createNodeMiddleware } from "probot";
+import { Redis } from "ioredis";
 import { pino } from "pino";
 import type { Logger } from "pino";
-import { benderApp } from "../github/app.js";
+import { benderApp, reportOutcomes } from "../github/app.js";
 import type { BenderServices } from "../github/app.js";
 import { BlobCache } from "../github/blob-cache.js";
 import { ConfigStore } from "../github/config-store.js";
 import { InstallationClients } from "../github/installation-clients.js";
 import { ManifestRepositories } from "../github/manifest-repositories.js";
-import { PRODUCTION_RETRY_POLICY, benderOctokit } from "../github/octokit.js";
+import type { GithubPacer } from "../github/github-pacer.js";
+import type { InstallationClient } from "../github/manifest-repositories.js";
+import { PRODUCTION_RETRY_POLICY, benderOctokit, pacerFor } from "../github/octokit.js";
 import type { RetryPolicy } from "../github/octokit.js";
+import { proposeBatch, sweepManifestRepository } from "../github/propose-batch.js";
+import { BuildQueue } from "../queue/io/build-queue.js";
+import { RedisPacerStore } from "../github/redis-pacer-store.js";
 import { SLACK_PATH, createSlackApp } from "../slack/slack-app.js";
 import type { SlackApp } from "../slack/slack-app.js";
 import { buildWebhookHandler } from "./build-webhook.js";
@@ -58,7 +64,19 @@ export interface BenderServer {
   readonly log: Logger;
   /** Stops the server within a deadline; other parts register their own stoppers on it. */
   readonly shutdown: ShutdownSequence;
+  readonly queue: BuildQueue;
+  readonly pacer: GithubPacer;
+  /**
+   * Stops GitHub work promptly (SIGTERM): no new turn starts, waits for rate
+   * limits end at once, and the builds left are logged by name. Resolves with their keys.
+   */
+  stopWork(): Promise<string[]>;
+  /** Queues a sweep of every manifest repository (after a start). */
+  sweepRepositories(): Promise<void>;
 }
+
+/** Finishes what an interrupted write left in one repository (the write layer's `sweepRepository`). */
+export type SweepRepository = (repository: string, client: InstallationClient, log: Logger) => Promise<unknown>;
 
 export interface ServerOptions {
   readonly settings: Settings;
@@ -67,7 +85,10 @@ export interface ServerOptions {
   /** Process metrics (CPU, memory, event loop) beside Bender's own; off in tests. */
   readonly processMetrics?: boolean;
   readonly log?: Logger;
-  readonly webhookDeadlineMs?: number;
+  /** The sweep run per manifest repository at start; by default the write layer's `sweepRepository`. */
+  readonly sweepRepository?: SweepRepository;
+  /** First pause before queued work that failed on GitHub's side is tried again (30 s by default). */
+  readonly queueRetryDelayMs?: number;
   /** Retries of Slack Web API calls; tests pass 0. */
   readonly slackRetries?: number;
   /** The clock Slack messages show times from; tests pass a fixed one. */
@@ -99,16 +120,35 @@ export async function createBenderServer(options: ServerOptions): Promise<Bender
   // Errors are logged without the payloads they carry, whoever made the logger.
   const log = (options.log ?? pino({ level: settings.logLevel, name: "bender" })).child({}, { serializers: LOG_SERIALIZERS });
   const metrics = new BenderMetrics({ processMetrics: options.processMetrics ?? true });
+  const policy: RetryPolicy = {
+    ...(options.retry ?? PRODUCTION_RETRY_POLICY),
+    writesPerMinute: settings.githubWritesPerMinute,
+    writesPerHour: settings.githubWritesPerHour,
+  };
+  // With REDIS_URL every replica paces against one budget and shares the build queue.
+  const redis = settings.redisUrl ? new Redis(settings.redisUrl, { maxRetriesPerRequest: null }) : undefined;
+  const pacer = pacerFor(policy, (_installation, waitMs) => metrics.countLimitWait(waitMs), redis ? new RedisPacerStore(redis) : undefined);
   const probot = new Probot({
     appId: settings.appId,
     privateKey: settings.privateKey,
     secret: settings.webhookSecret,
     baseUrl: settings.githubApiUrl,
     log: log.child({ name: "github" }),
-    Octokit: benderOctokit(options.retry ?? PRODUCTION_RETRY_POLICY, (method, url, status, body) => metrics.countGithubRequest(method, url, status, body)),
+    Octokit: benderOctokit(policy, (method, url, status, body) => metrics.countGithubRequest(method, url, status, body), pacer),
   });
   const events = new EventBus(log.child({ name: "events" }));
   const configs = new ConfigStore();
+  const queue = new BuildQueue({
+    log: log.child({ name: "queue" }),
+    loadConfig: (repository, client, queueLog) => configs.load(client, repository, queueLog),
+    propose: (repository, client, targets, queueLog) => proposeBatch(services, client, repository, targets, queueLog),
+    report: (build, outcomes, queueLog) => reportOutcomes(services, queueLog, build, outcomes),
+    sweep: options.sweepRepository ?? ((repository, client, sweepLog) => sweepManifestRepository(services, client, repository, sweepLog)),
+    onCoalesced: (count) => metrics.coalescedBuilds.inc(count),
+    ...(options.queueRetryDelayMs === undefined ? {} : { retryDelayMs: options.queueRetryDelayMs }),
+    ...(redis ? { shared: { connection: redis, clientFor: (repository: string) => services.installations.forRepository(repository) } } : {}),
+  });
+  metrics.observeQueue(queue);
   const services: BenderServices = {
     webUrl: settings.githubWebUrl,
     installations: new InstallationClients(probot),
@@ -117,7 +157,7 @@ export async function createBenderServer(options: ServerOptions): Promise<Bender
     blobs: new BlobCache(),
     events,
     uniqueId: () => randomUUID().slice(0, 8),
-    webhookDeadlineMs: options.webhookDeadlineMs ?? 8000,
+    queue,
     activity: {
       build: (origin, result) => metrics.builds.inc({ origin, result }),
       outcomes: (outcomes) => metrics.countOutcomes(outcomes),
@@ -190,5 +230,24 @@ export async function createBenderServer(options: ServerOptions): Promise<Bender
       });
     },
   );
-  return { server, probot, services, events, metrics, slack, log, shutdown };
+  async function stopWork(): Promise<string[]> {
+    const stopped = queue.stop();
+    pacer.stop();
+    const left = await stopped;
+    await redis?.quit().catch(() => undefined);
+    return left;
+  }
+
+  async function sweepRepositories(): Promise<void> {
+    const named = settings.manifestRepositories;
+    const targets = named
+      ? await Promise.all(named.map(async (repository) => ({ repository, client: await services.installations.forRepository(repository) })))
+      : await services.installations.allManifestRepositories(services.repositories, log);
+    for (const { repository, client } of targets) if (client) queue.requestSweep(repository, client);
+  }
+
+  // Queued GitHub work stops at the signal (limit waits end); the builds left are logged by name by the queue.
+  shutdown.register({ name: "build queue", stop: async () => void (await stopWork()) });
+
+  return { server, probot, services, events, metrics, slack, log, shutdown, queue, pacer, stopWork, sweepRepositories };
 }

@@ -1,4 +1,4 @@
-import { Counter, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
 import type { ProposalOutcome } from "../github/propose-build.js";
 
 /**
@@ -30,8 +30,51 @@ export class BenderMetrics {
     registers: [this.registry],
   });
 
+  readonly coalescedBuilds = new Counter({
+    name: "bender_builds_coalesced_total",
+    help: "Builds never proposed to an environment because a newer build of the image was waiting (they cost no request)",
+    registers: [this.registry],
+  });
+
+  readonly limitWaits = new Counter({
+    name: "bender_github_limit_waits_total",
+    help: "Rate-limited answers from GitHub, each waited out (Retry-After, x-ratelimit-reset, or a minute)",
+    registers: [this.registry],
+  });
+
+  readonly limitWaitSeconds = new Counter({
+    name: "bender_github_limit_wait_seconds_total",
+    help: "Seconds GitHub's rate-limited answers asked Bender to wait",
+    registers: [this.registry],
+  });
+
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Exports the queue's length and the age of its oldest waiting build, read when /metrics is scraped. */
+  observeQueue(queue: { snapshot(): Promise<{ waiting: number; oldestAgeMs: number }> }): void {
+    new Gauge({
+      name: "bender_queue_builds",
+      help: "Builds waiting for their manifest repository's turn, or being written",
+      registers: [this.registry],
+      async collect() {
+        this.set((await queue.snapshot()).waiting);
+      },
+    });
+    new Gauge({
+      name: "bender_queue_oldest_build_age_seconds",
+      help: "How long the oldest waiting build has waited (0 when none waits)",
+      registers: [this.registry],
+      async collect() {
+        this.set((await queue.snapshot()).oldestAgeMs / 1000);
+      },
+    });
+  }
+
+  countLimitWait(waitMs: number): void {
+    this.limitWaits.inc();
+    this.limitWaitSeconds.inc(waitMs / 1000);
   }
 
   countOutcomes(outcomes: readonly ProposalOutcome[]): void {

@@ -28,6 +28,12 @@ export interface Settings {
   readonly webhookMaxBytes?: number | undefined;
   /** How long SIGTERM waits for work in flight (BENDER_SHUTDOWN_TIMEOUT_MS); undefined: the default, 10 s. */
   readonly shutdownTimeoutMs?: number | undefined;
+  /** Content-creating GitHub requests per installation and minute (GitHub's secondary limit is 80). */
+  readonly githubWritesPerMinute: number;
+  /** Content-creating GitHub requests per installation and hour (GitHub's secondary limit is 500). */
+  readonly githubWritesPerHour: number;
+  /** Set: every replica shares one build queue and one GitHub throttle through this Redis. */
+  readonly redisUrl: string | undefined;
 }
 
 export interface SlackSettings {
@@ -89,6 +95,16 @@ const environmentSchema = z.object({
     .optional(),
   BENDER_SHUTDOWN_TIMEOUT_MS: z.string().regex(/^\d{1,7}$/, { error: "must be a number of milliseconds, 0 to 600000" })
     .transform(Number).refine((ms) => ms <= 600_000, { error: "must be a number of milliseconds, 0 to 600000" })
+    .optional(),
+  BENDER_GITHUB_WRITES_PER_MINUTE: z.string().regex(/^\d{1,3}$/, { error: "must be a whole number from 1 to 80 (GitHub's secondary limit is 80 a minute)" })
+    .transform(Number).refine((count) => count >= 1 && count <= 80, { error: "must be a whole number from 1 to 80 (GitHub's secondary limit is 80 a minute)" })
+    .default(70),
+  BENDER_GITHUB_WRITES_PER_HOUR: z.string().regex(/^\d{1,3}$/, { error: "must be a whole number from 1 to 500 (GitHub's secondary limit is 500 an hour)" })
+    .transform(Number).refine((count) => count >= 1 && count <= 500, { error: "must be a whole number from 1 to 500 (GitHub's secondary limit is 500 an hour)" })
+    .default(450),
+  REDIS_URL: z
+    .string()
+    .refine((url) => /^rediss?:\/\/[^\s]+$/.test(url) && URL.canParse(url), { error: "must be a redis:// or rediss:// URL, e.g. redis://redis:6379/0" })
     .optional(),
   BENDER_MANIFEST_REPOS: z.string().optional().transform((value, context) => {
     if (value === undefined || value.trim() === "") return undefined;
@@ -164,6 +180,9 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     manifestRepositories: values.BENDER_MANIFEST_REPOS,
     webhookMaxBytes: values.BENDER_WEBHOOK_MAX_BYTES,
     shutdownTimeoutMs: values.BENDER_SHUTDOWN_TIMEOUT_MS,
+    githubWritesPerMinute: values.BENDER_GITHUB_WRITES_PER_MINUTE,
+    githubWritesPerHour: values.BENDER_GITHUB_WRITES_PER_HOUR,
+    redisUrl: values.REDIS_URL,
     slack:
       values.SLACK_BOT_TOKEN && values.SLACK_SIGNING_SECRET
         ? {

@@ -168,8 +168,8 @@ describe("a repository that never had a valid config", () => {
 
     const response = await postBuild(bender, { image: `${IMAGE}:1.4.1`, repositories: [fake.nameWithOwner] });
 
-    expect(response.status).toBe(200);
-    expect(response.json.proposals).toEqual([
+    expect(response.status).toBe(202);
+    expect(response.proposals).toEqual([
       {
         repository: "acme/manifests",
         environment: "",
@@ -203,6 +203,6 @@ describe("a repository that never had a valid config", () => {
 
     const response = await postBuild(bender, { image: `${IMAGE}:1.4.1`, repositories: [fake.nameWithOwner] });
 
-    expect(response.json.proposals).toEqual([expect.objectContaining({ action: "opened", environment: "production" })]);
+    expect(response.proposals).toEqual([expect.objectContaining({ action: "opened", environment: "production" })]);
   });
 });

@@ -9,7 +9,8 @@ import nock from "nock";
 import { pino } from "pino";
 import { Probot } from "probot";
 import { describe, expect, it } from "vitest";
-import { PRODUCTION_RETRY_POLICY, benderOctokit } from "../../src/github/octokit.js";
+import { GithubWaitInterrupted } from "../../src/github/github-pacer.js";
+import { PRODUCTION_RETRY_POLICY, benderOctokit, pacerFor } from "../../src/github/octokit.js";
 import type { RetryPolicy } from "../../src/github/octokit.js";
 import { FAST_RETRY } from "../support/bender-server.js";
 import { API } from "../support/fake-github.js";
@@ -49,14 +50,14 @@ async function failure(promise: Promise<unknown>): Promise<{ status?: number; me
 }
 
 describe("the retry policy Bender runs with", () => {
-  it("keeps production waits in seconds and bounded", () => {
+  it("keeps production waits in seconds, and writes under GitHub's 80 a minute and 500 an hour", () => {
     expect(PRODUCTION_RETRY_POLICY).toEqual({
       serverErrorRetries: 2,
       backoffUnitMs: 1000,
-      maxRetryAfterSeconds: 60,
-      rateLimitRetries: 2,
       retryAfterUnitMs: 1000,
       writeSpacingMs: 1000,
+      writesPerMinute: 70,
+      writesPerHour: 450,
     });
   });
 });
@@ -162,37 +163,47 @@ describe("429 Too Many Requests", () => {
     expect(second - first).toBeGreaterThanOrEqual(3 * 30 - 5);
   });
 
-  it("gives up after rateLimitRetries retries with the 429", async () => {
-    const arrivals = answers("get", "/repos/acme/manifests", repeat(FAST_RETRY.rateLimitRetries + 1, [429, { message: "Too Many Requests" }, { "retry-after": "1" }]));
-    const error = await failure(client().request("GET /repos/{owner}/{repo}", { owner: "acme", repo: "manifests" }));
-    expect(error.status).toBe(429);
-    expect(arrivals).toHaveLength(3);
-  });
-
-  it("does not wait for a Retry-After longer than maxRetryAfterSeconds", async () => {
-    const arrivals = answers("get", "/repos/acme/manifests", [[429, { message: "Too Many Requests" }, { "retry-after": "61" }]]);
-    const started = Date.now();
-    // 61 s at 100 ms a second would be 6.1 s of waiting.
-    const error = await failure(client({ ...FAST_RETRY, retryAfterUnitMs: 100 }).request("GET /repos/{owner}/{repo}", { owner: "acme", repo: "manifests" }));
-    expect(error.status).toBe(429);
-    expect(arrivals).toHaveLength(1);
-    expect(Date.now() - started).toBeLessThan(1000);
-  });
-
-  it("waits for exactly maxRetryAfterSeconds (the bound is inclusive)", async () => {
+  it("never gives up on a limit: retries as often as GitHub answers 429", async () => {
     const arrivals = answers("get", "/repos/acme/manifests", [
-      [429, { message: "Too Many Requests" }, { "retry-after": "60" }],
+      ...repeat(5, [429, { message: "Too Many Requests" }, { "retry-after": "1" }] as [number, unknown, Record<string, string>]),
       [200, { full_name: "acme/manifests" }],
     ]);
-    await client({ ...FAST_RETRY, retryAfterUnitMs: 1 }).request("GET /repos/{owner}/{repo}", { owner: "acme", repo: "manifests" });
-    expect(arrivals).toHaveLength(2);
+    const { data } = await client().request("GET /repos/{owner}/{repo}", { owner: "acme", repo: "manifests" });
+    expect(data.full_name).toBe("acme/manifests");
+    expect(arrivals).toHaveLength(6);
   });
 
-  it("does not retry a 429 without Retry-After", async () => {
-    const arrivals = answers("get", "/repos/acme/manifests", [[429, { message: "Too Many Requests" }]]);
-    const error = await failure(client().request("GET /repos/{owner}/{repo}", { owner: "acme", repo: "manifests" }));
-    expect(error.status).toBe(429);
-    expect(arrivals).toHaveLength(1);
+  it("waits out a Retry-After of an hour (3600 s at 0.1 ms a second), sending nothing before", async () => {
+    const arrivals = answers("get", "/repos/acme/manifests", [
+      [429, { message: "Too Many Requests" }, { "retry-after": "3600" }],
+      [200, { full_name: "acme/manifests" }],
+    ]);
+    await client({ ...FAST_RETRY, retryAfterUnitMs: 0.1 }).request("GET /repos/{owner}/{repo}", { owner: "acme", repo: "manifests" });
+    const [first = 0, second = 0] = arrivals;
+    expect(arrivals).toHaveLength(2);
+    expect(second - first).toBeGreaterThanOrEqual(360 - 5);
+  });
+
+  it("waits until x-ratelimit-reset when no requests remain", async () => {
+    const reset = String(Math.floor(Date.now() / 1000) + 3);
+    const arrivals = answers("get", "/repos/acme/manifests", [
+      [429, { message: "API rate limit exceeded" }, { "x-ratelimit-remaining": "0", "x-ratelimit-reset": reset }],
+      [200, { full_name: "acme/manifests" }],
+    ]);
+    await client({ ...FAST_RETRY, retryAfterUnitMs: 100 }).request("GET /repos/{owner}/{repo}", { owner: "acme", repo: "manifests" });
+    const [first = 0, second = 0] = arrivals;
+    // 2 to 3 seconds remain until the reset, at 100 ms a second.
+    expect(second - first).toBeGreaterThanOrEqual(195);
+  });
+
+  it("waits a minute for a 429 without Retry-After, as GitHub advises", async () => {
+    const arrivals = answers("get", "/repos/acme/manifests", [
+      [429, { message: "Too Many Requests" }],
+      [200, { full_name: "acme/manifests" }],
+    ]);
+    await client({ ...FAST_RETRY, retryAfterUnitMs: 2 }).request("GET /repos/{owner}/{repo}", { owner: "acme", repo: "manifests" });
+    const [first = 0, second = 0] = arrivals;
+    expect(second - first).toBeGreaterThanOrEqual(60 * 2 - 5);
   });
 
   it("retries a 429 on a GraphQL write too", async () => {
@@ -218,20 +229,34 @@ describe("secondary rate limits", () => {
     expect(second - first).toBeGreaterThanOrEqual(2 * 30 - 5);
   });
 
-  it("gives up after rateLimitRetries retries with the 403", async () => {
-    const arrivals = answers("post", "/graphql", repeat(FAST_RETRY.rateLimitRetries + 1, [403, SECONDARY, { "retry-after": "1" }]));
-    const error = await failure(client().graphql("query { viewer { login } }"));
-    expect(error.status).toBe(403);
-    expect(arrivals).toHaveLength(3);
+  it("waits out a secondary limit of an hour on a mutation, and sends nothing else for the installation meanwhile", async () => {
+    const octokit = client({ ...FAST_RETRY, retryAfterUnitMs: 0.1 });
+    const mutation = 'mutation { addComment(input: {subjectId: "PR_1", body: "x"}) { clientMutationId } }';
+    const writes = answers("post", "/graphql", [
+      [403, SECONDARY, { "retry-after": "3600" }],
+      [200, { data: { addComment: { clientMutationId: null } } }],
+    ]);
+    const reads = answers("get", "/repos/acme/manifests", [[200, { full_name: "acme/manifests" }]]);
+    const write = octokit.graphql(mutation);
+    // A read asked for during the window waits for its end too.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const read = octokit.request("GET /repos/{owner}/{repo}", { owner: "acme", repo: "manifests" });
+    await Promise.all([write, read]);
+    const [limitedAt = 0, retriedAt = 0] = writes;
+    expect(retriedAt - limitedAt).toBeGreaterThanOrEqual(360 - 5);
+    expect((reads[0] ?? 0) - limitedAt).toBeGreaterThanOrEqual(360 - 5);
   });
 
-  it("does not wait for a secondary limit longer than maxRetryAfterSeconds", async () => {
-    const arrivals = answers("get", "/repos/acme/manifests", [[403, SECONDARY, { "retry-after": "120" }]]);
-    const started = Date.now();
-    const error = await failure(client({ ...FAST_RETRY, retryAfterUnitMs: 100 }).request("GET /repos/{owner}/{repo}", { owner: "acme", repo: "manifests" }));
-    expect(error.status).toBe(403);
+  it("stops waiting at shutdown with GithubWaitInterrupted, sending nothing more", async () => {
+    const pacer = pacerFor(FAST_RETRY);
+    const octokit = new (benderOctokit({ ...FAST_RETRY, retryAfterUnitMs: 1000 }, undefined, pacer))({ auth: { token: TOKEN }, log: silent });
+    const arrivals = answers("get", "/repos/acme/manifests", [[403, SECONDARY, { "retry-after": "3600" }]]);
+    const pending = failure(octokit.request("GET /repos/{owner}/{repo}", { owner: "acme", repo: "manifests" }));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    pacer.stop();
+    const error = await pending;
+    expect(error).toBeInstanceOf(GithubWaitInterrupted);
     expect(arrivals).toHaveLength(1);
-    expect(Date.now() - started).toBeLessThan(1000);
   });
 
   it("is still retried when Probot passes its own throttle options (whose secondary handler only logs)", async () => {
@@ -270,7 +295,24 @@ describe("secondary rate limits", () => {
   });
 });
 
-describe("write spacing", () => {
+describe("write pacing", () => {
+  it("keeps content-creating requests of one installation within writesPerMinute, and reads go on", async () => {
+    // A minute is 400 ms here; 3 writes a minute.
+    const octokit = client({ ...FAST_RETRY, retryAfterUnitMs: 400 / 60, writesPerMinute: 3 });
+    const mutation = 'mutation { addComment(input: {subjectId: "PR_1", body: "x"}) { clientMutationId } }';
+    const writes = answers("post", "/graphql", repeat(4, [200, { data: { addComment: { clientMutationId: null } } }]));
+    const reads = answers("get", "/repos/acme/manifests", [[200, { full_name: "acme/manifests" }]]);
+    const started = Date.now();
+    const allWrites = Promise.all(repeat(4, mutation).map((document) => octokit.graphql(document)));
+    await octokit.request("GET /repos/{owner}/{repo}", { owner: "acme", repo: "manifests" });
+    expect((reads[0] ?? 0) - started).toBeLessThan(300);
+    await allWrites;
+    const [first = 0, , third = 0, fourth = 0] = writes;
+    expect(third - first).toBeLessThan(300);
+    // The fourth write's slot is a window after the first's, which was reserved after `started` (arrivals jitter).
+    expect(fourth - started).toBeGreaterThanOrEqual(400 - 5);
+  });
+
   it("spaces GraphQL mutation documents by writeSpacingMs", async () => {
     const octokit = client({ ...FAST_RETRY, writeSpacingMs: 200 });
     const arrivals = answers("post", "/graphql", repeat(2, [200, { data: { addComment: { clientMutationId: null } } }]));

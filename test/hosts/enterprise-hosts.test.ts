@@ -139,9 +139,9 @@ describe("GitHub Enterprise Server and a Slack API host of one's own", () => {
       repositories: ["acme/manifests"],
     }));
 
-    // The PR, with GHE's URL, in the build's answer and in the fake.
-    expect(response.status).toBe(200);
-    expect(response.json.proposals).toEqual([
+    // The PR, with GHE's URL, in what became of the build and in the fake.
+    expect(response.status).toBe(202);
+    expect(response.proposals).toEqual([
       expect.objectContaining({ repository: "acme/manifests", environment: "production", action: "opened", pullRequest: { number: 1, url: `${ghe}/acme/manifests/pull/1` } }),
     ]);
     const [pullRequest, ...others] = repository.openPullRequests();

@@ -1,5 +1,5 @@
 import nock from "nock";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { BUILD_SECRET, postBuild, startBender } from "../support/bender-server.js";
 import type { RunningBender } from "../support/bender-server.js";
 import { API, FakeRepository, expectInstallationToken } from "../support/fake-github.js";
@@ -26,7 +26,7 @@ afterEach(async () => {
 const BUILD = { image: `${IMAGE}:1.4.1`, repositories: ["acme/manifests"] };
 
 describe("POST /api/builds", () => {
-  it("answers 200 with each proposal and its URL", async () => {
+  it("answers 202 with the build's key before any GitHub work; the queue then opens the proposal", async () => {
     const fake = productionRepository();
     expectRepositoryInstallation("acme/manifests", 7);
     expectInstallationToken(7);
@@ -35,10 +35,9 @@ describe("POST /api/builds", () => {
 
     const response = await postBuild(bender, BUILD);
 
-    expect(response.status).toBe(200);
-    expect(response.json).toEqual({
-      build: expect.stringContaining("ghcr.io/acme/api:1.4.1"),
-      proposals: [
+    expect(response.status).toBe(202);
+    expect(response.json).toEqual({ key: "ghcr.io/acme/api:1.4.1", build: "ghcr.io/acme/api:1.4.1" });
+    expect(response.proposals).toEqual([
         {
           repository: "acme/manifests",
           environment: "production",
@@ -47,9 +46,24 @@ describe("POST /api/builds", () => {
           pinned: false,
           pullRequest: { number: 1, url: "https://github.com/acme/manifests/pull/1" },
         },
-      ],
-    });
+    ]);
     expect(fake.file("clusters/prod/api.yaml", PRODUCTION_BRANCH)).toBe(deployment(`${IMAGE}:1.4.1`));
+  });
+
+  it("answers while GitHub is still slow to answer the first request of the work", async () => {
+    const fake = productionRepository();
+    nock(API).get("/repos/acme/manifests/installation").delay(3000).reply(200, { id: 7 });
+    expectInstallationToken(7);
+    fake.expectGraphql("BenderConfig", "BenderReadState", "BenderWrite", "BenderWrite");
+    bender = await startBender();
+
+    const started = Date.now();
+    const response = await postBuild(bender, BUILD, { settle: false });
+    expect(response.status).toBe(202);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(fake.pullRequests).toEqual([]);
+    await bender.queue.idle();
+    expect(fake.openPullRequests()).toHaveLength(1);
   });
 
   describe("refuses before asking GitHub anything", () => {
@@ -143,7 +157,7 @@ describe("POST /api/builds", () => {
 
       const response = await postBuild(bender, BUILD);
 
-      expect((response.json.proposals as { repository: string }[]).map((proposal) => proposal.repository)).toEqual(["acme/manifests"]);
+      expect((response.proposals as { repository: string }[]).map((proposal) => proposal.repository)).toEqual(["acme/manifests"]);
       expect(unmatched.requests).toEqual([]);
     });
 
@@ -156,7 +170,7 @@ describe("POST /api/builds", () => {
 
       const response = await postBuild(bender, { image: `${IMAGE}:1.4.1` });
 
-      expect(response.json.proposals).toEqual([expect.objectContaining({ repository: "acme/manifests", action: "opened" })]);
+      expect(response.proposals).toEqual([expect.objectContaining({ repository: "acme/manifests", action: "opened" })]);
       expect(fake.openPullRequests()).toHaveLength(1);
     });
 
@@ -177,8 +191,8 @@ describe("POST /api/builds", () => {
 
       const response = await postBuild(bender, { image: `${IMAGE}:1.4.1` });
 
-      expect(response.status).toBe(200);
-      expect(response.json.proposals).toEqual([expect.objectContaining({ repository: "acme/manifests", environment: "production", action: "opened" })]);
+      expect(response.status).toBe(202);
+      expect(response.proposals).toEqual([expect.objectContaining({ repository: "acme/manifests", environment: "production", action: "opened" })]);
       // The config came with discovery: no separate config read.
       expect(fake.operations()).toEqual(["BenderDiscover", "BenderDiscover", "BenderReadState", "BenderWrite", "BenderWrite"]);
     });
@@ -193,8 +207,8 @@ describe("POST /api/builds", () => {
 
       const response = await postBuild(bender, { image: `${IMAGE}:1.4.1`, repositories: ["acme/elsewhere", "acme/manifests"] });
 
-      expect(response.status).toBe(200);
-      expect(response.json.proposals).toEqual([
+      expect(response.status).toBe(202);
+      expect(response.proposals).toEqual([
         { repository: "acme/elsewhere", environment: "", action: "failed", detail: "Bender is not installed on acme/elsewhere" },
         expect.objectContaining({ repository: "acme/manifests", action: "opened" }),
       ]);
@@ -210,7 +224,7 @@ describe("POST /api/builds", () => {
       await postBuild(bender, BUILD);
       const again = await postBuild(bender, BUILD);
 
-      expect(again.json.proposals).toEqual([expect.objectContaining({ action: "none", pullRequest: { number: 1, url: "https://github.com/acme/manifests/pull/1" } })]);
+      expect(again.proposals).toEqual([expect.objectContaining({ action: "none", pullRequest: { number: 1, url: "https://github.com/acme/manifests/pull/1" } })]);
     });
   });
 
@@ -232,8 +246,8 @@ describe("POST /api/builds", () => {
 
       const response = await postBuild(bender, { image: `${IMAGE}:1.4.1`, repositories: ["acme/manifests", "acme/platform"] });
 
-      expect(response.status).toBe(200);
-      expect(response.json.proposals).toEqual([
+      expect(response.status).toBe(202);
+      expect(response.proposals).toEqual([
         { repository: "acme/manifests", environment: "", action: "failed", detail: expect.stringContaining("Resource not accessible by integration") },
         expect.objectContaining({ repository: "acme/platform", environment: "production", action: "opened" }),
       ]);
@@ -243,28 +257,35 @@ describe("POST /api/builds", () => {
   });
 
   describe("GitHub cannot be reached", () => {
-    it("503 when the network fails, after the retries, so the caller sends the build again", async () => {
+    it("answers 202 at once when the network fails; the build is kept and proposed once GitHub answers", async () => {
+      const fake = productionRepository();
       expectRepositoryInstallation("acme/manifests", 7);
       nock(API).post("/app/installations/7/access_tokens").times(3).replyWithError({ code: "ECONNRESET", message: "socket hang up" });
+      expectInstallationToken(7);
+      fake.expectGraphql("BenderConfig", "BenderReadState", "BenderWrite", "BenderWrite");
       bender = await startBender();
 
       const response = await postBuild(bender, BUILD);
 
-      expect(response.status).toBe(503);
-      expect(response.json).toEqual({ error: "GitHub cannot be reached right now; send the build again later", proposals: [] });
+      expect(response.status).toBe(202);
+      expect(response.json).toEqual({ key: `${IMAGE}:1.4.1`, build: `${IMAGE}:1.4.1` });
+      expect(response.proposals).toEqual([expect.objectContaining({ environment: "production", action: "opened" })]);
+      expect(fake.openPullRequests()).toHaveLength(1);
     });
 
-    it("503 when GitHub answers 502 after the retries, with nothing written", async () => {
+    it("keeps the build through 502s after the retries, writing nothing until GitHub answers again", async () => {
       const fake = productionRepository();
       expectRepositoryInstallation("acme/manifests", 7);
       expectInstallationToken(7);
       const badGateway = () => [502, { message: "Server Error" }] as [number, unknown];
       fake.expectGraphql("BenderConfig", ...[1, 2, 3].map(() => ({ operation: "BenderReadState", reply: badGateway })));
-      bender = await startBender();
+      bender = await startBender({}, { queueRetryDelayMs: 60_000 });
 
-      const response = await postBuild(bender, BUILD);
-
-      expect(response.status).toBe(503);
+      const response = await postBuild(bender, BUILD, { settle: false });
+      expect(response.status).toBe(202);
+      // The three failed reads, then the build waits for its retry with nothing written.
+      await vi.waitFor(() => expect(fake.operations().filter((operation) => operation === "BenderReadState")).toHaveLength(3), { timeout: 5000 });
+      expect(bender?.queue.length).toBe(1);
       expect(fake.pullRequests).toEqual([]);
       expect(fake.branches.size).toBe(1);
     });
@@ -278,7 +299,7 @@ describe("POST /api/builds", () => {
 
       const response = await postBuild(bender, BUILD);
 
-      expect(response.status).toBe(200);
+      expect(response.status).toBe(202);
       expect(fake.openPullRequests()).toHaveLength(1);
     });
   });

@@ -184,8 +184,8 @@ describe("POST /api/builds at the edge", () => {
 
     const response = await postBuild(bender, { image: "ghcr.io/acme/api:1.4.1", repositories: ["acme/manifests"] }, { secret: BUILD_SECRET });
 
-    expect(response.status).toBe(200);
-    expect(response.json.proposals).toEqual([{ repository: "acme/manifests", environment: "", action: "skipped", detail: "acme/manifests has no .github/bender.yml" }]);
+    expect(response.status).toBe(202);
+    expect(response.proposals).toEqual([{ repository: "acme/manifests", environment: "", action: "skipped", detail: "acme/manifests has no .github/bender.yml" }]);
     expect(unmatched).toEqual([]);
   });
 });

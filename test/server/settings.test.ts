@@ -55,6 +55,9 @@ describe("a valid environment", () => {
       githubApiUrl: "https://api.github.com",
       githubWebUrl: "https://github.com",
       manifestRepositories: undefined,
+      githubWritesPerMinute: 70,
+      githubWritesPerHour: 450,
+      redisUrl: undefined,
     });
   });
 
@@ -265,6 +268,36 @@ describe("BENDER_MANIFEST_REPOS", () => {
       expect(problems[index]).toMatch(/^BENDER_MANIFEST_REPOS: /);
       expect(problems[index]).toContain(`"${entry}" is not owner/name`);
     }
+  });
+});
+
+describe("BENDER_GITHUB_WRITES_PER_MINUTE and _PER_HOUR", () => {
+  it("reads the pace of content-creating requests", () => {
+    const settings = readSettings({ ...VALID, BENDER_GITHUB_WRITES_PER_MINUTE: "40", BENDER_GITHUB_WRITES_PER_HOUR: "300" });
+    expect(settings.githubWritesPerMinute).toBe(40);
+    expect(settings.githubWritesPerHour).toBe(300);
+  });
+
+  it.each(["0", "81", "1.5", "fast"])("refuses %j a minute, naming GitHub's limit", (value) => {
+    expect(problemsFor({ ...VALID, BENDER_GITHUB_WRITES_PER_MINUTE: value })).toEqual([
+      "BENDER_GITHUB_WRITES_PER_MINUTE: must be a whole number from 1 to 80 (GitHub's secondary limit is 80 a minute)",
+    ]);
+  });
+
+  it.each(["0", "501"])("refuses %j an hour", (value) => {
+    expect(problemsFor({ ...VALID, BENDER_GITHUB_WRITES_PER_HOUR: value })).toEqual([
+      "BENDER_GITHUB_WRITES_PER_HOUR: must be a whole number from 1 to 500 (GitHub's secondary limit is 500 an hour)",
+    ]);
+  });
+});
+
+describe("REDIS_URL", () => {
+  it.each(["redis://127.0.0.1:6379/0", "rediss://user:secret@redis.internal:6380"])("reads %s", (url) => {
+    expect(readSettings({ ...VALID, REDIS_URL: url }).redisUrl).toBe(url);
+  });
+
+  it.each(["127.0.0.1:6379", "http://redis:6379"])("refuses %s", (url) => {
+    expect(problemsFor({ ...VALID, REDIS_URL: url })).toEqual(["REDIS_URL: must be a redis:// or rediss:// URL, e.g. redis://redis:6379/0"]);
   });
 });
 

@@ -89,7 +89,7 @@ describe("Bender without Slack settings", () => {
     expect(slack.status).toBe(404);
 
     const build = await postBuild(bender, { image: `${IMAGE}:1.4.1`, repositories: [fake.nameWithOwner] });
-    expect(build.status).toBe(200);
+    expect(build.status).toBe(202);
     expect(fake.openPullRequests().map((pullRequest) => pullRequest.headRefName)).toEqual([PRODUCTION_BRANCH]);
     expect(fake.file("clusters/prod/api.yaml", PRODUCTION_BRANCH)).toBe(deployment(`${IMAGE}:1.4.1`));
 
@@ -122,7 +122,7 @@ describe("Slack unreachable at start", () => {
     const posting = slack.expect("chat.postMessage", { unreachable: true });
     const build = await postBuild(bender, { image: `${IMAGE}:1.4.1`, repositories: [fake.nameWithOwner] });
 
-    expect(build.status).toBe(200);
+    expect(build.status).toBe(202);
     expect(fake.openPullRequests()).toHaveLength(1);
     await waitUntil(() => posting.isDone(), "the attempt to post the proposal's message");
     expect(unexpected.requests).toEqual([]);

@@ -82,7 +82,7 @@ describe("a proposal opened by a build", () => {
     slack.expect("chat.postMessage");
     await start();
 
-    expect((await postBuild(bender!, { image: `${IMAGE}:1.4.1`, repositories: [fake.nameWithOwner] })).status).toBe(200);
+    expect((await postBuild(bender!, { image: `${IMAGE}:1.4.1`, repositories: [fake.nameWithOwner] })).status).toBe(202);
     const [posted] = await slack.waitFor("chat.postMessage");
     const [proposal] = fake.openPullRequests();
     await waitUntil(() => recordedPlace(proposal) !== undefined, "the message's place in the PR");
@@ -108,7 +108,7 @@ describe("a proposal opened by a build", () => {
     fake.expectGraphql("BenderReadState", "BenderWrite", "BenderWrite", "BenderWrite");
     slack.expect("chat.update");
     slack.expect("chat.postMessage");
-    expect((await postBuild(bender!, { image: `${IMAGE}:1.4.2`, repositories: [fake.nameWithOwner] })).status).toBe(200);
+    expect((await postBuild(bender!, { image: `${IMAGE}:1.4.2`, repositories: [fake.nameWithOwner] })).status).toBe(202);
     const [thread] = (await slack.waitFor("chat.postMessage", 2)).slice(1);
     expect(writes(fake)).toBe(5);
 

@@ -134,7 +134,7 @@ describe("Unpin", () => {
     fake.expectGraphql("BenderReadState", "BenderWrite", "BenderWrite");
     slack.expect("chat.postMessage");
     const build = await postBuild(bender!, { image: `${IMAGE}:1.4.2`, repositories: [fake.nameWithOwner] });
-    expect(build.json.proposals).toEqual([expect.objectContaining({ action: "opened", pinned: false, detail: expect.stringContaining("not pinned automatically: held at 1.4.0") })]);
+    expect(build.proposals).toEqual([expect.objectContaining({ action: "opened", pinned: false, detail: expect.stringContaining("not pinned automatically: held at 1.4.0") })]);
     const [held] = fake.openPullRequests();
     expect(held?.headRefName).toBe(PRODUCTION_BRANCH);
     expect(held?.body).toMatch(/- Held: held at 1\\\.4\\\.0 by /);

@@ -6,7 +6,10 @@ import type { RetryPolicy } from "../../src/github/octokit.js";
 import type { ProposalEvent } from "../../src/proposals/events.js";
 import { BUILD_SIGNATURE_HEADER } from "../../src/server/build-webhook.js";
 import { createBenderServer } from "../../src/server/http-server.js";
-import type { BenderServer } from "../../src/server/http-server.js";
+import type { BenderServer, SweepRepository } from "../../src/server/http-server.js";
+import { buildFromWebhookBody } from "../../src/builds/build.js";
+import { buildKey } from "../../src/queue/coalesce.js";
+import type { BuildQueue } from "../../src/queue/io/build-queue.js";
 import type { Settings } from "../../src/server/settings.js";
 
 export const WEBHOOK_SECRET = "test-webhook-secret-0123456789";
@@ -19,14 +22,14 @@ export const PRIVATE_KEY = generateKeyPairSync("rsa", {
   publicKeyEncoding: { type: "spki", format: "pem" },
 }).privateKey;
 
-/** Bender's retry policy with the waits scaled down to milliseconds, and no write spacing. */
+/** Bender's retry policy with a GitHub second scaled down to 5 ms, and no write spacing. */
 export const FAST_RETRY: RetryPolicy = {
   serverErrorRetries: 2,
   backoffUnitMs: 1,
-  maxRetryAfterSeconds: 60,
-  rateLimitRetries: 2,
   retryAfterUnitMs: 5,
   writeSpacingMs: 0,
+  writesPerMinute: 70,
+  writesPerHour: 450,
 };
 
 export const TEST_SETTINGS: Settings = {
@@ -41,6 +44,9 @@ export const TEST_SETTINGS: Settings = {
   githubWebUrl: "https://github.com",
   manifestRepositories: undefined,
   slack: undefined,
+  githubWritesPerMinute: 70,
+  githubWritesPerHour: 450,
+  redisUrl: undefined,
 };
 
 export interface RunningBender extends BenderServer {
@@ -51,7 +57,9 @@ export interface RunningBender extends BenderServer {
 
 export interface StartOptions {
   readonly retry?: RetryPolicy;
-  readonly webhookDeadlineMs?: number;
+  /** First pause before queued work that failed on GitHub's side is tried again. */
+  readonly queueRetryDelayMs?: number;
+  readonly sweepRepository?: SweepRepository;
   /** Retries of Slack Web API calls (429s wait for Retry-After); 0 unless a test is about retries. */
   readonly slackRetries?: number;
   /** The clock Slack messages show times from. */
@@ -68,7 +76,8 @@ export async function startBender(settings: Partial<Settings> = {}, options: Sta
     retry: options.retry ?? FAST_RETRY,
     processMetrics: false,
     log,
-    ...(options.webhookDeadlineMs === undefined ? {} : { webhookDeadlineMs: options.webhookDeadlineMs }),
+    queueRetryDelayMs: options.queueRetryDelayMs ?? 20,
+    ...(options.sweepRepository === undefined ? {} : { sweepRepository: options.sweepRepository }),
     ...(options.slackRetries === undefined ? {} : { slackRetries: options.slackRetries }),
     ...(options.now === undefined ? {} : { now: options.now }),
   });
@@ -85,6 +94,7 @@ export async function startBender(settings: Partial<Settings> = {}, options: Sta
     close: async () => {
       await slackStarted.catch(() => undefined);
       await bender.slack?.stop();
+      await bender.stopWork();
       await new Promise<void>((resolve) => bender.server.close(() => resolve()));
     },
   };
@@ -92,12 +102,22 @@ export async function startBender(settings: Partial<Settings> = {}, options: Sta
 
 let deliveries = 0;
 
-/** Sends a GitHub webhook to the server, signed with the secret (or the signature given). */
+/** What a test sends builds to: a running Bender, whose queue it may wait for. */
+export interface BuildReceiver {
+  readonly url: string;
+  readonly queue?: BuildQueue;
+}
+
+/**
+ * Sends a GitHub webhook to the server, signed with the secret (or the
+ * signature given), then waits until Bender's queue has done the work it
+ * caused (`settle: false` returns at once).
+ */
 export async function deliver(
-  bender: { url: string },
+  bender: BuildReceiver,
   event: string,
   payload: unknown,
-  options: { secret?: string; signature?: string } = {},
+  options: { secret?: string; signature?: string; settle?: boolean } = {},
 ): Promise<{ status: number; text: string }> {
   const body = JSON.stringify(payload);
   const signature = options.signature ?? (await sign(options.secret ?? WEBHOOK_SECRET, body));
@@ -111,18 +131,34 @@ export async function deliver(
     },
     body,
   });
-  return { status: response.status, text: await response.text() };
+  const text = await response.text();
+  if (options.settle !== false) await bender.queue?.idle();
+  return { status: response.status, text };
 }
 
-/** Sends a build to POST /api/builds, signed like GitHub's webhooks. */
+
+/**
+ * Sends a build to POST /api/builds, signed like GitHub's webhooks. When it is
+ * accepted (202) and the receiver has a queue, waits until the queue is idle
+ * and returns what became of the build as `proposals` (`settle: false`
+ * returns at once).
+ */
 export async function postBuild(
-  bender: { url: string },
+  bender: BuildReceiver,
   body: unknown,
-  options: { secret?: string; signature?: string | null; raw?: string } = {},
-): Promise<{ status: number; json: Record<string, unknown> }> {
+  options: { secret?: string; signature?: string | null; raw?: string; settle?: boolean } = {},
+): Promise<{ status: number; json: Record<string, unknown>; proposals: readonly Record<string, unknown>[] }> {
   const text = options.raw ?? JSON.stringify(body);
+  // What earlier work (another intake of the same build) already reported under this build's key is not this post's.
+  const intake = options.raw === undefined ? buildFromWebhookBody(body) : undefined;
+  const before = intake?.kind === "build" ? (bender.queue?.outcomesOf(buildKey(intake.build))?.length ?? 0) : 0;
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (options.signature !== null) headers[BUILD_SIGNATURE_HEADER] = options.signature ?? (await sign(options.secret ?? BUILD_SECRET, text));
   const response = await fetch(`${bender.url}/api/builds`, { method: "POST", headers, body: text });
-  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+  const json = (await response.json()) as Record<string, unknown>;
+  const queue = bender.queue;
+  if (response.status !== 202 || !queue || options.settle === false) return { status: response.status, json, proposals: [] };
+  await queue.idle();
+  const proposals = (queue.outcomesOf(String(json.key)) ?? []).slice(before) as unknown as Record<string, unknown>[];
+  return { status: response.status, json, proposals };
 }

@@ -268,9 +268,9 @@ export function closedPullRequestPayload(
   return payload;
 }
 
-/** Delivers a webhook under a delivery ID the test chooses (a redelivery repeats one). */
+/** Delivers a webhook under a delivery ID the test chooses (a redelivery repeats one), then waits for the queue. */
 export async function deliverAs(
-  bender: { url: string },
+  bender: { url: string; queue?: { idle(): Promise<void> } },
   event: string,
   payload: unknown,
   deliveryId: string,
@@ -286,5 +286,7 @@ export async function deliverAs(
     },
     body,
   });
-  return { status: response.status, text: await response.text() };
+  const text = await response.text();
+  await bender.queue?.idle();
+  return { status: response.status, text };
 }

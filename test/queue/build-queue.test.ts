@@ -1,0 +1,152 @@
+/**
+ * The queue between intake and GitHub work, through Bender's real server with
+ * signed builds: coalescing, order within a repository, a shutdown with work
+ * waiting, and the sweep at start.
+ */
+import nock from "nock";
+import { afterEach, describe, expect, it } from "vitest";
+import type { InstallationClient } from "../../src/github/manifest-repositories.js";
+import { FAST_RETRY, postBuild, startBender } from "../support/bender-server.js";
+import type { RunningBender } from "../support/bender-server.js";
+import { API, expectInstallationToken } from "../support/fake-github.js";
+import {
+  IMAGE,
+  PRODUCTION_BRANCH,
+  deployment,
+  expectAppInstallations,
+  expectDiscovery,
+  expectRepositoryInstallation,
+  productionRepository,
+} from "../support/manifests.js";
+
+let bender: RunningBender | undefined;
+afterEach(async () => {
+  await bender?.close();
+  bender = undefined;
+});
+
+const SECONDARY_LIMIT = { message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again." };
+
+function build(tag: string) {
+  return { image: `${IMAGE}:${tag}`, repositories: ["acme/manifests"] };
+}
+
+/** The installation lookup, answered late so that the builds sent meanwhile wait together. */
+function slowInstallationLookup(delayMs: number): void {
+  nock(API).get("/repos/acme/manifests/installation").delay(delayMs).reply(200, { id: 7 });
+  expectInstallationToken(7);
+}
+
+describe("coalescing", () => {
+  it("proposes only the newest of five waiting builds of an image (semver order, not arrival), with one read and no write for the others", async () => {
+    const fake = productionRepository();
+    slowInstallationLookup(300);
+    fake.expectGraphql("BenderConfig", "BenderReadState", "BenderWrite", "BenderWrite");
+    bender = await startBender();
+
+    const answers = [];
+    for (const tag of ["1.4.3", "1.4.1", "1.4.5", "1.4.2", "1.4.4"]) answers.push(await postBuild(bender, build(tag), { settle: false }));
+    expect(answers.map((answer) => [answer.status, answer.json.key])).toEqual(["1.4.3", "1.4.1", "1.4.5", "1.4.2", "1.4.4"].map((tag) => [202, `${IMAGE}:${tag}`]));
+    await bender.queue.idle();
+
+    expect(fake.openPullRequests().map((pullRequest) => pullRequest.title)).toEqual(["Pin ghcr.io/acme/api 1.4.5 to production"]);
+    expect(fake.file("clusters/prod/api.yaml", PRODUCTION_BRANCH)).toBe(deployment(`${IMAGE}:1.4.5`));
+    expect(bender.queue.outcomesOf(`${IMAGE}:1.4.3`)).toEqual([
+      { repository: "acme/manifests", environment: "production", action: "skipped", detail: `coalesced: ${IMAGE}:1.4.5 was newer and waiting, so it was proposed instead` },
+    ]);
+    expect(await bender.metrics.registry.getSingleMetricAsString("bender_builds_coalesced_total")).toContain("bender_builds_coalesced_total 4");
+    expect(bender.emitted.map((event) => event.type)).toEqual(["proposal.opened"]);
+  });
+
+  it("a build arriving after its image's newer build was written is planned against it and writes nothing", async () => {
+    const fake = productionRepository();
+    expectRepositoryInstallation("acme/manifests", 7);
+    expectInstallationToken(7);
+    fake.expectGraphql("BenderConfig", "BenderReadState", "BenderWrite", "BenderWrite", "BenderReadState");
+    bender = await startBender();
+
+    await postBuild(bender, build("1.4.5"));
+    const late = await postBuild(bender, build("1.4.4"));
+
+    expect(late.proposals).toEqual([expect.objectContaining({ environment: "production", action: "none" })]);
+    expect(fake.file("clusters/prod/api.yaml", PRODUCTION_BRANCH)).toBe(deployment(`${IMAGE}:1.4.5`));
+  });
+});
+
+describe("builds that name no repository", () => {
+  it("share one listing of installations and one discovery, however many arrive together", async () => {
+    const fake = productionRepository();
+    expectAppInstallations([7]);
+    expectInstallationToken(7);
+    expectDiscovery(fake);
+    fake.expectGraphql("BenderReadState", "BenderWrite", "BenderWrite");
+    bender = await startBender();
+
+    const answers = await Promise.all(["1.4.1", "1.4.2", "1.4.3"].map((tag) => postBuild(bender as RunningBender, { image: `${IMAGE}:${tag}` }, { settle: false })));
+    expect(answers.map((answer) => answer.status)).toEqual([202, 202, 202]);
+    await bender.queue.idle();
+
+    expect(fake.openPullRequests().map((pullRequest) => pullRequest.title)).toEqual(["Pin ghcr.io/acme/api 1.4.3 to production"]);
+  });
+});
+
+describe("shutdown", () => {
+  it("stops promptly during an hour-long limit wait, names the builds it could not write, and sends nothing more", async () => {
+    const fake = productionRepository();
+    expectRepositoryInstallation("acme/manifests", 7);
+    expectInstallationToken(7);
+    fake.expectGraphql("BenderConfig", { operation: "BenderReadState", reply: () => [403, SECONDARY_LIMIT, { "retry-after": "3600" }] });
+    // A GitHub second is a real second here: the wait would last an hour.
+    bender = await startBender({}, { retry: { ...FAST_RETRY, retryAfterUnitMs: 1000 } });
+
+    await postBuild(bender, build("1.4.1"), { settle: false });
+    while (fake.operations().length < 2) await new Promise((resolve) => setTimeout(resolve, 10));
+    await postBuild(bender, build("1.4.2"), { settle: false });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+
+    // /metrics shows the backlog and the wait.
+    const metrics = await (await fetch(`${bender.url}/metrics`)).text();
+    expect(metrics).toContain("bender_queue_builds 2");
+    expect(metrics).toContain("bender_github_limit_waits_total 1");
+    expect(metrics).toContain("bender_github_limit_wait_seconds_total 3600");
+    const age = Number(/^bender_queue_oldest_build_age_seconds (?<age>[\d.]+)$/m.exec(metrics)?.groups?.age);
+    expect(age).toBeGreaterThan(0.03);
+
+    const started = Date.now();
+    const left = await bender.stopWork();
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect([...left].sort()).toEqual([`${IMAGE}:1.4.1`, `${IMAGE}:1.4.2`]);
+    expect(fake.operations()).toEqual(["BenderConfig", "BenderReadState"]);
+    expect(fake.pullRequests).toEqual([]);
+  });
+});
+
+describe("the sweep at start", () => {
+  it("runs once per manifest repository, in the repository's line, before the builds waiting there", async () => {
+    const fake = productionRepository();
+    expectRepositoryInstallation("acme/manifests", 7);
+    expectInstallationToken(7);
+    fake.expectGraphql("BenderConfig", "BenderReadState", "BenderWrite", "BenderWrite");
+    const order: string[] = [];
+    const sweepRepository = async (repository: string, _client: InstallationClient) => {
+      order.push(`sweep ${repository}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      order.push(`swept ${repository} with ${fake.operations().length} requests made`);
+    };
+    bender = await startBender({ manifestRepositories: ["acme/manifests"] }, { sweepRepository });
+
+    await bender.sweepRepositories();
+    const response = await postBuild(bender, build("1.4.1"));
+
+    expect(order).toEqual(["sweep acme/manifests", "swept acme/manifests with 0 requests made"]);
+    expect(response.proposals).toEqual([expect.objectContaining({ action: "opened" })]);
+  });
+
+  it("is not run (nor any repository listed) without a sweep function", async () => {
+    bender = await startBender({ manifestRepositories: ["acme/manifests"] });
+    await bender.sweepRepositories();
+    await bender.queue.idle();
+    expect(bender.queue.length).toBe(0);
+  });
+});
+

@@ -1,0 +1,94 @@
+/**
+ * Two replicas sharing one Redis (REDIS_URL): one queue per manifest
+ * repository that only one replica writes from at a time, and one GitHub
+ * throttle per installation.
+ */
+import nock from "nock";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { Redis } from "ioredis";
+import { GithubPacer } from "../../src/github/github-pacer.js";
+import { RedisPacerStore } from "../../src/github/redis-pacer-store.js";
+import { postBuild, startBender } from "../support/bender-server.js";
+import type { RunningBender } from "../support/bender-server.js";
+import { API } from "../support/fake-github.js";
+import { IMAGE, PRODUCTION_BRANCH, deployment, productionRepository } from "../support/manifests.js";
+import { redisAvailable, startRedis } from "../support/redis-server.js";
+import type { TestRedis } from "../support/redis-server.js";
+
+const available = redisAvailable();
+if (!available && process.env.CI) throw new Error("these tests need Redis: .ci/run installs and starts redis-server");
+
+let redis: TestRedis | undefined;
+const replicas: RunningBender[] = [];
+const clients: Redis[] = [];
+beforeEach(async () => {
+  if (available) redis = await startRedis();
+});
+afterEach(async () => {
+  for (const replica of replicas.splice(0)) await replica.close();
+  for (const client of clients.splice(0)) await client.quit();
+  await redis?.stop();
+  redis = undefined;
+});
+
+describe.skipIf(!available)("two replicas sharing Redis", () => {
+  it("write one PR per (environment, image), from one replica at a time, at the newest build", async () => {
+    const fake = productionRepository();
+    nock(API).persist().get("/repos/acme/manifests/installation").reply(200, { id: 7 });
+    nock(API)
+      .persist()
+      .post("/app/installations/7/access_tokens")
+      .reply(201, { token: "ghs_replica", expires_at: new Date(Date.now() + 3_600_000).toISOString() });
+    fake.serveGraphql("BenderConfig", "BenderReadState", "BenderWrite");
+    const url = redis?.url ?? "";
+    replicas.push(await startBender({ redisUrl: url }), await startBender({ redisUrl: url }));
+    const [a, b] = replicas as [RunningBender, RunningBender];
+
+    // Builds of one image to both replicas at once, out of order.
+    const answers = await Promise.all(
+      ["1.4.2", "1.4.1", "1.4.4", "1.4.3"].map((tag, index) => postBuild(index % 2 === 0 ? a : b, { image: `${IMAGE}:${tag}`, repositories: ["acme/manifests"] }, { settle: false })),
+    );
+    expect(answers.map((answer) => answer.status)).toEqual([202, 202, 202, 202]);
+    await Promise.all([a.queue.idle(), b.queue.idle()]);
+
+    expect(fake.openPullRequests().map((pullRequest) => pullRequest.headRefName)).toEqual([PRODUCTION_BRANCH]);
+    expect(fake.file("clusters/prod/api.yaml", PRODUCTION_BRANCH)).toBe(deployment(`${IMAGE}:1.4.4`));
+    const opened = [...a.emitted, ...b.emitted].filter((event) => event.type === "proposal.opened");
+    expect(opened).toHaveLength(1);
+    // No write was ever made twice or refused as a race: one PR creation, no temporary branch left.
+    const mutations = fake.requests.filter((request) => request.operation === "BenderWrite").map((request) => JSON.stringify(request.body));
+    expect(mutations.filter((body) => body.includes("createPullRequest"))).toHaveLength(1);
+    expect([...fake.branches.keys()].filter((branch) => branch.startsWith("bender-tmp/"))).toEqual([]);
+  });
+});
+
+describe.skipIf(!available)("one throttle per installation across replicas", () => {
+  function pacers(count: number, windows = [{ limit: 2, windowMs: 400 }]): GithubPacer[] {
+    return Array.from({ length: count }, () => {
+      const client = new Redis(redis?.url ?? "", { maxRetriesPerRequest: null });
+      clients.push(client);
+      return new GithubPacer({ windows, spacingMs: 0, secondMs: 100, store: new RedisPacerStore(client) });
+    });
+  }
+
+  it("a Retry-After given to one replica holds back the other's requests, reads included", async () => {
+    const [first, second] = pacers(2) as [GithubPacer, GithubPacer];
+    await first.limited("installation 7", { "retry-after": "3" });
+    const started = Date.now();
+    const sentAt = await second.run("installation 7", false, async () => Date.now());
+    expect(sentAt - started).toBeGreaterThanOrEqual(300 - 10);
+    // Another installation is not held back (negative control).
+    const otherStarted = Date.now();
+    expect((await second.run("installation 8", false, async () => Date.now())) - otherStarted).toBeLessThan(250);
+  });
+
+  it("counts the writes of every replica against one window", async () => {
+    const [first, second] = pacers(2) as [GithubPacer, GithubPacer];
+    const started = Date.now();
+    const times = await Promise.all([first, second, first, second].map((pacer) => pacer.run("installation 7", true, async () => Date.now() - started)));
+    const sorted = [...times].sort((x, y) => x - y);
+    // Two writes in any 400 ms: the third and fourth wait for the window.
+    expect(sorted[1]).toBeLessThan(300);
+    expect(sorted[2]).toBeGreaterThanOrEqual(400 - 10);
+  });
+});
