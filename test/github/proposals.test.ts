@@ -239,7 +239,7 @@ describe("environments", () => {
     expect(response.status).toBe(202);
     expect(proposalsOf(response)).toEqual(
       expect.arrayContaining([
-        { repository: "acme/manifests", environment: "production", action: "failed", detail: "acme/manifests has no branch release for environment production" },
+        { repository: "acme/manifests", environment: "production", image: "ghcr.io/acme/api", action: "failed", detail: "acme/manifests has no branch release for environment production" },
         expect.objectContaining({ environment: "staging", action: "opened" }),
       ]),
     );
@@ -416,6 +416,7 @@ describe("redelivery", () => {
       {
         repository: "acme/manifests",
         environment: "production",
+        image: "ghcr.io/acme/api",
         action: "none",
         detail: `an open proposal already pins ${IMAGE}:1.4.1@${DIGEST}`,
         pullRequest: { number: pullRequest?.number, url: pullRequest?.url },

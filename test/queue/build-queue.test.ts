@@ -142,10 +142,15 @@ describe("the sweep at start", () => {
     expect(response.proposals).toEqual([expect.objectContaining({ action: "opened" })]);
   });
 
-  it("is not run (nor any repository listed) without a sweep function", async () => {
+  it("is the write layer's sweep by default: the config and one sweep read, nothing written when nothing is half-done", async () => {
+    const fake = productionRepository();
+    expectRepositoryInstallation("acme/manifests", 7);
+    expectInstallationToken(7);
+    fake.expectGraphql("BenderConfig", "BenderSweep");
     bender = await startBender({ manifestRepositories: ["acme/manifests"] });
     await bender.sweepRepositories();
     await bender.queue.idle();
+    expect(fake.operations()).toEqual(["BenderConfig", "BenderSweep"]);
     expect(bender.queue.length).toBe(0);
   });
 });

@@ -41,6 +41,7 @@ describe("POST /api/builds", () => {
         {
           repository: "acme/manifests",
           environment: "production",
+          image: "ghcr.io/acme/api",
           action: "opened",
           detail: "opened for review",
           pinned: false,
