@@ -7,6 +7,7 @@ import { CONFIG_FILE } from "../config/index.js";
 import { revertedPullRequestNumber, BRANCH_PREFIX } from "../proposals/branch-name.js";
 import type { ProposalEventSink } from "../proposals/events.js";
 import { decodeProposalMetadata } from "../proposals/metadata.js";
+import type { ManifestEngine } from "../manifests/io/manifest-engine.js";
 import type { BlobCache } from "./blob-cache.js";
 import { reportConfigCheck } from "./config-check.js";
 import type { ConfigStore } from "./config-store.js";
@@ -24,6 +25,8 @@ export interface BenderServices {
   readonly blobs: BlobCache;
   readonly events: ProposalEventSink;
   readonly uniqueId: () => string;
+  /** Runs the manifest engine off the event loop (a worker pool); undefined: in process, yielding between files. */
+  readonly engine?: ManifestEngine | undefined;
   /** How long a webhook may wait for its work before GitHub gets its answer (GitHub gives up at 10 s). */
   readonly webhookDeadlineMs: number;
   /** Counts builds and outcomes (the server's metrics). */
@@ -65,6 +68,7 @@ export async function proposeToRepository(
       events: services.events,
       log: log.child({ repository }),
       uniqueId: services.uniqueId,
+      engine: services.engine,
     });
   } catch (error) {
     // The read saw another config than the cached one (a push the cache missed): reload it once and propose again.

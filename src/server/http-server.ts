@@ -11,6 +11,8 @@ import { ConfigStore } from "../github/config-store.js";
 import { InstallationClients } from "../github/installation-clients.js";
 import { ManifestRepositories } from "../github/manifest-repositories.js";
 import { PRODUCTION_RETRY_POLICY, benderOctokit } from "../github/octokit.js";
+import { DEFAULT_ENGINE_POOL, EnginePool } from "../manifests/io/engine-pool.js";
+import { inlineEngine } from "../manifests/io/manifest-engine.js";
 import type { RetryPolicy } from "../github/octokit.js";
 import { SLACK_PATH, createSlackApp } from "../slack/slack-app.js";
 import type { SlackApp } from "../slack/slack-app.js";
@@ -58,6 +60,8 @@ export interface BenderServer {
   readonly log: Logger;
   /** Stops the server within a deadline; other parts register their own stoppers on it. */
   readonly shutdown: ShutdownSequence;
+  /** The manifest engine's worker threads (undefined with BENDER_ENGINE_WORKERS=0); the shutdown sequence stops them. */
+  readonly engine: EnginePool | undefined;
 }
 
 export interface ServerOptions {
@@ -109,6 +113,16 @@ export async function createBenderServer(options: ServerOptions): Promise<Bender
   });
   const events = new EventBus(log.child({ name: "events" }));
   const configs = new ConfigStore();
+  // The manifest engine runs in worker threads: one file at the parse budget would hold the event loop for up to a second.
+  const workers = settings.engineWorkers ?? DEFAULT_ENGINE_POOL.size;
+  const pool =
+    workers === 0
+      ? undefined
+      : new EnginePool({
+          size: workers,
+          memoryMb: settings.engineMemoryMb ?? DEFAULT_ENGINE_POOL.memoryMb,
+          timeoutMs: settings.engineFileTimeoutMs ?? DEFAULT_ENGINE_POOL.timeoutMs,
+        });
   const services: BenderServices = {
     webUrl: settings.githubWebUrl,
     installations: new InstallationClients(probot),
@@ -117,6 +131,7 @@ export async function createBenderServer(options: ServerOptions): Promise<Bender
     blobs: new BlobCache(),
     events,
     uniqueId: () => randomUUID().slice(0, 8),
+    engine: pool ?? inlineEngine,
     webhookDeadlineMs: options.webhookDeadlineMs ?? 8000,
     activity: {
       build: (origin, result) => metrics.builds.inc({ origin, result }),
@@ -143,6 +158,7 @@ export async function createBenderServer(options: ServerOptions): Promise<Bender
   if (!slack) log.info("no SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET: Bender runs GitHub-only");
   const shutdown = new ShutdownSequence(log.child({ name: "shutdown" }));
   if (slack) shutdown.register({ name: "slack", stop: () => slack.stop() });
+  if (pool) shutdown.register({ name: "manifest-engine", stop: (signal) => pool.stop(signal) });
 
   async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const path = requestPath(request.url);
@@ -190,5 +206,5 @@ export async function createBenderServer(options: ServerOptions): Promise<Bender
       });
     },
   );
-  return { server, probot, services, events, metrics, slack, log, shutdown };
+  return { server, probot, services, events, metrics, slack, log, shutdown, engine: pool };
 }

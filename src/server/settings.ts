@@ -28,6 +28,12 @@ export interface Settings {
   readonly webhookMaxBytes?: number | undefined;
   /** How long SIGTERM waits for work in flight (BENDER_SHUTDOWN_TIMEOUT_MS); undefined: the default, 10 s. */
   readonly shutdownTimeoutMs?: number | undefined;
+  /** Manifest engine worker threads (BENDER_ENGINE_WORKERS); 0 runs the engine in process; undefined: the default, 1. */
+  readonly engineWorkers?: number | undefined;
+  /** Heap limit of each engine worker in MB (BENDER_ENGINE_MEMORY_MB); undefined: the default, 256. */
+  readonly engineMemoryMb?: number | undefined;
+  /** Longest one file may keep an engine worker (BENDER_ENGINE_FILE_TIMEOUT_MS); undefined: the default, 10 s. */
+  readonly engineFileTimeoutMs?: number | undefined;
 }
 
 export interface SlackSettings {
@@ -89,6 +95,15 @@ const environmentSchema = z.object({
     .optional(),
   BENDER_SHUTDOWN_TIMEOUT_MS: z.string().regex(/^\d{1,7}$/, { error: "must be a number of milliseconds, 0 to 600000" })
     .transform(Number).refine((ms) => ms <= 600_000, { error: "must be a number of milliseconds, 0 to 600000" })
+    .optional(),
+  BENDER_ENGINE_WORKERS: z.string().regex(/^\d{1,2}$/, { error: "must be a number of worker threads, 0 to 16 (0: the engine runs on the event loop)" })
+    .transform(Number).refine((count) => count <= 16, { error: "must be a number of worker threads, 0 to 16 (0: the engine runs on the event loop)" })
+    .optional(),
+  BENDER_ENGINE_MEMORY_MB: z.string().regex(/^\d{1,4}$/, { error: "must be a number of megabytes, 32 to 4096" })
+    .transform(Number).refine((mb) => mb >= 32 && mb <= 4096, { error: "must be a number of megabytes, 32 to 4096" })
+    .optional(),
+  BENDER_ENGINE_FILE_TIMEOUT_MS: z.string().regex(/^\d{1,6}$/, { error: "must be a number of milliseconds, 100 to 600000" })
+    .transform(Number).refine((ms) => ms >= 100 && ms <= 600_000, { error: "must be a number of milliseconds, 100 to 600000" })
     .optional(),
   BENDER_MANIFEST_REPOS: z.string().optional().transform((value, context) => {
     if (value === undefined || value.trim() === "") return undefined;
@@ -164,6 +179,9 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     manifestRepositories: values.BENDER_MANIFEST_REPOS,
     webhookMaxBytes: values.BENDER_WEBHOOK_MAX_BYTES,
     shutdownTimeoutMs: values.BENDER_SHUTDOWN_TIMEOUT_MS,
+    engineWorkers: values.BENDER_ENGINE_WORKERS,
+    engineMemoryMb: values.BENDER_ENGINE_MEMORY_MB,
+    engineFileTimeoutMs: values.BENDER_ENGINE_FILE_TIMEOUT_MS,
     slack:
       values.SLACK_BOT_TOKEN && values.SLACK_SIGNING_SECRET
         ? {

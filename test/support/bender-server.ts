@@ -85,6 +85,7 @@ export async function startBender(settings: Partial<Settings> = {}, options: Sta
     close: async () => {
       await slackStarted.catch(() => undefined);
       await bender.slack?.stop();
+      await bender.engine?.stop();
       await new Promise<void>((resolve) => bender.server.close(() => resolve()));
     },
   };
