@@ -58,6 +58,30 @@ describe("the server runs the manifest engine in worker threads", () => {
     expect(pullRequest?.body).toContain("needed more than the 8 MB of memory Bender gives one file");
   });
 
+  it("with BENDER_ENGINE_WORKERS=0 the engine runs in process and still proposes", async () => {
+    const fake = manifestRepository({ ".github/bender.yml": PRODUCTION_CONFIG, "clusters/prod/api.yaml": deployment(`${IMAGE}:1.4.0`) });
+    expectRepositoryInstallation(fake.nameWithOwner, 7);
+    expectInstallationToken(7);
+    fake.expectGraphql("BenderConfig", "BenderReadState", "BenderWrite", "BenderWrite");
+    bender = await startBender({ engineWorkers: 0 });
+    expect(bender.engine).toBeUndefined();
+
+    const response = await postBuild(bender, { image: `${IMAGE}:1.4.1`, repositories: [fake.nameWithOwner] });
+
+    expect(response.json.proposals).toEqual([expect.objectContaining({ environment: "production", action: "opened" })]);
+    expect(fake.file("clusters/prod/api.yaml", PRODUCTION_BRANCH)).toBe(deployment(`${IMAGE}:1.4.1`));
+  });
+
+  it("the shutdown sequence stops the workers", async () => {
+    bender = await startBender();
+    const engine = bender.engine;
+    expect(engine).toBeDefined();
+    const outcome = await bender.shutdown.run(bender.server, 2_000);
+    expect(outcome.cutStoppers).toEqual([]);
+    await expect(bumpFiles(engine!, [{ path: "a.yaml", text: deployment(`${IMAGE}:1.4.0`) }], target)).rejects.toThrow(/shutting down/);
+    bender = undefined;
+  });
+
   it("the same repository with a normal heap proposes the heavy file too (negative control)", async () => {
     pool = new EnginePool({ size: 1, memoryMb: 256, timeoutMs: 60_000 });
     const [outcome] = await bumpFiles(pool, [{ path: "big-values.yaml", text: heavyValues() }], target);
