@@ -9,7 +9,7 @@ export interface EnginePoolOptions {
   readonly size: number;
   /** Each worker's V8 old-generation heap, in MB: a file that needs more ends its worker and is skipped. */
   readonly memoryMb: number;
-  /** Longest one file may take; past it the worker is ended and the file skipped. */
+  /** Longest one file may take in a running worker; past it the worker is ended and the file skipped. */
   readonly timeoutMs: number;
   /** The worker's script; by default the built `engine-worker.js` beside this module. */
   readonly workerUrl?: URL | undefined;
@@ -103,10 +103,16 @@ export class EnginePool implements ManifestEngine {
       if (slot.pending || this.stopped) continue;
       const pending = this.queue.shift();
       if (!pending) return;
+      const fresh = slot.worker === undefined;
       const worker = slot.worker ?? this.spawn(slot);
       worker.ref();
       slot.pending = pending;
-      slot.timer = setTimeout(() => this.timedOut(slot, worker), this.options.timeoutMs);
+      const startClock = (): void => {
+        if (slot.worker === worker && slot.pending === pending) slot.timer = setTimeout(() => this.timedOut(slot, worker), this.options.timeoutMs);
+      };
+      // The time limit is the file's: a new worker's start (slow on a busy machine) does not count.
+      if (fresh) worker.once("online", startClock);
+      else startClock();
       worker.postMessage(pending.job);
     }
   }
