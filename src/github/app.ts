@@ -7,6 +7,7 @@ import { CONFIG_FILE } from "../config/index.js";
 import { revertedPullRequestNumber, BRANCH_PREFIX } from "../proposals/branch-name.js";
 import type { ProposalEventSink } from "../proposals/events.js";
 import { decodeProposalMetadata } from "../proposals/metadata.js";
+import type { ManifestEngine } from "../manifests/io/manifest-engine.js";
 import type { BlobCache } from "./blob-cache.js";
 import { reportConfigCheck } from "./config-check.js";
 import type { ConfigStore } from "./config-store.js";
@@ -26,6 +27,8 @@ export interface BenderServices {
   readonly uniqueId: () => string;
   /** Where accepted builds wait for their repository's turn. */
   readonly queue: BuildQueue;
+  /** Runs the manifest engine off the event loop (a worker pool); undefined: in process, yielding between files. */
+  readonly engine?: ManifestEngine | undefined;
   /** Counts builds and outcomes (the server's metrics). */
   readonly activity?: ActivityReporter;
 }

@@ -68,6 +68,7 @@ async function proposeContextFor(services: BenderServices, client: InstallationC
     events: services.events,
     log: log.child({ repository }),
     uniqueId: services.uniqueId,
+    engine: services.engine,
   };
 }
 

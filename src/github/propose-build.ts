@@ -2,7 +2,8 @@ import picomatch from "picomatch";
 import type { Build } from "../builds/build.js";
 import { environmentsFor, tagAllowed } from "../config/index.js";
 import { proposalBranch } from "../proposals/branch-name.js";
-import { planProposal } from "../proposals/plan-proposal.js";
+import { bumpFiles, inlineEngine } from "../manifests/io/manifest-engine.js";
+import { decideProposal, proposalFiles } from "../proposals/plan-proposal.js";
 import { ConfigChangedError, labelsFor } from "./propose-context.js";
 import type { ProposalOutcome, ProposeContext } from "./propose-context.js";
 import { readRepositoryState } from "./read-repository-state.js";
@@ -88,7 +89,7 @@ interface Pending {
  * One batch of (environment, image) pairs:
  * 2. Read everything in one query (plus a follow-up for changed files only);
  *    an environment's trees are read once for all images.
- * 3. Plan each pair with the manifest engine.
+ * 3. Plan each pair: the manifest engine over its files (off the event loop), then the decision.
  * 4. Write in at most three documents (see writeProposals).
  * 5. What lost a race is planned again from a fresh read, after a jittered pause.
  */
@@ -165,7 +166,8 @@ async function attemptOnce(pending: readonly Pending[], context: ProposeContext,
   for (const environment of state.environments) {
     const build = builds.get(environment.read.proposalRef);
     if (!build) continue;
-    const plan = planProposal(build, environment.snapshot, context.webUrl);
+    const outcomes = await bumpFiles(context.engine ?? inlineEngine, proposalFiles(environment.snapshot), build.image);
+    const plan = decideProposal(build, environment.snapshot, outcomes, context.webUrl);
     if (plan.action !== "none") {
       writes.push({ build, environment, plan });
       continue;

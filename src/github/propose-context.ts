@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { BenderConfig } from "../config/schema.js";
+import type { ManifestEngine } from "../manifests/io/manifest-engine.js";
 import type { ProposalEventSink } from "../proposals/events.js";
 import type { BlobCache } from "./blob-cache.js";
 import type { GraphqlClient } from "./graphql-client.js";
@@ -20,6 +21,8 @@ export interface ProposeContext {
   readonly sleep?: ((milliseconds: number) => Promise<void>) | undefined;
   /** The clock, in epoch milliseconds (temporary branch names carry it, so a sweep can tell abandoned ones). */
   readonly now?: (() => number) | undefined;
+  /** Runs the manifest engine over the files read (the server's worker pool); by default in process, yielding between files. */
+  readonly engine?: ManifestEngine | undefined;
   /** Blob ID of the `.github/bender.yml` that `config` came from; a read that finds another one stops the run. */
   readonly configOid?: string | undefined;
 }

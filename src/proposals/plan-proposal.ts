@@ -2,7 +2,7 @@ import type { Build } from "../builds/build.js";
 import type { EnvironmentConfig } from "../config/schema.js";
 import { parseReference } from "../image-ref/index.js";
 import { bumpFile } from "../manifests/index.js";
-import type { Change, Skipped } from "../manifests/index.js";
+import type { Change, FileOutcome, Skipped } from "../manifests/index.js";
 import { HOLDS_PATH, findHold, renderHolds, withoutHold } from "./holds.js";
 import type { HoldsFile } from "./holds.js";
 import type { ProposalMetadata } from "./metadata.js";
@@ -80,10 +80,27 @@ function sameBuild(proposed: ProposalMetadata, build: Build): boolean {
   );
 }
 
+/** The files of a snapshot the engine reads for a proposal: all but Bender's own holds file. */
+export function proposalFiles(snapshot: EnvironmentSnapshot): { readonly path: string; readonly text: string }[] {
+  // Bender's own file: its `repository` beside `version` must never read as Helm values.
+  return snapshot.files.filter((file) => file.path !== HOLDS_PATH);
+}
+
 /**
- * Decides what one build means for one environment.
+ * Decides what one build means for one environment (`decideProposal` over
+ * `bumpFile` of each of `proposalFiles`, on the spot: tests and tools; the
+ * server runs the engine off its event loop, then decides).
+ */
+export function planProposal(build: Build, snapshot: EnvironmentSnapshot, webUrl: string): ProposalPlan {
+  const outcomes = proposalFiles(snapshot).map((file) => bumpFile(file.path, file.text, build.image));
+  return decideProposal(build, snapshot, outcomes, webUrl);
+}
+
+/**
+ * Decides what one build means for one environment, from the engine's
+ * outcome for each of `proposalFiles(snapshot)`, in that order.
  *
- * 1. Run the manifest engine over the environment's files.
+ * 1. Gather the engine's changes and skips over the environment's files.
  * 2. No reference to the image, or every one already current: no proposal.
  * 3. An open proposal for the same build, or for a newer version: leave it;
  *    a build someone dismissed is not proposed again.
@@ -92,15 +109,14 @@ function sameBuild(proposed: ProposalMetadata, build: Build): boolean {
  *    held image's proposal also removes the hold, so pinning it (a person
  *    merging it) releases the hold in the same commit.
  */
-export function planProposal(build: Build, snapshot: EnvironmentSnapshot, webUrl: string): ProposalPlan {
+export function decideProposal(build: Build, snapshot: EnvironmentSnapshot, outcomes: readonly FileOutcome[], webUrl: string): ProposalPlan {
   const changes: Change[] = [];
   const skipped: Skipped[] = [...snapshot.unreadable];
   const files: { path: string; contents: string }[] = [];
   let references = 0;
-  for (const file of snapshot.files) {
-    // Bender's own file: its `repository` beside `version` must never read as Helm values.
-    if (file.path === HOLDS_PATH) continue;
-    const outcome = bumpFile(file.path, file.text, build.image);
+  for (const [index, file] of proposalFiles(snapshot).entries()) {
+    const outcome = outcomes[index];
+    if (!outcome) throw new Error(`no engine outcome for ${file.path}`);
     changes.push(...outcome.changes);
     skipped.push(...outcome.skipped);
     if (outcome.text !== undefined) files.push({ path: file.path, contents: outcome.text });

@@ -1,6 +1,6 @@
 import { parseReference } from "../image-ref/index.js";
 import { restoreValues } from "../manifests/index.js";
-import type { Change, RestoreConflict } from "../manifests/index.js";
+import type { Change, RestoreConflict, RestoreOutcome } from "../manifests/index.js";
 import { HOLDS_PATH, parseHolds, withHold } from "./holds.js";
 import type { Hold } from "./holds.js";
 import type { ProposalMetadata, UnpinMetadata } from "./metadata.js";
@@ -49,8 +49,29 @@ export type UnpinPlan =
       readonly metadata: UnpinMetadata;
     };
 
+/** The manifest files an unpin reads with the engine: those the pin changed that are still there (never the holds file). */
+export function unpinFiles(input: UnpinInput): { readonly path: string; readonly text: string }[] {
+  const paths = new Set(input.pinned.changes.map((change) => change.file));
+  paths.delete(HOLDS_PATH);
+  return [...paths].flatMap((path) => {
+    const file = input.files.find((candidate) => candidate.path === path);
+    return file ? [file] : [];
+  });
+}
+
 /**
- * Plans the unpin of a pinned proposal in its environment.
+ * Plans the unpin of a pinned proposal (`decideUnpin` over `restoreValues`
+ * of each of `unpinFiles`, on the spot: tests and tools; the server runs the
+ * engine off its event loop, then decides).
+ */
+export function planUnpin(input: UnpinInput): UnpinPlan {
+  const outcomes = unpinFiles(input).map((file) => restoreValues(file.path, file.text, input.pinned.changes));
+  return decideUnpin(input, outcomes);
+}
+
+/**
+ * Plans the unpin of a pinned proposal in its environment, from the engine's
+ * `restoreValues` outcome for each of `unpinFiles(input)`, in that order.
  *
  * 1. Restore each recorded value that still reads as the pin wrote it; one
  *    changed since is a conflict, left alone.
@@ -59,14 +80,15 @@ export type UnpinPlan =
  * 4. Draw title, body (with the conflicts), commit message and metadata from
  *    that one result.
  */
-export function planUnpin(input: UnpinInput): UnpinPlan {
+export function decideUnpin(input: UnpinInput, outcomes: readonly RestoreOutcome[]): UnpinPlan {
   const { pinned } = input;
   const restored: Change[] = [];
   const conflicts: UnpinConflict[] = [];
   const files: { path: string; contents: string }[] = [];
+  const read = new Map(unpinFiles(input).map((file, index) => [file.path, outcomes[index]]));
   for (const path of new Set(pinned.changes.map((change) => change.file))) {
-    const file = path === HOLDS_PATH ? undefined : input.files.find((candidate) => candidate.path === path);
-    if (!file) {
+    const outcome = read.get(path);
+    if (!outcome) {
       for (const change of pinned.changes.filter((recorded) => recorded.file === path)) {
         // The holds file is Bender's and is written below; a record naming it is not a manifest's.
         const reason = path === HOLDS_PATH ? "the holds file is not a manifest" : `the file is no longer on ${pinned.baseBranch}`;
@@ -74,7 +96,6 @@ export function planUnpin(input: UnpinInput): UnpinPlan {
       }
       continue;
     }
-    const outcome = restoreValues(path, file.text, pinned.changes);
     restored.push(...outcome.restored);
     conflicts.push(...outcome.conflicts.map((conflict) => ({ file: path, ...conflict })));
     if (outcome.text !== undefined) files.push({ path, contents: outcome.text });

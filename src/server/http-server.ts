@@ -14,6 +14,8 @@ import { ManifestRepositories } from "../github/manifest-repositories.js";
 import type { GithubPacer } from "../github/github-pacer.js";
 import type { InstallationClient } from "../github/manifest-repositories.js";
 import { PRODUCTION_RETRY_POLICY, benderOctokit, pacerFor } from "../github/octokit.js";
+import { DEFAULT_ENGINE_POOL, EnginePool } from "../manifests/io/engine-pool.js";
+import { inlineEngine } from "../manifests/io/manifest-engine.js";
 import type { RetryPolicy } from "../github/octokit.js";
 import { proposeBatch, sweepManifestRepository } from "../github/propose-batch.js";
 import { BuildQueue } from "../queue/io/build-queue.js";
@@ -73,6 +75,8 @@ export interface BenderServer {
   stopWork(): Promise<string[]>;
   /** Queues a sweep of every manifest repository (after a start). */
   sweepRepositories(): Promise<void>;
+  /** The manifest engine's worker threads (undefined with BENDER_ENGINE_WORKERS=0); the shutdown sequence stops them. */
+  readonly engine: EnginePool | undefined;
 }
 
 /** Finishes what an interrupted write left in one repository (the write layer's `sweepRepository`). */
@@ -138,6 +142,16 @@ export async function createBenderServer(options: ServerOptions): Promise<Bender
   });
   const events = new EventBus(log.child({ name: "events" }));
   const configs = new ConfigStore();
+  // The manifest engine runs in worker threads: one file at the parse budget would hold the event loop for up to a second.
+  const workers = settings.engineWorkers ?? DEFAULT_ENGINE_POOL.size;
+  const pool =
+    workers === 0
+      ? undefined
+      : new EnginePool({
+          size: workers,
+          memoryMb: settings.engineMemoryMb ?? DEFAULT_ENGINE_POOL.memoryMb,
+          timeoutMs: settings.engineFileTimeoutMs ?? DEFAULT_ENGINE_POOL.timeoutMs,
+        });
   const queue = new BuildQueue({
     log: log.child({ name: "queue" }),
     loadConfig: (repository, client, queueLog) => configs.load(client, repository, queueLog),
@@ -158,6 +172,7 @@ export async function createBenderServer(options: ServerOptions): Promise<Bender
     events,
     uniqueId: () => randomUUID().slice(0, 8),
     queue,
+    engine: pool ?? inlineEngine,
     activity: {
       build: (origin, result) => metrics.builds.inc({ origin, result }),
       outcomes: (outcomes) => metrics.countOutcomes(outcomes),
@@ -183,6 +198,7 @@ export async function createBenderServer(options: ServerOptions): Promise<Bender
   if (!slack) log.info("no SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET: Bender runs GitHub-only");
   const shutdown = new ShutdownSequence(log.child({ name: "shutdown" }));
   if (slack) shutdown.register({ name: "slack", stop: () => slack.stop() });
+  if (pool) shutdown.register({ name: "manifest-engine", stop: (signal) => pool.stop(signal) });
 
   async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const path = requestPath(request.url);
@@ -249,5 +265,5 @@ export async function createBenderServer(options: ServerOptions): Promise<Bender
   // Queued GitHub work stops at the signal (limit waits end); the builds left are logged by name by the queue.
   shutdown.register({ name: "build queue", stop: async () => void (await stopWork()) });
 
-  return { server, probot, services, events, metrics, slack, log, shutdown, queue, pacer, stopWork, sweepRepositories };
+  return { server, probot, services, events, metrics, slack, log, shutdown, engine: pool, queue, pacer, stopWork, sweepRepositories };
 }

@@ -34,6 +34,12 @@ export interface Settings {
   readonly githubWritesPerHour: number;
   /** Set: every replica shares one build queue and one GitHub throttle through this Redis. */
   readonly redisUrl: string | undefined;
+  /** Manifest engine worker threads (BENDER_ENGINE_WORKERS); 0 runs the engine in process; undefined: the default, 1. */
+  readonly engineWorkers?: number | undefined;
+  /** Heap limit of each engine worker in MB (BENDER_ENGINE_MEMORY_MB); undefined: the default, 256. */
+  readonly engineMemoryMb?: number | undefined;
+  /** Longest one file may keep an engine worker (BENDER_ENGINE_FILE_TIMEOUT_MS); undefined: the default, 10 s. */
+  readonly engineFileTimeoutMs?: number | undefined;
 }
 
 export interface SlackSettings {
@@ -105,6 +111,15 @@ const environmentSchema = z.object({
   REDIS_URL: z
     .string()
     .refine((url) => /^rediss?:\/\/[^\s]+$/.test(url) && URL.canParse(url), { error: "must be a redis:// or rediss:// URL, e.g. redis://redis:6379/0" })
+    .optional(),
+  BENDER_ENGINE_WORKERS: z.string().regex(/^\d{1,2}$/, { error: "must be a number of worker threads, 0 to 16 (0: the engine runs on the event loop)" })
+    .transform(Number).refine((count) => count <= 16, { error: "must be a number of worker threads, 0 to 16 (0: the engine runs on the event loop)" })
+    .optional(),
+  BENDER_ENGINE_MEMORY_MB: z.string().regex(/^\d{1,4}$/, { error: "must be a number of megabytes, 32 to 4096" })
+    .transform(Number).refine((mb) => mb >= 32 && mb <= 4096, { error: "must be a number of megabytes, 32 to 4096" })
+    .optional(),
+  BENDER_ENGINE_FILE_TIMEOUT_MS: z.string().regex(/^\d{1,6}$/, { error: "must be a number of milliseconds, 100 to 600000" })
+    .transform(Number).refine((ms) => ms >= 100 && ms <= 600_000, { error: "must be a number of milliseconds, 100 to 600000" })
     .optional(),
   BENDER_MANIFEST_REPOS: z.string().optional().transform((value, context) => {
     if (value === undefined || value.trim() === "") return undefined;
@@ -183,6 +198,9 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     githubWritesPerMinute: values.BENDER_GITHUB_WRITES_PER_MINUTE,
     githubWritesPerHour: values.BENDER_GITHUB_WRITES_PER_HOUR,
     redisUrl: values.REDIS_URL,
+    engineWorkers: values.BENDER_ENGINE_WORKERS,
+    engineMemoryMb: values.BENDER_ENGINE_MEMORY_MB,
+    engineFileTimeoutMs: values.BENDER_ENGINE_FILE_TIMEOUT_MS,
     slack:
       values.SLACK_BOT_TOKEN && values.SLACK_SIGNING_SECRET
         ? {

@@ -1,5 +1,6 @@
 import { parseReference, shortDigest } from "../image-ref/index.js";
-import { findReferences } from "../manifests/index.js";
+import { inlineEngine, referencesIn } from "../manifests/io/manifest-engine.js";
+import type { ManifestEngine } from "../manifests/io/manifest-engine.js";
 import { findHold, parseHolds, HOLDS_PATH } from "../proposals/holds.js";
 import { decodeMetadata } from "../proposals/metadata.js";
 import type { BenderMetadata } from "../proposals/metadata.js";
@@ -115,7 +116,7 @@ async function status(context: SlackContext, only: string | undefined): Promise<
       }
       return seen;
     });
-    const running = await readRunningVersions(client, repository, environments.map((environment, index) => ({
+    const running = await readRunningVersions(context.services.engine ?? inlineEngine, client, repository, environments.map((environment, index) => ({
       branch: lookup.config.environments[environment]?.branch ?? "HEAD",
       images: [...(latest[index]?.values() ?? [])].map(({ metadata }) => ({ repository: metadata.repository, files: [...new Set(metadata.changes.map((change) => change.file))] })),
     })));
@@ -154,9 +155,10 @@ function versionOf(value: string): string {
 /**
  * What the manifests on each environment's branch say each image runs: the
  * files its last pin touched, read in one query, and the engine's
- * `findReferences` on them. Keyed by `<environment index>:<repository>`.
+ * `findReferences` on them (through the engine, off the event loop). Keyed by `<environment index>:<repository>`.
  */
 async function readRunningVersions(
+  engine: ManifestEngine,
   client: InstallationClient,
   repository: string,
   environments: readonly { branch: string; images: readonly { repository: string; files: readonly string[] }[] }[],
@@ -176,17 +178,20 @@ async function readRunningVersions(
   for (const [index, entry] of wanted.entries()) variables[`f${index}`] = entry.path;
   const query = `query BenderRunning(${declarations.join(", ")}) { repository(owner: $owner, name: $name) { ${fields.join(" ")} } }`;
   const result = await runGraphql<{ repository: Record<string, { text?: string | null } | null> | null }>(client, query, variables);
+  const found: { key: string; image: ReturnType<typeof parseReference>; file: { path: string; text: string } }[] = [];
   for (const [index, entry] of wanted.entries()) {
     const text = result.data?.repository?.[`f${index}`]?.text;
-    const image = parseReference(entry.image);
-    if (typeof text !== "string" || !image.ok) continue;
-    const file = entry.path.slice(entry.path.indexOf(":") + 1);
-    const versions = running.get(entry.key) ?? [];
-    for (const reference of findReferences(file, text, image.reference)) {
+    if (typeof text === "string") found.push({ key: entry.key, image: parseReference(entry.image), file: { path: entry.path.slice(entry.path.indexOf(":") + 1), text } });
+  }
+  for (const { key, image, file } of found) {
+    if (!image.ok) continue;
+    const versions = running.get(key) ?? [];
+    const [references = []] = await referencesIn(engine, [file], image.reference);
+    for (const reference of references) {
       const version = versionOf(reference.value);
       if (!versions.includes(version)) versions.push(version);
     }
-    running.set(entry.key, versions);
+    running.set(key, versions);
   }
   return running;
 }

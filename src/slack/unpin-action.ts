@@ -7,7 +7,8 @@ import { repositorySlug, proposalBranch } from "../proposals/branch-name.js";
 import { HOLDS_PATH } from "../proposals/holds.js";
 import { decodeMetadata } from "../proposals/metadata.js";
 import type { ProposalMetadata } from "../proposals/metadata.js";
-import { planUnpin } from "../proposals/plan-unpin.js";
+import { inlineEngine, restoreFiles } from "../manifests/io/manifest-engine.js";
+import { decideUnpin, unpinFiles } from "../proposals/plan-unpin.js";
 import { decodeButtonValue, githubRefused, refusal, unpinnedLine } from "./blocks/index.js";
 import type { ButtonValue, ProposalView } from "./model.js";
 import { VIEW_UNPIN } from "./model.js";
@@ -144,7 +145,7 @@ async function unpin(context: SlackContext, value: ButtonValue, location: Messag
 
   // 3. Plan.
   const at = context.now().toISOString();
-  const plan = planUnpin({
+  const input = {
     pinned,
     pinnedPullRequest: { number: pullRequest.number, url: pullRequest.url },
     files,
@@ -153,7 +154,9 @@ async function unpin(context: SlackContext, value: ButtonValue, location: Messag
     at,
     ...(reason ? { reason } : {}),
     webUrl: context.services.webUrl,
-  });
+  };
+  // The engine runs off the event loop (the server's worker pool); the decision is pure.
+  const plan = decideUnpin(input, await restoreFiles(context.services.engine ?? inlineEngine, unpinFiles(input), pinned.changes));
   if (plan.action === "none") return tell(context, location, user, githubRefused(plan.detail));
 
   // 4. Write: branch + commit + PR, then the merge.

@@ -332,3 +332,23 @@ describe("BENDER_WEBHOOK_MAX_BYTES and BENDER_SHUTDOWN_TIMEOUT_MS", () => {
     ]);
   });
 });
+
+describe("BENDER_ENGINE_WORKERS, BENDER_ENGINE_MEMORY_MB and BENDER_ENGINE_FILE_TIMEOUT_MS", () => {
+  it("are read as numbers (0 workers allowed), and left undefined (the defaults) when unset", () => {
+    expect(readSettings({ ...VALID, BENDER_ENGINE_WORKERS: "0", BENDER_ENGINE_MEMORY_MB: "128", BENDER_ENGINE_FILE_TIMEOUT_MS: "5000" })).toMatchObject({
+      engineWorkers: 0,
+      engineMemoryMb: 128,
+      engineFileTimeoutMs: 5000,
+    });
+    const defaults = readSettings(VALID);
+    expect([defaults.engineWorkers, defaults.engineMemoryMb, defaults.engineFileTimeoutMs]).toEqual([undefined, undefined, undefined]);
+  });
+
+  it("refuse values outside their range, saying what is allowed", () => {
+    expect(problemsFor({ ...VALID, BENDER_ENGINE_WORKERS: "17", BENDER_ENGINE_MEMORY_MB: "8", BENDER_ENGINE_FILE_TIMEOUT_MS: "-1" })).toEqual([
+      "BENDER_ENGINE_WORKERS: must be a number of worker threads, 0 to 16 (0: the engine runs on the event loop)",
+      "BENDER_ENGINE_MEMORY_MB: must be a number of megabytes, 32 to 4096",
+      "BENDER_ENGINE_FILE_TIMEOUT_MS: must be a number of milliseconds, 100 to 600000",
+    ]);
+  });
+});

@@ -95,6 +95,7 @@ export async function startBender(settings: Partial<Settings> = {}, options: Sta
       await slackStarted.catch(() => undefined);
       await bender.slack?.stop();
       await bender.stopWork();
+      await bender.engine?.stop();
       await new Promise<void>((resolve) => bender.server.close(() => resolve()));
     },
   };
