@@ -47,8 +47,8 @@ describe("the server runs the manifest engine in worker threads", () => {
 
     const response = await postBuild(bender, { image: `${IMAGE}:1.4.1`, repositories: [fake.nameWithOwner] });
 
-    expect(response.status).toBe(200);
-    expect(response.json.proposals).toEqual([expect.objectContaining({ environment: "production", action: "opened" })]);
+    expect(response.status).toBe(202);
+    expect(response.proposals).toEqual([expect.objectContaining({ environment: "production", action: "opened" })]);
     expect(fake.file("clusters/prod/api.yaml", PRODUCTION_BRANCH)).toBe(deployment(`${IMAGE}:1.4.1`));
     // worker.yaml comes after the heavy file: a new worker read it.
     expect(fake.file("clusters/prod/worker.yaml", PRODUCTION_BRANCH)).toBe(deployment(`${IMAGE}:1.4.1`, "worker"));
@@ -68,7 +68,7 @@ describe("the server runs the manifest engine in worker threads", () => {
 
     const response = await postBuild(bender, { image: `${IMAGE}:1.4.1`, repositories: [fake.nameWithOwner] });
 
-    expect(response.json.proposals).toEqual([expect.objectContaining({ environment: "production", action: "opened" })]);
+    expect(response.proposals).toEqual([expect.objectContaining({ environment: "production", action: "opened" })]);
     expect(fake.file("clusters/prod/api.yaml", PRODUCTION_BRANCH)).toBe(deployment(`${IMAGE}:1.4.1`));
   });
 
