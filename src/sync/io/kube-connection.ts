@@ -1,0 +1,62 @@
+import { existsSync, readFileSync } from "node:fs";
+import { CoordinationV1Api, KubeConfig, KubernetesObjectApi } from "@kubernetes/client-node";
+import { KubeError } from "./kube-error.js";
+
+/** The clients one sync run uses, made once (KubernetesObjectApi caches discovery per instance). */
+export interface KubeConnection {
+  readonly config: KubeConfig;
+  readonly objects: KubernetesObjectApi;
+  readonly leases: CoordinationV1Api;
+  /** The namespace of the pod (in a cluster) or of the kubeconfig's context, when known. */
+  readonly namespace: string | undefined;
+  /** Server-side apply's field manager: Bender owns the fields it applies under this name. */
+  readonly fieldManager: string;
+}
+
+export const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
+
+export interface ConnectOptions {
+  /** Prefix of the service account folder (tests point it at a temp folder), as client-node's loadFromCluster. */
+  readonly pathPrefix?: string;
+}
+
+/** Clients for a loaded config. */
+export function connectWithConfig(config: KubeConfig, namespace?: string): KubeConnection {
+  return {
+    config,
+    objects: KubernetesObjectApi.makeApiClient(config),
+    leases: config.makeApiClient(CoordinationV1Api),
+    namespace: namespace ?? config.getContextObject(config.getCurrentContext())?.namespace,
+    fieldManager: "bender",
+  };
+}
+
+/**
+ * Connects from KUBECONFIG when it is set (outside a cluster, or to reach another one), else with the pod's
+ * service account (KUBERNETES_SERVICE_HOST/PORT and the token, CA and namespace files, the token re-read as
+ * it rotates). Neither: a "not-configured" error naming both.
+ */
+export function connectToCluster(env: NodeJS.ProcessEnv = process.env, options: ConnectOptions = {}): KubeConnection {
+  const config = new KubeConfig();
+  const kubeconfig = env.KUBECONFIG?.split(":").find((path) => path !== "");
+  if (kubeconfig) {
+    if (!existsSync(kubeconfig)) throw new KubeError("not-configured", `KUBECONFIG names ${kubeconfig}, which does not exist`);
+    config.loadFromFile(kubeconfig);
+    return connectWithConfig(config);
+  }
+  const folder = `${options.pathPrefix ?? ""}${SERVICE_ACCOUNT_DIR}`;
+  const host = env.KUBERNETES_SERVICE_HOST;
+  const port = env.KUBERNETES_SERVICE_PORT ?? "443";
+  if (!host || !existsSync(`${folder}/token`)) {
+    throw new KubeError("not-configured", `no Kubernetes access: set KUBECONFIG, or run in a pod with a service account token (${folder}/token) and KUBERNETES_SERVICE_HOST`);
+  }
+  const server = `https://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  const namespace = existsSync(`${folder}/namespace`) ? readFileSync(`${folder}/namespace`, "utf8").trim() : undefined;
+  config.loadFromOptions({
+    clusters: [{ name: "in-cluster", server, caFile: `${folder}/ca.crt`, skipTLSVerify: false }],
+    users: [{ name: "service-account", authProvider: { name: "tokenFile", config: { tokenFile: `${folder}/token` } } }],
+    contexts: [{ name: "in-cluster", cluster: "in-cluster", user: "service-account", namespace }],
+    currentContext: "in-cluster",
+  });
+  return connectWithConfig(config, namespace);
+}

@@ -1,0 +1,44 @@
+import { PatchStrategy, type KubernetesObject } from "@kubernetes/client-node";
+import type { ObjectRef } from "../cluster-types.js";
+import { describeRef, refOf } from "../object-ref.js";
+import type { KubeConnection } from "./kube-connection.js";
+import { toKubeError } from "./kube-error.js";
+
+/** client-node's positional APIs (`patch(obj, undefined, dryRun, manager, force, strategy)`) behind option objects. */
+
+function specOf(ref: ObjectRef): KubernetesObject {
+  return { apiVersion: ref.apiVersion, kind: ref.kind, metadata: ref.namespace === undefined ? { name: ref.name } : { name: ref.name, namespace: ref.namespace } };
+}
+
+/** Server-side apply under Bender's field manager; a dry run (dryRun=All) changes nothing. */
+export async function applyObject(kube: KubeConnection, manifest: Record<string, unknown>, options: { dryRun: boolean; force: boolean }): Promise<KubernetesObject> {
+  const spec = structuredClone(manifest) as KubernetesObject; // client-node fills in defaults on the object it is given
+  try {
+    return await kube.objects.patch(spec, undefined, options.dryRun ? "All" : undefined, kube.fieldManager, options.force, PatchStrategy.ServerSideApply);
+  } catch (error) {
+    throw toKubeError(error, `${options.dryRun ? "dry-run of " : ""}apply of ${describeRef(refOf(manifest as Parameters<typeof refOf>[0]))}`);
+  }
+}
+
+/** The live object, or undefined when there is none. */
+export async function readObject(kube: KubeConnection, ref: ObjectRef): Promise<KubernetesObject | undefined> {
+  try {
+    return await kube.objects.read(specOf(ref) as KubernetesObject & { metadata: { name: string } });
+  } catch (error) {
+    const failure = toKubeError(error, `read of ${describeRef(ref)}`);
+    if (failure.code === "not-found") return undefined;
+    throw failure;
+  }
+}
+
+/** Deletes in the background (dependents go through garbage collection); "gone" when it was already gone. */
+export async function deleteObject(kube: KubeConnection, ref: ObjectRef, options: { dryRun: boolean }): Promise<"deleted" | "gone"> {
+  try {
+    await kube.objects.delete(specOf(ref), undefined, options.dryRun ? "All" : undefined, undefined, undefined, "Background");
+    return "deleted";
+  } catch (error) {
+    const failure = toKubeError(error, `delete of ${describeRef(ref)}`);
+    if (failure.code === "not-found") return "gone";
+    throw failure;
+  }
+}
