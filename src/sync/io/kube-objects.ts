@@ -42,3 +42,13 @@ export async function deleteObject(kube: KubeConnection, ref: ObjectRef, options
     throw failure;
   }
 }
+
+/** Objects of one kind in a namespace matching a label selector. */
+export async function listObjects(kube: KubeConnection, options: { apiVersion: string; kind: string; namespace: string; labelSelector: string }): Promise<KubernetesObject[]> {
+  try {
+    const list = await kube.objects.list(options.apiVersion, options.kind, options.namespace, undefined, undefined, undefined, undefined, options.labelSelector);
+    return list.items;
+  } catch (error) {
+    throw toKubeError(error, `list of ${options.kind} in ${options.namespace} (${options.labelSelector})`);
+  }
+}

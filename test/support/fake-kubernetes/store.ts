@@ -150,6 +150,13 @@ export class ObjectStore {
         name: request.name, group: request.type.group, kind: request.type.kind, causes: [{ reason: "FieldValueInvalid", field: "spec.replicas" }],
       });
     }
+    if (request.type.kind === "ConfigMap" || request.type.kind === "Secret") {
+      const size = Object.values((next.data ?? {}) as Record<string, string>).reduce((sum, value) => sum + Buffer.byteLength(value), 0)
+        + Object.values((next.binaryData ?? {}) as Record<string, string>).reduce((sum, value) => sum + Buffer.from(value, "base64").length, 0);
+      if (size > 1024 * 1024) {
+        throw new StatusError(422, "Invalid", `${request.type.kind} "${request.name}" is invalid: []: Too long: must have at most 1048576 bytes`, { name: request.name, kind: request.type.kind });
+      }
+    }
     const unchanged = previous !== undefined && isDeepStrictEqual(next, previous) && isDeepStrictEqual(owners, stored?.owners);
     if (unchanged) return this.render(stored!);
     const specChanged = !isDeepStrictEqual(withoutMetaAndStatus(next), previous ? withoutMetaAndStatus(previous) : undefined);
