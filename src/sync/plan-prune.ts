@@ -54,13 +54,13 @@ const PRUNE_OPT_OUTS: readonly [string, (value: string) => boolean][] = [
 
 /**
  * Why the live object must not be pruned, or undefined when it may be: an opt-out annotation (Bender's, Flux's
- * or Argo CD's), or no field managed by `fieldManager` (somebody else owns it now).
+ * or Argo CD's). Field ownership is deliberately not a rule: an object applied with nothing but its name
+ * has no managed fields at all, so "not Bender's" cannot be told from "Bender's and bare".
  */
-export function pruneBlockedBy(live: { annotations?: Record<string, string>; managedFields?: readonly { manager?: string }[] }, fieldManager: string): string | undefined {
+export function pruneBlockedBy(live: { annotations?: Record<string, string> }): string | undefined {
   for (const [annotation, optsOut] of PRUNE_OPT_OUTS) {
     const value = live.annotations?.[annotation];
     if (value !== undefined && optsOut(value)) return `annotated ${annotation}: ${value}`;
   }
-  if (!(live.managedFields ?? []).some((entry) => entry.manager === fieldManager)) return `no field of it is managed by "${fieldManager}"`;
   return undefined;
 }

@@ -95,7 +95,7 @@ export async function applyToCluster(kube: KubeConnection, objects: readonly Ren
     try {
       const live = await readObject(kube, ref);
       if (!live) continue;
-      const blocked = pruneBlockedBy(live.metadata ?? {}, kube.fieldManager);
+      const blocked = pruneBlockedBy(live.metadata ?? {});
       if (blocked) result.kept.push({ object: ref, reason: blocked });
       else if (options.dryRun) result.wouldPrune.push(ref);
       else if ((await deleteObject(kube, ref, { dryRun: false })) === "deleted") result.pruned.push(ref);

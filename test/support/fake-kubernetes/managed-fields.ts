@@ -121,7 +121,8 @@ export function applyFields(options: {
   if (unchanged) return { object, owners: [...options.owners], conflicts };
   owners = owners.filter((owner) => owner !== previous && owner.paths.size > 0);
   const apiVersion = String(applied.apiVersion);
-  owners.push({ manager, operation: "Apply", apiVersion, time, paths: new Set(appliedLeaves.keys()) });
+  // A manager left with no fields disappears from managedFields, as on the real server.
+  if (appliedLeaves.size > 0) owners.push({ manager, operation: "Apply", apiVersion, time, paths: new Set(appliedLeaves.keys()) });
   return { object, owners, conflicts };
 }
 
