@@ -30,6 +30,7 @@ const SCENARIOS = {
   github: () => import("./scenarios/github.js"),
   slack: () => import("./scenarios/slack.js"),
   "slack-stop": () => import("./scenarios/slack-stop.js"),
+  "sync-cluster": () => import("./scenarios/sync-cluster.js"),
 };
 
 const benchDir = dirname(fileURLToPath(import.meta.url));

@@ -50,6 +50,8 @@ export interface ClusterOptions {
   clock?: () => number;
   /** How often a wait (CRD Established, rollouts) looks again; default 1 s. */
   pollMs?: number;
+  /** Requests in flight at once for dry-runs, applies and rollout waits; default 8. After a failure no new apply starts. */
+  concurrency?: number;
 }
 
 /** An object left in place by the prune, and why (protected kind, annotation, not Bender's, empty render, ...). */

@@ -20,7 +20,7 @@ function failureOf(object: ObjectRef, error: unknown): Failure {
  * 1. plan: what changed since the previous inventory (everything on a full run), the prune set and its rules;
  * 2. CRDs and Namespaces first: dry-run, apply (unless a dry run), CRDs waited for until Established;
  * 3. dry-run every other object to send; any failure: stop, every failing object reported;
- * 4. server-side apply them (field manager "bender", force only when told); the first failure stops the run;
+ * 4. server-side apply them (field manager "bender", force only when told), a few at a time; a failure stops the run;
  * 5. prune, only after every apply succeeded, within the plan's rules and each object's opt-out annotations;
  * 6. with wait, wait for the Deployments, StatefulSets and DaemonSets sent to roll out, up to the timeout.
  * A dry run does 1-3 and reports what 4-5 would do. The result says what happened; the caller records state.
@@ -29,6 +29,7 @@ export async function applyToCluster(kube: KubeConnection, objects: readonly Ren
   const clock = options.clock ?? Date.now;
   const deadline = clock() + options.timeoutMs;
   const pollMs = options.pollMs ?? 1000;
+  const concurrency = Math.max(1, options.concurrency ?? 8);
   const plan = planSync(objects, previous?.inventory, options);
   const result: ClusterResult = { ok: false, applied: [], unchanged: plan.unchanged, pruned: [], wouldPrune: [], kept: [...plan.prune.kept], failures: [], inventory: plan.inventory };
   const write = { dryRun: options.dryRun, force: options.force };
@@ -64,27 +65,34 @@ export async function applyToCluster(kube: KubeConnection, objects: readonly Ren
 
   // 3. Dry-run the rest; in a dry run, objects in new namespaces or of new kinds cannot be checked yet.
   const pending = dependsOnNewFoundation(plan.foundations, options.dryRun);
-  for (const object of plan.rest) {
+  const dryRunFailures: (Failure | undefined)[] = [];
+  await inPool(plan.rest, concurrency, async (object, index) => {
     try {
       await applyObject(kube, object.manifest, { ...write, dryRun: true });
     } catch (error) {
       const code = toKubeError(error, "").code;
-      if (!(pending(object) && (code === "not-found" || code === "unknown-kind"))) result.failures.push(failureOf(refOf(object.manifest), error));
+      if (!(pending(object) && (code === "not-found" || code === "unknown-kind"))) dryRunFailures[index] = failureOf(refOf(object.manifest), error);
     }
-  }
+    return true;
+  });
+  result.failures.push(...dryRunFailures.filter((failure) => failure !== undefined));
   if (result.failures.length > 0) return result;
 
-  // 4. Apply.
-  for (const object of plan.rest) {
+  // 4. Apply; after a failure no new apply starts (those in flight finish).
+  const applied: (ObjectRef | undefined)[] = [];
+  await inPool(plan.rest, concurrency, async (object, index) => {
     const ref = refOf(object.manifest);
     try {
       if (!options.dryRun) await applyObject(kube, object.manifest, write);
-      result.applied.push(ref);
+      applied[index] = ref;
+      return true;
     } catch (error) {
       result.failures.push(failureOf(ref, error));
-      return result;
+      return false;
     }
-  }
+  });
+  result.applied.push(...applied.filter((ref) => ref !== undefined));
+  if (result.failures.length > 0) return result;
 
   // 5. Prune.
   if (plan.prune.refusal) {
@@ -107,16 +115,31 @@ export async function applyToCluster(kube: KubeConnection, objects: readonly Ren
 
   // 6. Rollouts.
   if (options.wait && !options.dryRun) {
-    for (const ref of result.applied.filter((applied) => WORKLOAD_KINDS.has(applied.kind))) {
-      const failure = await waitFor(kube, ref, (live) => rolloutOf(live as Parameters<typeof rolloutOf>[0]), { clock, deadline, pollMs, what: "rolled out" });
-      if (failure) {
-        result.failures.push(failure);
-        return result;
-      }
-    }
+    const workloads = result.applied.filter((ref) => WORKLOAD_KINDS.has(ref.kind));
+    const waits: (Failure | undefined)[] = [];
+    await inPool(workloads, concurrency, async (ref, index) => {
+      waits[index] = await waitFor(kube, ref, (live) => rolloutOf(live as Parameters<typeof rolloutOf>[0]), { clock, deadline, pollMs, what: "rolled out" });
+      return true;
+    });
+    result.failures.push(...waits.filter((failure) => failure !== undefined));
+    if (result.failures.length > 0) return result;
   }
   result.ok = true;
   return result;
+}
+
+/** Runs `work` over `items` with at most `limit` in flight; once a call returns false no new one starts. */
+async function inPool<T>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<boolean>): Promise<void> {
+  let next = 0;
+  let stopped = false;
+  const worker = async () => {
+    while (!stopped && next < items.length) {
+      const index = next;
+      next += 1;
+      if (!(await work(items[index]!, index))) stopped = true;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 type Progress = { done: true } | { done: false; failed: boolean; detail: string };

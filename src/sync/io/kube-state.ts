@@ -2,12 +2,25 @@ import { createHash } from "node:crypto";
 import type { SyncState } from "../cluster-types.js";
 import { decodeSyncState, encodeSyncState, STATE_PART_CHARACTERS } from "../state-codec.js";
 import type { KubeConnection } from "./kube-connection.js";
-import { KubeError } from "./kube-error.js";
-import { applyObject, deleteObject, listObjects, readObject } from "./kube-objects.js";
+import { KubeError, toKubeError } from "./kube-error.js";
+import { applyObject, deleteObject, listObjects } from "./kube-objects.js";
 
 const STATE_LABEL = "bender.dev/state";
 const WRITE_LABEL = "bender.dev/state-write";
 const PARTS_ANNOTATION = "bender.dev/state-parts";
+
+interface StoredConfigMap { metadata?: { annotations?: Record<string, string>; labels?: Record<string, string> }; binaryData?: Record<string, string> }
+
+/** A ConfigMap through the typed core API (no discovery request), or undefined when there is none. */
+async function readConfigMap(kube: KubeConnection, namespace: string, name: string): Promise<StoredConfigMap | undefined> {
+  try {
+    return await kube.core.readNamespacedConfigMap({ name, namespace });
+  } catch (error) {
+    const failure = toKubeError(error, `read of ConfigMap ${namespace}/${name}`);
+    if (failure.code === "not-found") return undefined;
+    throw failure;
+  }
+}
 
 function configMapRef(namespace: string, name: string) {
   return { apiVersion: "v1", kind: "ConfigMap", namespace, name };
@@ -22,13 +35,13 @@ function partName(stateName: string, writeId: string, index: number): string {
  * gzipped, base64 state and names the write its other parts belong to. Undefined when there is none (a first run).
  */
 export async function readSyncState(kube: KubeConnection, namespace: string, stateName: string): Promise<SyncState | undefined> {
-  const main = await readObject(kube, configMapRef(namespace, stateName)) as { metadata?: { annotations?: Record<string, string>; labels?: Record<string, string> }; binaryData?: Record<string, string> } | undefined;
+  const main = await readConfigMap(kube, namespace, stateName);
   if (!main) return undefined;
   const count = Number(main.metadata?.annotations?.[PARTS_ANNOTATION] ?? "1");
   const writeId = main.metadata?.labels?.[WRITE_LABEL] ?? "";
   const parts = [main.binaryData?.state ?? ""];
   for (let index = 1; index < count; index += 1) {
-    const part = await readObject(kube, configMapRef(namespace, partName(stateName, writeId, index))) as { binaryData?: Record<string, string> } | undefined;
+    const part = await readConfigMap(kube, namespace, partName(stateName, writeId, index));
     if (!part?.binaryData?.state) throw new KubeError("invalid", `the recorded sync state ${namespace}/${stateName} misses its part ${index} of ${count}; delete ConfigMap ${stateName} in ${namespace} to start over with a full run`);
     parts.push(part.binaryData.state);
   }
