@@ -34,7 +34,8 @@ function reuseConnections(config: KubeConfig): void {
   const create = target.createAgent.bind(config);
   const agents = new Map<string, Agent>();
   target.createAgent = (cluster, agentOptions) => {
-    const key = JSON.stringify([(cluster as { server?: string } | null)?.server, ...["ca", "cert", "key", "rejectUnauthorized", "servername"].map((name) => String(agentOptions[name] ?? ""))]);
+    // One KubeConfig here means one cluster and one user: the server and the TLS switches tell agents apart.
+    const key = `${(cluster as { server?: string } | null)?.server ?? ""}|${String(agentOptions.rejectUnauthorized)}|${String(agentOptions.servername ?? "")}`;
     let agent = agents.get(key);
     if (!agent) {
       agent = create(cluster, { ...agentOptions, keepAlive: true, maxSockets: 8 });
