@@ -17,6 +17,7 @@ export interface RecordedRequest {
   readonly path: string;
   readonly dryRun: boolean;
   readonly status: number;
+  readonly accept: string;
 }
 
 /** A fault a test injects: answered instead of the real outcome when `matches` says so. */
@@ -196,7 +197,7 @@ export async function startFakeKubernetes(options: { token?: string; clock?: () 
       code = error.code;
       body = { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message: error.message, reason: error.reason, details: error.details, code };
     }
-    requests.push({ method: request.method ?? "GET", path: url.pathname, dryRun: url.searchParams.get("dryRun") === "All", status: code });
+    requests.push({ method: request.method ?? "GET", path: url.pathname, dryRun: url.searchParams.get("dryRun") === "All", status: code, accept: String(request.headers.accept ?? "") });
     response.writeHead(code, { "content-type": "application/json" }).end(JSON.stringify(body));
   }
 

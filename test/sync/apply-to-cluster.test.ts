@@ -88,6 +88,17 @@ describe("applyToCluster", () => {
     expect(live("configmaps", "settings")!.metadata.resourceVersion).toBe(settingsVersion);
   });
 
+  it("re-sends after a crash between applying and recording the state, and the cluster does not change", async () => {
+    const recorded = stateAfter(await applyToCluster(kube, tree(), undefined, options));
+    const next = [configMap("settings", { colour: "red" }), ...tree().slice(1)];
+    await applyToCluster(kube, next, recorded, options); // applied, then the process died: no state written
+    const versions = ["settings", "flags"].map((name) => live("configmaps", name)!.metadata.resourceVersion);
+    const rerun = await applyToCluster(kube, next, recorded, options);
+    expect(rerun.ok).toBe(true);
+    expect(rerun.applied.map((ref) => ref.name)).toEqual(["settings"]);
+    expect(["settings", "flags"].map((name) => live("configmaps", name)!.metadata.resourceVersion)).toEqual(versions);
+  });
+
   it("reports every object whose dry-run fails, with the API's reason, and applies nothing", async () => {
     const broken = [...tree(), deployment("api", "shop/api:2", -1), configMap("Bad_Name", {})];
     const result = await applyToCluster(kube, broken, undefined, options);

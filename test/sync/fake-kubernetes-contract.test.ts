@@ -62,6 +62,10 @@ describe("the fake Kubernetes API against the real kubectl", () => {
     expect(result.stderr).toBe("");
     expect(result.stdout).toContain("configmap/settings serverside-applied (server dry run)");
     expect((await kubectl("get", "configmap", "settings")).stderr).toContain('configmaps "settings" not found');
+    // kubectl asked for aggregated discovery, got the legacy documents, and fell back to them.
+    const discovery = fake.requests.filter((request) => request.path === "/apis");
+    expect(discovery[0]?.accept).toContain("g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList");
+    expect(fake.requests.some((request) => request.path === "/apis/apps/v1" || request.path === "/api/v1")).toBe(true);
   });
 
   it("creates with server-side apply, then leaves an unchanged apply unchanged", async () => {
