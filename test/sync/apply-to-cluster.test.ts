@@ -99,6 +99,15 @@ describe("applyToCluster", () => {
     expect(["settings", "flags"].map((name) => live("configmaps", name)!.metadata.resourceVersion)).toEqual(versions);
   });
 
+  it("sends the manifest as rendered, fields unknown to client-node's models included", async () => {
+    const web = deployment("web", "shop/web:1.0");
+    Object.assign(web.manifest.spec as object, { minReadySeconds: 5, fieldNewerThanTheClient: { on: true } });
+    const result = await applyToCluster(kube, [namespace("shop"), web], undefined, options);
+    expect(result.ok).toBe(true);
+    const stored = fake.store.list({ group: "apps", version: "v1", kind: "Deployment", plural: "deployments", namespaced: true, statusSubresource: true }, "shop")[0] as { spec: Record<string, unknown> };
+    expect(stored.spec).toMatchObject({ minReadySeconds: 5, fieldNewerThanTheClient: { on: true } });
+  });
+
   it("reports every object whose dry-run fails, with the API's reason, and applies nothing", async () => {
     const broken = [...tree(), deployment("api", "shop/api:2", -1), configMap("Bad_Name", {})];
     const result = await applyToCluster(kube, broken, undefined, options);

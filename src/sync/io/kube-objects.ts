@@ -1,4 +1,5 @@
 import { PatchStrategy, type KubernetesObject } from "@kubernetes/client-node";
+import { sendManifest } from "./kube-request.js";
 import type { ObjectRef } from "../cluster-types.js";
 import { describeRef, refOf } from "../object-ref.js";
 import type { KubeConnection } from "./kube-connection.js";
@@ -10,11 +11,14 @@ function specOf(ref: ObjectRef): KubernetesObject {
   return { apiVersion: ref.apiVersion, kind: ref.kind, metadata: ref.namespace === undefined ? { name: ref.name } : { name: ref.name, namespace: ref.namespace } };
 }
 
-/** Server-side apply under Bender's field manager; a dry run (dryRun=All) changes nothing. */
+/** Server-side apply under Bender's field manager, the manifest sent as rendered; a dry run (dryRun=All) changes nothing. */
 export async function applyObject(kube: KubeConnection, manifest: Record<string, unknown>, options: { dryRun: boolean; force: boolean }): Promise<KubernetesObject> {
   const spec = structuredClone(manifest) as KubernetesObject; // client-node fills in defaults on the object it is given
   try {
-    return await kube.objects.patch(spec, undefined, options.dryRun ? "All" : undefined, kube.fieldManager, options.force, PatchStrategy.ServerSideApply);
+    return await sendManifest(kube, {
+      manifest: spec, action: "patch", contentType: PatchStrategy.ServerSideApply,
+      query: { dryRun: options.dryRun ? "All" : undefined, fieldManager: kube.fieldManager, force: options.force ? "true" : undefined },
+    });
   } catch (error) {
     throw toKubeError(error, `${options.dryRun ? "dry-run of " : ""}apply of ${describeRef(refOf(manifest as Parameters<typeof refOf>[0]))}`);
   }
