@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { connectToCluster, SERVICE_ACCOUNT_DIR } from "../../src/sync/io/kube-connection.js";
-import { readObject } from "../../src/sync/io/kube-objects.js";
+import { applyObject, readObject } from "../../src/sync/io/kube-objects.js";
 import { startFakeKubernetes, type FakeKubernetes } from "../support/fake-kubernetes.js";
 
 let fake: FakeKubernetes;
@@ -35,6 +35,8 @@ describe("connectToCluster", () => {
     const kube = connectToCluster({ KUBERNETES_SERVICE_HOST: "127.0.0.1", KUBERNETES_SERVICE_PORT: port() }, { pathPrefix: root });
     expect(kube.namespace).toBe("bender");
     expect((await readObject(kube, defaultNamespace))?.metadata?.name).toBe("default");
+    const applied = await applyObject(kube, { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "probe", namespace: "default" }, data: { a: "b" } }, { dryRun: false, force: false });
+    expect(applied.metadata?.resourceVersion).toMatch(/^\d+$/u);
   });
 
   it("is refused with the API's reason when the token is wrong", async () => {
