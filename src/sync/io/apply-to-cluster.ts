@@ -6,7 +6,7 @@ import { planSync } from "../plan-sync.js";
 import { rolloutOf, WORKLOAD_KINDS } from "../rollout-status.js";
 import type { KubeConnection } from "./kube-connection.js";
 import { KubeError, toKubeError } from "./kube-error.js";
-import { applyObject, deleteObject, readObject } from "./kube-objects.js";
+import { applyObject, deleteObject, readObject, warmDiscovery } from "./kube-objects.js";
 
 type Failure = ClusterResult["failures"][number];
 
@@ -65,6 +65,7 @@ export async function applyToCluster(kube: KubeConnection, objects: readonly Ren
 
   // 3. Dry-run the rest; in a dry run, objects in new namespaces or of new kinds cannot be checked yet.
   const pending = dependsOnNewFoundation(plan.foundations, options.dryRun);
+  await warmDiscovery(kube, plan.rest.map((object) => object.manifest));
   const dryRunFailures: (Failure | undefined)[] = [];
   await inPool(plan.rest, concurrency, async (object, index) => {
     try {

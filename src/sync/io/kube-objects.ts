@@ -56,3 +56,18 @@ export async function listObjects(kube: KubeConnection, options: { apiVersion: s
     throw toKubeError(error, `list of ${options.kind} in ${options.namespace} (${options.labelSelector})`);
   }
 }
+
+/**
+ * Looks up each group version's resources once, before requests go out several at a time (concurrent first
+ * uses would each ask). A failure here is left for the object's own request to report.
+ */
+export async function warmDiscovery(kube: KubeConnection, manifests: readonly { apiVersion: string; kind: string }[]): Promise<void> {
+  const seen = new Set<string>();
+  for (const { apiVersion, kind } of manifests) {
+    if (seen.has(apiVersion)) continue;
+    seen.add(apiVersion);
+    // resource() is protected in client-node's types; it is the cache its own calls (and sendManifest) use.
+    const objects = kube.objects as unknown as { resource(apiVersion: string, kind: string): Promise<unknown> };
+    await objects.resource(apiVersion, kind).catch(() => undefined);
+  }
+}
