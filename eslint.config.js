@@ -15,6 +15,7 @@ const PURE_MODULES = [
   "src/proposals/**/*.ts",
   "src/slack/blocks/**/*.ts",
   "src/queue/**/*.ts",
+  "src/sync/**/*.ts",
 ];
 const IO_FOLDERS = ["src/**/io/**/*.ts"];
 

@@ -32,6 +32,7 @@ const SCENARIOS = {
   burst: () => import("./scenarios/burst.js"),
   slack: () => import("./scenarios/slack.js"),
   "slack-stop": () => import("./scenarios/slack-stop.js"),
+  "sync-cluster": () => import("./scenarios/sync-cluster.js"),
 };
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
