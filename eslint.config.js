@@ -14,6 +14,7 @@ const PURE_MODULES = [
   "src/config/**/*.ts",
   "src/proposals/**/*.ts",
   "src/slack/blocks/**/*.ts",
+  "src/sync/**/*.ts",
 ];
 const IO_FOLDERS = ["src/**/io/**/*.ts"];
 
