@@ -31,7 +31,8 @@ export function kubectlKustomize(files: ReadonlyMap<string, Uint8Array>, budgets
   };
   const kustomize: Kustomize = async (folder) => {
     root ??= materialise();
-    const directory = path.join(await root, ...folder.split("/").filter(Boolean));
+    const base = await root;
+    const directory = path.join(base, ...folder.split("/").filter(Boolean));
     return new Promise<string>((resolve, reject) => {
       execFile(kubectl, ["kustomize", directory], { maxBuffer: budgets.kustomizeOutputBytes, timeout: budgets.kustomizeMs, env: { PATH: process.env.PATH ?? "", HOME: tmpdir() } }, (error, stdout, stderr) => {
         if (!error) return resolve(stdout);
@@ -44,7 +45,8 @@ export function kubectlKustomize(files: ReadonlyMap<string, Uint8Array>, budgets
           return reject(new SyncError("over-budget", `${where} (kustomize): printed more than ${budgets.kustomizeOutputBytes} bytes; that is the budget`));
         }
         if (failure.killed) return reject(new SyncError("over-budget", `${where} (kustomize): took longer than ${budgets.kustomizeMs} ms; that is the budget`));
-        const reason = stderr.trim().split("\n").at(-1)?.replace(directory, where) ?? failure.message;
+        // kustomize names files by their temporary path: show them as repository paths.
+        const reason = (stderr.trim().split("\n").at(-1) ?? failure.message).replaceAll(`${base}${path.sep}`, "").replaceAll(base, ".");
         reject(new SyncError("kustomize-failed", `${where} (kustomize): ${reason}`, { cause: error }));
       });
     });
