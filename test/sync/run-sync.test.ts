@@ -230,7 +230,37 @@ describe("runSync, end to end with GitHub behind nock and a cluster stand-in", (
   });
 });
 
+describe("GitHub App credentials", () => {
+  it("a fresh process with the installation remembered in the state: one token request and one 304, no installation lookup", async () => {
+    const { PRIVATE_KEY } = await import("../support/bender-server.js");
+    const cluster = new ClusterStandIn();
+    cluster.state = { commit: SHA1, etag: '"e1"', installationId: 7, appliedAt: new Date(NOW).toISOString(), inventory: [] };
+    nock(API).post("/app/installations/7/access_tokens").reply(201, { token: "ghs_sync", expires_at: "2099-01-01T00:00:00Z" });
+    nock(API, { reqheaders: { authorization: "token ghs_sync", "if-none-match": '"e1"' } }).get("/repos/acme/manifests/commits/main").reply(304, "");
+    const app = { ...world(cluster), connect: syncRepository({ auth: { kind: "app", appId: 1, privateKey: PRIVATE_KEY }, apiUrl: API, repository: JOB.repository, ref: JOB.ref, paths: JOB.paths, environment: JOB.environment, cluster: JOB.cluster, budgets: DEFAULT_BUDGETS, policy: FAST_RETRY }) };
+    expect(await runSync(JOB, app)).toMatchObject({ outcome: "up-to-date" });
+    expect(cluster.calls).toEqual(["read-state"]);
+  });
+});
+
 describe("bender sync (the command, in process)", () => {
+  it("--watch runs until stopped, reading the state once and then only asking GitHub", async () => {
+    const cluster = new ClusterStandIn();
+    cluster.state = { commit: SHA1, etag: '"e1"', appliedAt: new Date().toISOString(), inventory: [] };
+    nock(API, { reqheaders: { "if-none-match": '"e1"' } }).get("/repos/acme/manifests/commits/main").times(2).reply(304, "");
+    const stop = new AbortController();
+    const lines: string[] = [];
+    const context = {
+      stdout: { write: (chunk: string) => { lines.push(chunk); if (lines.length === 2) stop.abort(); return true; } },
+      stderr: { write: () => true },
+      cwd: "/",
+    };
+    const args = ["--repository", "acme/manifests", "--path", "clusters/prod", "--environment", "production", "--cluster", "prod-eu-1", "--namespace", "bender", "--watch", "1s", "--json"];
+    expect(await syncCommand(args, context, { env: { GITHUB_TOKEN: TOKEN }, connectCluster: async () => cluster, signal: stop.signal })).toBe(0);
+    expect(lines.map((line) => (JSON.parse(line) as { outcome: string }).outcome)).toEqual(["up-to-date", "up-to-date"]);
+    expect(cluster.calls).toEqual(["read-state"]);
+  });
+
   it("prints one JSON result object and exits 0; exits 1 when the run failed", async () => {
     const cluster = new ClusterStandIn();
     const env = { GITHUB_TOKEN: TOKEN };
