@@ -116,7 +116,7 @@ export async function syncCommand(
     holder: `${hostname()}-${process.pid}`,
   };
   const print = (result: SyncRunResult) => context.stdout.write(settings.json ? `${JSON.stringify(result)}\n` : renderSyncText(result));
-  const memory: SyncMemory = { state: undefined, etag: undefined };
+  const memory: SyncMemory = { state: undefined };
 
   if (settings.watchMs === undefined) {
     const result = await runSync(job, world, memory);

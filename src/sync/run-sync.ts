@@ -39,8 +39,11 @@ export interface SyncWorld {
 /** What a --watch loop keeps between runs, so a run with nothing new reads nothing from the cluster. */
 export interface SyncMemory {
   state: SyncState | undefined;
-  /** The ETag of the last answer, also when it named the commit already applied. */
-  etag: string | undefined;
+  /**
+   * The last answer for the ref, with the commit it named: a 304 to its ETag
+   * means that commit, which a failed run may not have applied yet.
+   */
+  resolved?: { etag: string | undefined; sha: string } | undefined;
 }
 
 /** The name of the state ConfigMaps and of the Lease: one per (environment, cluster). */
@@ -67,7 +70,7 @@ function errorOf(error: unknown): { code: string; reason: string } {
  * 6. State: recorded only when the run succeeded.
  * 7. Report: a GitHub deployment on the commit, only when something was applied or the run failed.
  */
-export async function runSync(job: SyncJob, world: SyncWorld, memory: SyncMemory = { state: undefined, etag: undefined }): Promise<SyncRunResult> {
+export async function runSync(job: SyncJob, world: SyncWorld, memory: SyncMemory = { state: undefined }): Promise<SyncRunResult> {
   const name = stateName(job);
   const base = { repository: job.repository, ref: job.ref, environment: job.environment, cluster: job.cluster };
   const empty = { applied: [], unchanged: 0, pruned: [], wouldPrune: [], failures: [], warnings: [] };
@@ -80,14 +83,15 @@ export async function runSync(job: SyncJob, world: SyncWorld, memory: SyncMemory
     github = await world.connect(previous?.installationId);
 
     // 2. Ref
-    const resolved = await github.resolveCommit(memory.etag ?? previous?.etag);
-    if (resolved.status === "changed") memory.etag = resolved.etag;
-    commit = resolved.status === "changed" ? resolved.sha : previous?.commit;
+    const known = memory.resolved?.etag !== undefined ? memory.resolved : previous && { etag: previous.etag, sha: previous.commit };
+    const resolved = await github.resolveCommit(known?.etag);
+    if (resolved.status === "changed") memory.resolved = { etag: resolved.etag, sha: resolved.sha };
+    commit = resolved.status === "changed" ? resolved.sha : known?.sha;
     const fullRun = previous === undefined || world.now() - Date.parse(previous.appliedAt) >= job.fullEveryMs;
     if (commit === undefined || (commit === previous?.commit && !fullRun && !job.dryRun)) {
       return { ...base, ...empty, outcome: "up-to-date", commit: previous?.commit, fullRun: false };
     }
-    const target = { commit, etag: memory.etag, fullRun };
+    const target = { commit, etag: resolved.status === "changed" ? resolved.etag : known?.etag, fullRun };
     const repository = github;
     const work = () => applyCommit(job, world, repository, target, memory);
     if (job.dryRun) return await work();

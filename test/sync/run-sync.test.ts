@@ -99,7 +99,7 @@ describe("runSync, end to end with GitHub behind nock and a cluster stand-in", (
 
   it("nothing new: one conditional request (a 304) and one state read, no Lease, no writes; in --watch not even the read", async () => {
     const cluster = new ClusterStandIn();
-    const memory: SyncMemory = { state: undefined, etag: undefined };
+    const memory: SyncMemory = { state: undefined };
     await firstRun(cluster, memory);
     cluster.calls.length = 0;
 
@@ -197,6 +197,29 @@ describe("runSync, end to end with GitHub behind nock and a cluster stand-in", (
     expect(result.wouldPrune.map((object) => object.name)).toEqual(["b"]);
     expect(cluster.calls).toEqual(["read-state", "apply(dry-run)"]);
     expect(cluster.state?.commit).toBe(SHA1);
+  });
+
+  it("in --watch, a commit that failed is tried again on the next run, though GitHub answers 304", async () => {
+    const cluster = new ClusterStandIn();
+    const memory: SyncMemory = { state: undefined };
+    await firstRun(cluster, memory);
+    cluster.failing.set("b", "the API server is overloaded");
+    github.ref(SHA2, '"e2"', '"e1"');
+    await github.tarball(SHA2, { "clusters/prod/app.yaml": `${cm("a")}---\n${cm("b", "2")}` });
+    github.noDeployment(SHA2);
+    github.create(SHA2, 15);
+    github.status(15, "in_progress", "applying");
+    github.status(15, "failure", "ConfigMap shop/b: the API server is overloaded");
+    expect(await runSync(JOB, world(cluster, () => NOW + 10_000), memory)).toMatchObject({ outcome: "failed", commit: SHA2 });
+
+    cluster.failing.clear();
+    github.notModified('"e2"');
+    await github.tarball(SHA2, { "clusters/prod/app.yaml": `${cm("a")}---\n${cm("b", "2")}` });
+    github.deploymentWithStatus(SHA2, 15, { state: "failure", description: "ConfigMap shop/b: the API server is overloaded" });
+    github.status(15, "in_progress", "applying");
+    github.status(15, "success", "applied 1, unchanged 1");
+    expect(await runSync(JOB, world(cluster, () => NOW + 20_000), memory)).toMatchObject({ outcome: "applied", commit: SHA2 });
+    expect(cluster.state).toMatchObject({ commit: SHA2, etag: '"e2"' });
   });
 
   it("two runs racing: the one without the Lease does nothing", async () => {
