@@ -1,3 +1,4 @@
+import { parse } from "yaml";
 import type { SyncBudgets } from "./budgets.js";
 import type { RenderedObject } from "./cluster-port.js";
 import { parseManifests } from "./parse-manifests.js";
@@ -14,6 +15,32 @@ export interface RenderOptions {
   readonly defaultNamespace?: string | undefined;
   readonly budgets: SyncBudgets;
   readonly kustomize: Kustomize;
+}
+
+const REMOTE = /^(?:[a-z][a-z0-9+.-]*:\/\/|git@|github\.com\/|gitlab\.com\/|bitbucket\.org\/)|\?ref=|\/\/.*\?/i;
+const RESOURCE_LISTS = ["resources", "bases", "components", "crds"] as const;
+
+/**
+ * Kustomize would fetch a remote base (a git URL, an https file) from inside
+ * the cluster: content nobody reviewed in this repository. Refused, naming it.
+ */
+function refuseRemoteResources(file: string, text: string): void {
+  let document: unknown;
+  try {
+    document = parse(text, { maxAliasCount: 100 });
+  } catch {
+    return; // kustomize reports its own file's syntax errors.
+  }
+  if (typeof document !== "object" || document === null) return;
+  for (const list of RESOURCE_LISTS) {
+    const entries = (document as Record<string, unknown>)[list];
+    if (!Array.isArray(entries)) continue;
+    for (const entry of entries) {
+      if (typeof entry === "string" && REMOTE.test(entry)) {
+        throw new SyncError("kustomize-failed", `${file}: ${list} entry "${entry}" is a remote base; bender sync renders only what the repository holds (vendor it into the repository)`);
+      }
+    }
+  }
 }
 
 function folderOf(file: string): string {
@@ -57,6 +84,10 @@ export async function renderTree(files: ReadonlyMap<string, Uint8Array>, options
   const kustomizations = [...new Set(names.filter((file) => KUSTOMIZATION_FILES.has(baseName(file))).map(folderOf))].sort();
   // An outer kustomization owns the folders below it.
   const roots = kustomizations.filter((folder) => !kustomizations.some((other) => other !== folder && isUnder(folder, other)));
+
+  for (const file of names.filter((name) => KUSTOMIZATION_FILES.has(baseName(name)) && roots.some((root) => isUnder(name, root)))) {
+    refuseRemoteResources(file, new TextDecoder().decode(files.get(file)));
+  }
 
   const objects: RenderedObject[] = [];
   const add = (more: readonly RenderedObject[]) => {

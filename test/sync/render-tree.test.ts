@@ -102,6 +102,14 @@ describe("rendering kustomize folders", () => {
     expect(objects.map((object) => `${object.source}:${object.manifest.metadata.name}`)).toEqual(["apps/a.yaml:plain", "apps/overlay (kustomize):from-kustomize", "apps/z.yaml:z"]);
   });
 
+  it("refuses a remote base before kustomize would fetch it from inside the cluster", async () => {
+    for (const entry of ["https://github.com/acme/base/deploy?ref=v1", "github.com/acme/base//deploy?ref=v1", "git@github.com:acme/base.git"]) {
+      const error = await refusal(render({ "apps/overlay/kustomization.yaml": `resources:\n  - ../local\n  - ${entry}\n` }, { kustomize: async () => "" }));
+      expect(error.message).toBe(`apps/overlay/kustomization.yaml: resources entry "${entry}" is a remote base; bender sync renders only what the repository holds (vendor it into the repository)`);
+    }
+    expect(await render({ "apps/overlay/kustomization.yaml": "resources: [../base, cm.yaml]\n" }, { kustomize: async () => cm("local") })).toHaveLength(1);
+  });
+
   it("runs the real kubectl kustomize on the extracted files", async () => {
     const files = tree({
       "apps/base/kustomization.yaml": "resources: [cm.yaml]\n",
