@@ -10,8 +10,7 @@ export type SyncErrorCode =
   | "template"
   | "helm-chart"
   | "kubectl-missing"
-  | "kustomize-failed"
-  | "empty-render";
+  | "kustomize-failed";
 
 /** A refusal with a stable code and a message naming the file or entry, what was wrong and what is allowed. */
 export class SyncError extends Error {
