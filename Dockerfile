@@ -1,6 +1,15 @@
-# Bender's server image: `docker build -t bender .` then run with the settings
-# of docs/settings.md in the environment (PRIVATE_KEY_PATH pointing at a
-# mounted secret). Two stages: the build needs TypeScript, the image does not.
+# Bender's image: `docker build -t bender .` then run with the settings of
+# docs/settings.md in the environment (PRIVATE_KEY_PATH pointing at a mounted
+# secret) for `serve`, or docs/sync.md for `sync`. Two stages: the build needs
+# TypeScript, the image does not.
+#
+# `bender sync` renders kustomize folders with `kubectl kustomize`, so the image
+# carries kubectl: copied from the Kubernetes project's own kubectl image
+# (registry.k8s.io, multi-arch, signed), not downloaded by a script. Keep its
+# minor version within one of your clusters' (kubectl's skew policy).
+ARG KUBECTL_VERSION=v1.32.3
+FROM registry.k8s.io/kubectl:${KUBECTL_VERSION} AS kubectl
+
 FROM node:24-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -17,6 +26,7 @@ RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 COPY bin ./bin
 COPY --from=build /app/dist ./dist
 COPY app.yml ./
+COPY --from=kubectl /bin/kubectl /usr/local/bin/kubectl
 # Numeric, so Kubernetes can verify runAsNonRoot.
 USER 1000:1000
 EXPOSE 3000

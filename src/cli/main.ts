@@ -19,6 +19,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "serve                                                 run the GitHub App and build webhook server (docs/settings.md)",
     load: async () => (await import("./serve-command.js")).serveCommand,
   },
+  sync: {
+    summary: "sync --repository O/N --path P --environment E --cluster C   apply a manifest repository to this cluster (docs/sync.md)",
+    load: async () => (await import("./sync-command.js")).syncCommand,
+  },
 };
 
 export const USAGE = `Usage: bender <command> [options]

@@ -10,6 +10,7 @@ import { decodeProposalMetadata } from "../proposals/metadata.js";
 import type { ManifestEngine } from "../manifests/io/manifest-engine.js";
 import type { BlobCache } from "./blob-cache.js";
 import { reportConfigCheck } from "./config-check.js";
+import { followDeploymentStatus } from "./deployment-status.js";
 import type { ConfigStore } from "./config-store.js";
 import type { BuildQueue } from "../queue/io/build-queue.js";
 import type { InstallationClients } from "./installation-clients.js";
@@ -106,6 +107,11 @@ export function benderApp(services: BenderServices): ApplicationFunction {
 
     app.on("pull_request.closed", async (context) => {
       await followClosedPullRequest(services, context);
+    });
+
+    // A sync job's report: the pins it made live (or failed) get a reply in their Slack thread.
+    app.on("deployment_status", async (context) => {
+      await followDeploymentStatus(services.events, context);
     });
   };
 }

@@ -26,7 +26,23 @@ export type ProposalEvent =
   | (ProposalEventBase & { readonly type: "proposal.superseded"; readonly previous: ProposalMetadata | undefined; readonly autoPin: boolean; readonly body: string })
   | (ProposalEventBase & { readonly type: "proposal.pinned"; readonly by: string; readonly via: "github" | "automatic" })
   | (ProposalEventBase & { readonly type: "proposal.dismissed"; readonly by: string })
-  | (ProposalEventBase & { readonly type: "proposal.unpinned"; readonly by: string; readonly revert: PullRequestRef });
+  | (ProposalEventBase & { readonly type: "proposal.unpinned"; readonly by: string; readonly revert: PullRequestRef })
+  | (ProposalEventBase & { readonly type: "proposal.deployed"; readonly deployment: PinDeployment });
+
+/**
+ * The sync job in one cluster reported a commit that contains this pin's
+ * merge (a GitHub deployment status). Who pinned and when come along, so a
+ * replica that did not draw the message can still draw it pinned.
+ */
+export interface PinDeployment {
+  readonly cluster: string;
+  readonly commit: string;
+  readonly state: "live" | "failed";
+  readonly reason?: string | undefined;
+  readonly pinnedBy: string;
+  readonly pinnedVia: "github" | "automatic";
+  readonly pinnedAt: string;
+}
 
 /** Where a proposal's Slack message is. */
 export interface MessagePlace {

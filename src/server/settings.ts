@@ -60,8 +60,10 @@ export class SettingsError extends Error {
   }
 }
 
-const REPOSITORY = /^[A-Za-z0-9-]{1,39}\/[A-Za-z0-9._-]{1,100}$/;
-const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+/** owner/name of a GitHub repository. */
+export const REPOSITORY_PATTERN = /^[A-Za-z0-9-]{1,39}\/[A-Za-z0-9._-]{1,100}$/;
+/** GHE_HOST: a host name or bracketed IPv6 address, with an optional port (no scheme, no path). */
+export const GHE_HOST_PATTERN = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 
 /**
  * Whether `value` is a base URL Slack's WebClient can put method names after
@@ -86,7 +88,7 @@ const environmentSchema = z.object({
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal"], {
     error: "must be one of trace, debug, info, warn, error, fatal",
   }).default("info"),
-  GHE_HOST: z.string().regex(HOST, { error: "must be a host name with an optional port, e.g. github.example.com (no scheme, no path)" }).optional(),
+  GHE_HOST: z.string().regex(GHE_HOST_PATTERN, { error: "must be a host name with an optional port, e.g. github.example.com (no scheme, no path)" }).optional(),
   GHE_PROTOCOL: z.enum(["https", "http"], { error: "must be https or http" }).default("https"),
   SLACK_BOT_TOKEN: z.string().regex(/^xoxb-[A-Za-z0-9-]+$/, { error: "must be a bot token (xoxb-…), from the Slack app's OAuth & Permissions page" }).optional(),
   SLACK_SIGNING_SECRET: z.string().regex(/^[0-9a-f]{32}$/, { error: "must be the Slack app's signing secret (32 hex digits, Basic Information page)" }).optional(),
@@ -125,7 +127,7 @@ const environmentSchema = z.object({
     if (value === undefined || value.trim() === "") return undefined;
     const repositories = value.split(",").map((item) => item.trim()).filter(Boolean);
     for (const repository of repositories) {
-      if (!REPOSITORY.test(repository)) {
+      if (!REPOSITORY_PATTERN.test(repository)) {
         context.addIssue({ code: "custom", message: `"${repository}" is not owner/name; give a comma-separated list like acme/manifests,acme/platform` });
       }
     }
@@ -133,12 +135,20 @@ const environmentSchema = z.object({
   }),
 });
 
-function isPrivateKey(pem: string): boolean {
+/** Whether `pem` parses as an RSA private key (GitHub App keys are RSA). */
+export function isPrivateKey(pem: string): boolean {
   try {
     return createPrivateKey(pem).asymmetricKeyType === "rsa";
   } catch {
     return false;
   }
+}
+
+/** GitHub's REST and web base URLs: github.com, or GitHub Enterprise Server at GHE_HOST over GHE_PROTOCOL. */
+export function githubUrls(host: string | undefined, protocol: "https" | "http"): { githubApiUrl: string; githubWebUrl: string } {
+  return host
+    ? { githubApiUrl: `${protocol}://${host}/api/v3`, githubWebUrl: `${protocol}://${host}` }
+    : { githubApiUrl: "https://api.github.com", githubWebUrl: "https://github.com" };
 }
 
 /**
@@ -190,8 +200,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     port: values.PORT,
     host: values.HOST,
     logLevel: values.LOG_LEVEL,
-    githubApiUrl: host ? `${values.GHE_PROTOCOL}://${host}/api/v3` : "https://api.github.com",
-    githubWebUrl: host ? `${values.GHE_PROTOCOL}://${host}` : "https://github.com",
+    ...githubUrls(host, values.GHE_PROTOCOL),
     manifestRepositories: values.BENDER_MANIFEST_REPOS,
     webhookMaxBytes: values.BENDER_WEBHOOK_MAX_BYTES,
     shutdownTimeoutMs: values.BENDER_SHUTDOWN_TIMEOUT_MS,

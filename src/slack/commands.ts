@@ -6,6 +6,8 @@ import { decodeMetadata } from "../proposals/metadata.js";
 import type { BenderMetadata } from "../proposals/metadata.js";
 import { runGraphql } from "../github/graphql-client.js";
 import type { InstallationClient } from "../github/manifest-repositories.js";
+import { clusterStatusLines } from "./blocks/cluster-status.js";
+import type { DeploymentNode } from "./blocks/cluster-status.js";
 import { escapeMrkdwn } from "./blocks/index.js";
 import type { SlackContext } from "./slack-context.js";
 
@@ -41,7 +43,7 @@ function actor(pullRequest: PullRequestNode): string {
 interface EnvironmentStatusResponse {
   repository: {
     [alias: string]: { nodes?: PullRequestNode[]; text?: string | null } | null;
-  } | null;
+  } & { deployments?: { nodes?: DeploymentNode[] } | null } | null;
 }
 
 const LIMIT = 3000;
@@ -103,6 +105,8 @@ async function status(context: SlackContext, only: string | undefined): Promise<
       fields.push(`pinned${index}: pullRequests(labels: $l${index}, states: MERGED, first: 20, orderBy: { field: UPDATED_AT, direction: DESC }) { nodes { number url title body mergedAt mergedBy { login } mergeCommit { messageBody } } }`);
       fields.push(`holds${index}: object(expression: $h${index}) { ... on Blob { text } }`);
     }
+    // What the sync jobs reported, newest first: the commit each cluster runs.
+    fields.push("deployments(first: 100, orderBy: { field: CREATED_AT, direction: DESC }) { nodes { environment commitOid latestStatus { state description } } }");
     const query = `query BenderStatus(${declarations.join(", ")}) { repository(owner: $owner, name: $name) { ${fields.join(" ")} } }`;
     const result = await runGraphql<EnvironmentStatusResponse>(client, query, variables);
     const data = result.data?.repository ?? {};
@@ -134,6 +138,7 @@ async function status(context: SlackContext, only: string | undefined): Promise<
         const held = hold && hold !== "unreadable" ? `, held at ${escapeMrkdwn(hold.version ?? "its version")}${hold.by ? ` by ${escapeMrkdwn(hold.by)}` : ""}` : "";
         lines.push(`• ${escapeMrkdwn(metadata.repository)}: runs ${runs} (last ${verb} <${pullRequest.url}|#${pullRequest.number}> by ${actor(pullRequest)})${held}`);
       }
+      lines.push(...clusterStatusLines(environment, data.deployments?.nodes ?? []));
       if (!holds.ok) lines.push(`• ${HOLDS_PATH} cannot be read: automation is held`);
       for (const pullRequest of data[`open${index}`]?.nodes ?? []) lines.push(`• open: <${pullRequest.url}|${escapeMrkdwn(pullRequest.title)}>`);
       if ((latest[index]?.size ?? 0) === 0 && (data[`open${index}`]?.nodes ?? []).length === 0) lines.push("• nothing pinned or proposed by Bender yet");

@@ -9,11 +9,20 @@ export type MessageStatus =
   | { readonly kind: "proposed"; readonly confirm: boolean; readonly heldBecause?: string | undefined }
   /** GitHub refused the merge only because checks are pending: auto-merge is on. */
   | { readonly kind: "pinning"; readonly by: string; readonly detail: string }
-  | { readonly kind: "pinned"; readonly by: string; readonly via: "slack" | "github" | "automatic"; readonly at: string }
+  | { readonly kind: "pinned"; readonly by: string; readonly via: "slack" | "github" | "automatic"; readonly at: string; readonly clusters?: readonly ClusterState[] | undefined }
   | { readonly kind: "unpinned"; readonly by: string; readonly at: string; readonly backTo: string; readonly reason?: string | undefined }
   | { readonly kind: "dismissed"; readonly by: string; readonly via: "slack" | "github"; readonly at: string }
   /** A pinned message whose Unpin no longer applies: a later pin of the same (environment, image) exists. */
   | { readonly kind: "stale-pin"; readonly laterPin: { readonly number: number; readonly url: string } };
+
+/** What the sync job in one cluster reported for the commit holding this pin (a GitHub deployment status). */
+export interface ClusterState {
+  readonly cluster: string;
+  readonly state: "live" | "failed";
+  readonly commit: string;
+  /** The first failure, when it failed. */
+  readonly reason?: string | undefined;
+}
 
 export interface ProposalView {
   /** `owner/name` of the manifest repository. */

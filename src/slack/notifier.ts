@@ -1,8 +1,8 @@
 import type { ProposalEvent } from "../proposals/events.js";
 import { withMetadata } from "../proposals/metadata.js";
 import { updatePullRequestBody } from "../github/pull-request-ops.js";
-import { dismissedLine, pinnedLine, proposalMessage, supersededLine, unpinnedLine } from "./blocks/index.js";
-import type { MessageStatus, ProposalView } from "./model.js";
+import { clusterLine, dismissedLine, pinnedLine, proposalMessage, supersededLine, unpinnedLine } from "./blocks/index.js";
+import type { ClusterState, MessageStatus, ProposalView } from "./model.js";
 import { redraw as redrawOrThrow, threadReply as threadReplyOrThrow } from "./proposal-actions.js";
 import { SlackActionError, repositoryAccess } from "./slack-context.js";
 import type { MessageLocation, SlackContext } from "./slack-context.js";
@@ -37,6 +37,8 @@ export class SlackNotifier {
   readonly #posted = new Map<string, MessageLocation>();
   /** PRs whose message `announce` drew: their `proposal.opened` event is not drawn again. */
   readonly #announced = new Set<string>();
+  /** What each cluster reported for each pin, so the message shows every cluster heard from (an environment on three clusters shows three). */
+  readonly #clusters = new Map<string, Map<string, ClusterState>>();
 
   constructor(private readonly context: SlackContext) {}
 
@@ -170,6 +172,9 @@ export class SlackNotifier {
         await redraw(this.context, location, view({ kind: "dismissed", by: event.by, via: "github", at }));
         await threadReply(this.context, location, dismissedLine(event.by, at));
         return;
+      case "proposal.deployed":
+        if (!location) return;
+        return this.deployed(key, location, event.deployment, view);
       case "proposal.unpinned": {
         if (!location) return;
         const backTo = event.metadata.changes[0]?.before ?? "the previous version";
@@ -178,6 +183,35 @@ export class SlackNotifier {
         return;
       }
     }
+  }
+
+  /**
+   * One reply in the pin's thread per cluster and outcome ("Live on
+   * prod-eu-1", or the failure's first reason), and the message redrawn with
+   * every cluster heard from. A pin since unpinned or superseded keeps its
+   * status; only the reply is added.
+   */
+  private async deployed(
+    key: string,
+    location: MessageLocation,
+    deployment: Extract<ProposalEvent, { type: "proposal.deployed" }>["deployment"],
+    view: (status: MessageStatus) => ProposalView,
+  ): Promise<void> {
+    const states = this.#clusters.get(key) ?? new Map<string, ClusterState>();
+    const state: ClusterState = { cluster: deployment.cluster, state: deployment.state, commit: deployment.commit, reason: deployment.reason };
+    const before = states.get(deployment.cluster);
+    // The same report again (a redelivered webhook, a later commit while still failing the same way) says nothing new.
+    if (before && before.state === state.state && (state.state === "live" || before.reason === state.reason)) return;
+    states.set(deployment.cluster, state);
+    this.#clusters.delete(key);
+    this.#clusters.set(key, states);
+    if (this.#clusters.size > 1000) this.#clusters.delete(this.#clusters.keys().next().value ?? "");
+    const last = this.context.drawn.get(key);
+    if (last === undefined || last.kind === "pinned") {
+      const pinned = last ?? { kind: "pinned" as const, by: deployment.pinnedBy, via: deployment.pinnedVia, at: deployment.pinnedAt };
+      await redraw(this.context, location, view({ ...pinned, clusters: [...states.values()] }));
+    }
+    await threadReply(this.context, location, clusterLine(state));
   }
 
   /** Writes the message's place into the PR's metadata, so any replica can find it. */

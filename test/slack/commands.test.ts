@@ -117,6 +117,27 @@ describe("/bender", () => {
     expect(lines).toContain(`• open: <${open?.url}|Pin ghcr.io/acme/api 1.4.2 to production>`);
   });
 
+  it("status: per environment and cluster, the commit the sync job runs, and a later failure", async () => {
+    const fake = repositoryWithHistory();
+    fake.deployments.push(
+      { environment: "production/prod-us-1", commitOid: "c".repeat(40), latestStatus: { state: "FAILURE", description: "Deployment shop/api: <denied>" } },
+      { environment: "production/prod-eu-1", commitOid: "b".repeat(40), latestStatus: { state: "SUCCESS", description: "applied 1, unchanged 9" } },
+      { environment: "production/prod-us-1", commitOid: "b".repeat(40), latestStatus: { state: "SUCCESS", description: "applied 1, unchanged 9" } },
+      { environment: "production/prod-eu-1", commitOid: "a".repeat(40), latestStatus: { state: "INACTIVE", description: "applied 2, unchanged 8" } },
+      { environment: "staging/stg-1", commitOid: "d".repeat(40), latestStatus: { state: "SUCCESS", description: null } },
+      { environment: "qa", commitOid: "e".repeat(40), latestStatus: { state: "SUCCESS", description: null } },
+    );
+    expectFirstAccess(fake);
+    fake.expectGraphql("BenderStatus", "BenderRunning");
+    await start();
+
+    const lines = String((await command("status production")).text).split("\n");
+    expect(lines.filter((line) => line.startsWith("• cluster"))).toEqual([
+      "• cluster prod-eu-1: runs `bbbbbbb`",
+      "• cluster prod-us-1: runs `bbbbbbb`; the latest sync of `ccccccc` failed: Deployment shop/api: &lt;denied&gt;",
+    ]);
+  });
+
   it("status reads the manifests, not the last pin: a hand edit on the branch shows", async () => {
     const fake = repositoryWithHistory();
     fake.push("main", { "clusters/prod/api.yaml": fake.file("clusters/prod/api.yaml")!.replace(`${IMAGE}:1.4.0`, `${IMAGE}:1.3.9`) });

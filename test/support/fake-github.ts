@@ -86,6 +86,8 @@ export class FakeRepository {
   readonly branches = new Map<string, string>();
   readonly pullRequests: FakePullRequest[] = [];
   readonly labels = new Map<string, string>();
+  /** Deployments the sync job reported (`<environment>/<cluster>`), newest first, as GraphQL's Repository.deployments lists them. */
+  readonly deployments: { environment: string; commitOid: string; latestStatus: { state: string; description: string | null } | null }[] = [];
   readonly checkRuns: FakeCheckRun[] = [];
   /** Every request the fake answered, in order (for round-trip counts). */
   readonly requests: RecordedRequest[] = [];
@@ -373,6 +375,7 @@ export class FakeRepository {
         const text = this.revisionFiles(revision)?.get(path);
         repository[`holds${index}`] = text === undefined ? null : { text };
       }
+      if (query.includes("deployments(")) repository.deployments = { nodes: this.deployments.slice(0, 100) };
       return { data: { repository } };
     }
     if (operation === "BenderSweep") {

@@ -4,7 +4,7 @@ import type { MessageStatus, ProposalView } from "../model.js";
 import { encodeButtonValue } from "./button-value.js";
 import { SLACK_LIMITS } from "./limits.js";
 import { clampMrkdwn, code, inert, link, mrkdwn, plainText, safeUrl, truncate, truncateStart } from "./mrkdwn.js";
-import { dismissedStatusLine, pinnedLine, pinningLine, stalePinLine, unpinnedStatusLine } from "./thread-lines.js";
+import { clustersLine, dismissedStatusLine, pinnedLine, pinningLine, stalePinLine, unpinnedStatusLine } from "./thread-lines.js";
 import { summarizeVersions } from "./versions.js";
 import type { VersionSummary } from "./versions.js";
 
@@ -126,7 +126,11 @@ function statusBlocks(view: ProposalView, versions: VersionSummary): types.Known
     case "pinning":
       return [statusSection(pinningLine(status.by, status.detail))];
     case "pinned":
-      return [statusSection(pinnedLine(status.by, status.via, status.at)), actions([unpinButton(view)])];
+      return [
+        statusSection(pinnedLine(status.by, status.via, status.at)),
+        ...(status.clusters?.length ? [{ type: "context" as const, elements: [mrkdwn(clampMrkdwn(clustersLine(status.clusters), SLACK_LIMITS.sectionText))] }] : []),
+        actions([unpinButton(view)]),
+      ];
     case "unpinned":
       return [statusSection(unpinnedStatusLine(status.by, status.at, status.backTo, status.reason))];
     case "dismissed":

@@ -1,4 +1,4 @@
-import type { MessageStatus } from "../model.js";
+import type { ClusterState, MessageStatus } from "../model.js";
 import { code, inert, link, oneLine, person, slackDate } from "./mrkdwn.js";
 
 /**
@@ -63,4 +63,18 @@ export function when(at: string): string {
 function reasonSuffix(reason: string | undefined): string {
   const text = oneLine(reason ?? "");
   return text === "" ? "" : ` Reason: ${inert(text, 1000)}`;
+}
+
+/** A thread reply for one cluster: `Live on prod-eu-1 (`abc1234`).` or `Failed on prod-eu-1 (`abc1234`): <first reason>`. */
+export function clusterLine(state: ClusterState): string {
+  const where = `${inert(state.cluster, 100)} (${code(state.commit.slice(0, 7))})`;
+  if (state.state === "live") return `:large_green_circle: Live on ${where}.`;
+  return `:red_circle: Failed on ${where}: ${inert(state.reason ?? "no reason given", 500)}`;
+}
+
+/** The message's line for every cluster heard from, e.g. `live on prod-eu-1 · live on prod-us-1 · failed on prod-ap-1: …`. */
+export function clustersLine(states: readonly ClusterState[]): string {
+  return states
+    .map((state) => (state.state === "live" ? `:large_green_circle: live on ${inert(state.cluster, 100)}` : `:red_circle: failed on ${inert(state.cluster, 100)}: ${inert(state.reason ?? "no reason given", 300)}`))
+    .join(" · ");
 }

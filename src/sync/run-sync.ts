@@ -1,0 +1,238 @@
+import type { SyncBudgets } from "./budgets.js";
+import type { ClusterPort, ClusterResult, RenderedObject, SyncState } from "./cluster-port.js";
+import type { ConnectRepository, SyncRepository } from "./github-port.js";
+import type { Kustomize } from "./render-tree.js";
+import { renderTree } from "./render-tree.js";
+import { summarise } from "./sync-result.js";
+import type { SyncRunResult } from "./sync-result.js";
+
+/** What one run is asked to do (from the validated settings). */
+export interface SyncJob {
+  readonly repository: string;
+  readonly ref: string;
+  readonly paths: readonly string[];
+  readonly environment: string;
+  readonly cluster: string;
+  readonly namespace: string;
+  readonly dryRun: boolean;
+  readonly prune: boolean;
+  readonly wait: boolean;
+  readonly timeoutMs: number;
+  readonly fullEveryMs: number;
+  readonly defaultNamespace: string | undefined;
+  readonly force: boolean;
+  readonly allowMassPrune: boolean;
+  readonly pruneProtectedKinds: boolean;
+  readonly budgets: SyncBudgets;
+}
+
+/** The world of a run, passed in: GitHub, the cluster, kustomize, the clock and this process's name for the Lease. */
+export interface SyncWorld {
+  readonly connect: ConnectRepository;
+  readonly cluster: ClusterPort;
+  /** A kustomize renderer over the extracted files, and how to clean up after it. */
+  readonly kustomizer: (files: ReadonlyMap<string, Uint8Array>) => { kustomize: Kustomize; close(): Promise<void> };
+  readonly now: () => number;
+  readonly holder: string;
+}
+
+/** What a --watch loop keeps between runs, so a run with nothing new reads nothing from the cluster. */
+export interface SyncMemory {
+  state: SyncState | undefined;
+  /**
+   * The last answer for the ref, with the commit it named: a 304 to its ETag
+   * means that commit, which a failed run may not have applied yet.
+   */
+  resolved?: { etag: string | undefined; sha: string } | undefined;
+}
+
+/** The name of the state ConfigMaps and of the Lease: one per (environment, cluster). */
+export function stateName(job: Pick<SyncJob, "environment" | "cluster">): string {
+  return `bender-sync-${job.environment}-${job.cluster}`.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 63).replace(/-+$/, "");
+}
+
+const LEASE_SECONDS = 300;
+
+function errorOf(error: unknown): { code: string; reason: string } {
+  const failure = error as { code?: unknown; message?: unknown };
+  const code = typeof failure.code === "string" ? failure.code : "unexpected";
+  return { code, reason: typeof failure.message === "string" ? failure.message : String(error) };
+}
+
+/**
+ * One run of the sync job:
+ * 1. State: the recorded state (remembered in --watch, else read from the cluster).
+ * 2. Ref: resolve it with the remembered ETag; a 304, or the commit already applied with no full run due, ends the run.
+ *    The rest runs under the Lease (not in a dry run), after reading the state again in case another run just finished.
+ * 3. Tarball: only the configured paths, hostile entries refused.
+ * 4. Render: plain YAML and kustomize, stable order, duplicates refused.
+ * 5. Apply: dry-run, apply, prune, wait (the cluster side; dry-run only with --dry-run).
+ * 6. State: recorded only when the run succeeded.
+ * 7. Report: a GitHub deployment on the commit, only when something was applied or the run failed.
+ */
+export async function runSync(job: SyncJob, world: SyncWorld, memory: SyncMemory = { state: undefined }): Promise<SyncRunResult> {
+  const name = stateName(job);
+  const base = { repository: job.repository, ref: job.ref, environment: job.environment, cluster: job.cluster };
+  const empty = { applied: [], unchanged: 0, pruned: [], wouldPrune: [], failures: [], warnings: [] };
+  let github: SyncRepository | undefined;
+  let commit: string | undefined;
+  try {
+    // 1. State
+    const previous = memory.state ?? (await world.cluster.readSyncState(job.namespace, name));
+    memory.state = previous;
+    github = await world.connect(previous?.installationId);
+
+    // 2. Ref
+    const known = memory.resolved?.etag !== undefined ? memory.resolved : previous && { etag: previous.etag, sha: previous.commit };
+    const resolved = await github.resolveCommit(known?.etag);
+    if (resolved.status === "changed") memory.resolved = { etag: resolved.etag, sha: resolved.sha };
+    commit = resolved.status === "changed" ? resolved.sha : known?.sha;
+    const fullRun = previous === undefined || world.now() - Date.parse(previous.appliedAt) >= job.fullEveryMs;
+    if (commit === undefined || (commit === previous?.commit && !fullRun && !job.dryRun)) {
+      return { ...base, ...empty, outcome: "up-to-date", commit: previous?.commit, fullRun: false };
+    }
+    const target = { commit, etag: resolved.status === "changed" ? resolved.etag : known?.etag, fullRun };
+    const repository = github;
+    const work = () => applyCommit(job, world, repository, target, memory);
+    if (job.dryRun) return await work();
+    const outcome = await world.cluster.withSyncLease({ namespace: job.namespace, name, holder: world.holder, durationSeconds: LEASE_SECONDS }, work);
+    if (outcome === "held-elsewhere") return { ...base, ...empty, outcome: "held-elsewhere", commit, fullRun };
+    return outcome;
+  } catch (error) {
+    const { code, reason } = errorOf(error);
+    // Before the cluster: GitHub unreachable, the state unreadable. Nothing was applied, so nothing to report to GitHub.
+    return { ...base, ...empty, outcome: "failed", commit, fullRun: false, failures: [{ reason }], errorCode: code };
+  }
+}
+
+/** Steps 3 to 7, under the Lease. */
+async function applyCommit(
+  job: SyncJob,
+  world: SyncWorld,
+  github: SyncRepository,
+  target: { commit: string; etag: string | undefined; fullRun: boolean },
+  memory: SyncMemory,
+): Promise<SyncRunResult> {
+  const base = { repository: job.repository, ref: job.ref, environment: job.environment, cluster: job.cluster, commit: target.commit };
+  const warnings: string[] = [];
+  // Another run may have finished between step 1 and taking the Lease: its state is the one to build on.
+  const previous = job.dryRun ? memory.state : ((await world.cluster.readSyncState(job.namespace, stateName(job))) ?? memory.state);
+  let fullRun = target.fullRun;
+  if (previous?.commit === target.commit && world.now() - Date.parse(previous.appliedAt) < job.fullEveryMs && !job.dryRun) {
+    memory.state = previous;
+    return { ...base, applied: [], unchanged: previous.inventory.length, pruned: [], wouldPrune: [], failures: [], warnings, outcome: "up-to-date", fullRun: false };
+  }
+  if (previous === undefined) fullRun = true;
+
+  let objects: RenderedObject[];
+  try {
+    // 3. Tarball
+    const files = await github.downloadTree(target.commit);
+    // 4. Render
+    const renderer = world.kustomizer(files);
+    try {
+      objects = await renderTree(files, { paths: job.paths, defaultNamespace: job.defaultNamespace, budgets: job.budgets, kustomize: renderer.kustomize });
+    } finally {
+      await renderer.close();
+    }
+  } catch (error) {
+    const { code, reason } = errorOf(error);
+    const result: SyncRunResult = { ...base, applied: [], unchanged: 0, pruned: [], wouldPrune: [], failures: [{ reason }], errorCode: code, warnings, outcome: "failed", fullRun };
+    return job.dryRun ? result : report(github, result, undefined);
+  }
+
+  // 5. Apply. A new commit is reported as in progress first; a full run of the same commit only when it corrected drift.
+  let deploymentId: number | undefined;
+  if (!job.dryRun && target.commit !== previous?.commit) {
+    deploymentId = await startDeployment(github, target.commit, warnings);
+  }
+  let cluster: ClusterResult;
+  try {
+    cluster = await world.cluster.applyToCluster(objects, previous, {
+      namespace: job.namespace,
+      stateName: stateName(job),
+      dryRun: job.dryRun,
+      prune: job.prune,
+      fullRun,
+      wait: job.wait,
+      timeoutMs: job.timeoutMs,
+      force: job.force,
+      allowMassPrune: job.allowMassPrune,
+      pruneProtectedKinds: job.pruneProtectedKinds,
+      clock: world.now,
+    });
+  } catch (error) {
+    const { code, reason } = errorOf(error);
+    const result: SyncRunResult = { ...base, applied: [], unchanged: 0, pruned: [], wouldPrune: [], failures: [{ reason }], errorCode: code, warnings, outcome: "failed", fullRun };
+    return job.dryRun ? result : report(github, result, deploymentId);
+  }
+  const result: SyncRunResult = {
+    ...base,
+    outcome: cluster.ok ? (job.dryRun ? "dry-run" : "applied") : "failed",
+    fullRun,
+    applied: cluster.applied,
+    unchanged: cluster.unchanged.length,
+    pruned: cluster.pruned,
+    wouldPrune: cluster.wouldPrune,
+    failures: cluster.failures,
+    warnings,
+  };
+  if (job.dryRun) return result;
+
+  // 6. State, only after a successful run: a failed one leaves it as it was, so the next run tries again.
+  if (cluster.ok) {
+    const state: SyncState = {
+      commit: target.commit,
+      ...(target.etag !== undefined ? { etag: target.etag } : {}),
+      ...(github.installationId !== undefined ? { installationId: github.installationId } : {}),
+      appliedAt: new Date(world.now()).toISOString(),
+      inventory: cluster.inventory,
+    };
+    try {
+      await world.cluster.writeSyncState(job.namespace, stateName(job), state);
+      memory.state = state;
+    } catch (error) {
+      const { code, reason } = errorOf(error);
+      return report(github, { ...result, outcome: "failed", errorCode: code, failures: [{ reason: `applied, but the state could not be recorded: ${reason}` }] }, deploymentId);
+    }
+  }
+  // 7. Report
+  return report(github, result, deploymentId);
+}
+
+async function startDeployment(github: SyncRepository, commit: string, warnings: string[]): Promise<number | undefined> {
+  try {
+    const id = (await github.findDeployment(commit))?.id ?? (await github.createDeployment(commit, "bender sync"));
+    await github.setDeploymentStatus(id, "in_progress", "applying");
+    return id;
+  } catch (error) {
+    warnings.push(`could not report the deployment as in progress: ${errorOf(error).reason}`);
+    return undefined;
+  }
+}
+
+/**
+ * Step 7: success or failure on the run's deployment. Runs that applied
+ * nothing and failed nothing stay silent; a failure already reported with the
+ * same description (a CronJob retrying every minute) is not repeated.
+ */
+async function report(github: SyncRepository, result: SyncRunResult, deploymentId: number | undefined): Promise<SyncRunResult> {
+  const failed = result.outcome === "failed";
+  const changed = result.applied.length > 0 || result.pruned.length > 0;
+  if (!failed && !changed && deploymentId === undefined) return result;
+  const commit = result.commit ?? "";
+  const state = failed ? "failure" : "success";
+  const description = summarise(result);
+  try {
+    let id = deploymentId;
+    if (id === undefined) {
+      const existing = await github.findDeployment(commit);
+      if (existing && existing.state === state && existing.description === description) return { ...result, deployment: { id: existing.id, state } };
+      id = existing?.id ?? (await github.createDeployment(commit, "bender sync"));
+    }
+    await github.setDeploymentStatus(id, state, description);
+    return { ...result, deployment: { id, state } };
+  } catch (error) {
+    return { ...result, warnings: [...result.warnings, `could not report the deployment: ${errorOf(error).reason}`] };
+  }
+}
