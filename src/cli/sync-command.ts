@@ -74,11 +74,13 @@ function normaliseWatch(args: readonly string[]): string[] {
   return out;
 }
 
-/** How the cluster side is reached; replaced at merge by helper 11k's client-node module (connectToCluster). */
+/** How the cluster side is reached: tests pass a stand-in; by default client-node, from KUBECONFIG or the pod's service account. */
 export type ConnectCluster = (env: NodeJS.ProcessEnv) => Promise<ClusterPort>;
 
-async function defaultConnectCluster(): Promise<ClusterPort> {
-  throw new Error("the Kubernetes side of bender sync (src/sync/io/kube-*.ts, issue 11) is not on this branch yet");
+async function defaultConnectCluster(env: NodeJS.ProcessEnv): Promise<ClusterPort> {
+  // Loaded only when a sync runs: client-node is heavy, and no other command needs it.
+  const [{ connectToCluster }, { bindCluster }] = await Promise.all([import("../sync/io/kube-connection.js"), import("../sync/io/bind-cluster.js")]);
+  return bindCluster(connectToCluster(env));
 }
 
 /** `bender sync`: validate every setting (exit 2, nothing touched), then run once or keep watching. */

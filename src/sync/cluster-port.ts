@@ -1,59 +1,12 @@
 /**
- * The cluster side of the sync job, as agreed with its author (helper 11k,
- * /work/notes/ISSUE11-SPLIT.md): these types mirror that module's exports so
- * the git side can be built and tested before the two are wired together.
- * When merging, import them from 11k's module instead and delete this file.
+ * What the sync run (run-sync.ts) needs from the cluster, bound to one
+ * connection: `bindCluster` (src/sync/io/bind-cluster.ts) makes it from a
+ * client-node connection; tests use an in-memory stand-in or the fake
+ * Kubernetes API. The types are the cluster side's own (cluster-types.ts).
  */
+import type { ClusterOptions, ClusterResult, RenderedObject, SyncState } from "./cluster-types.js";
 
-/** An object rendered from git, with the file it came from. */
-export interface RenderedObject {
-  readonly source: string;
-  readonly manifest: Record<string, unknown> & { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } & Record<string, unknown> };
-}
-
-export interface ObjectRef {
-  readonly apiVersion: string;
-  readonly kind: string;
-  readonly namespace?: string;
-  readonly name: string;
-}
-
-export interface InventoryEntry extends ObjectRef {
-  readonly hash: string;
-}
-
-/** What a run remembers between runs (ConfigMaps in the job's namespace). */
-export interface SyncState {
-  commit: string;
-  etag?: string;
-  installationId?: number;
-  appliedAt: string;
-  inventory: InventoryEntry[];
-}
-
-export interface ClusterOptions {
-  namespace: string;
-  stateName: string;
-  dryRun: boolean;
-  prune: boolean;
-  fullRun: boolean;
-  wait: boolean;
-  timeoutMs: number;
-  force: boolean;
-  allowMassPrune?: boolean;
-  pruneProtectedKinds?: boolean;
-  clock?: () => number;
-}
-
-export interface ClusterResult {
-  ok: boolean;
-  applied: ObjectRef[];
-  unchanged: ObjectRef[];
-  pruned: ObjectRef[];
-  wouldPrune: ObjectRef[];
-  failures: { object: ObjectRef; reason: string }[];
-  inventory: InventoryEntry[];
-}
+export type { ClusterOptions, ClusterResult, InventoryEntry, KeptObject, ObjectRef, RenderedObject, SyncState } from "./cluster-types.js";
 
 /** The operations run-sync needs from the cluster side, bound to one connection. */
 export interface ClusterPort {

@@ -50,11 +50,11 @@ export class ClusterStandIn implements ClusterPort {
     const unchanged = inventory.filter((entry) => !changed.includes(entry));
     const kept = new Set(inventory.map(key));
     const gone = (previous?.inventory ?? []).filter((entry) => !kept.has(key(entry))).map(stripHash);
-    if (failures.length > 0) return { ok: false, applied: [], unchanged: [], pruned: [], wouldPrune: [], failures, inventory: previous?.inventory ?? [] };
-    if (options.dryRun) return { ok: true, applied: changed.map(stripHash), unchanged: unchanged.map(stripHash), pruned: [], wouldPrune: options.prune ? gone : [], failures: [], inventory };
+    if (failures.length > 0) return { ok: false, applied: [], unchanged: [], pruned: [], wouldPrune: [], failures, kept: [], inventory: previous?.inventory ?? [] };
+    if (options.dryRun) return { ok: true, applied: changed.map(stripHash), unchanged: unchanged.map(stripHash), pruned: [], wouldPrune: options.prune ? gone : [], failures: [], kept: [], inventory };
     for (const object of objects) this.objects.set(key(refOf(object)), object.manifest);
     if (options.prune) for (const entry of gone) this.objects.delete(key(entry));
-    return { ok: true, applied: changed.map(stripHash), unchanged: unchanged.map(stripHash), pruned: options.prune ? gone : [], wouldPrune: [], failures: [], inventory };
+    return { ok: true, applied: changed.map(stripHash), unchanged: unchanged.map(stripHash), pruned: options.prune ? gone : [], wouldPrune: [], failures: [], kept: [], inventory };
   }
 }
 
