@@ -1,6 +1,7 @@
 import { ProbotOctokit } from "probot";
 import { GithubPacer } from "./github-pacer.js";
 import type { PacerStore } from "./github-pacer.js";
+import { limitWaitMs } from "../queue/write-budget.js";
 
 /** How Bender waits for GitHub: bounded retries of failures, unbounded patience with rate limits. */
 export interface RetryPolicy {
@@ -23,6 +24,12 @@ export interface RetryPolicy {
   readonly writesPerMinute: number;
   /** Content-creating requests per installation and hour; GitHub's secondary limit is 500. */
   readonly writesPerHour: number;
+  /**
+   * Longest rate-limit wait (GitHub seconds) before the request fails as
+   * rate-limited; undefined: any wait. The server waits out every limit (its
+   * queue keeps the work); a sync run fails fast and the next run tries again.
+   */
+  readonly maxLimitWaitSeconds?: number | undefined;
 }
 
 export const PRODUCTION_RETRY_POLICY: RetryPolicy = {
@@ -75,7 +82,7 @@ function installationOf(octokitOptions: unknown): string {
  * then the request is sent again. Nothing is given up: only a shutdown ends
  * the wait (GithubWaitInterrupted).
  */
-function pacingPlugin(pacer: GithubPacer) {
+function pacingPlugin(pacer: GithubPacer, maxLimitWaitSeconds: number | undefined) {
   return (octokit: OctokitLike, octokitOptions: unknown) => {
     const installation = installationOf(octokitOptions);
     octokit.hook.wrap("request", async (request, options) => {
@@ -85,7 +92,9 @@ function pacingPlugin(pacer: GithubPacer) {
           return await pacer.run(installation, writes, () => request(options));
         } catch (error) {
           if (!isRateLimited(error)) throw error;
-          await pacer.limited(installation, (error as LimitedError).response?.headers ?? {});
+          const headers = (error as LimitedError).response?.headers ?? {};
+          if (maxLimitWaitSeconds !== undefined && limitWaitMs(headers, Date.now(), 1000) > maxLimitWaitSeconds * 1000) throw error;
+          await pacer.limited(installation, headers);
         }
       }
     });
@@ -135,7 +144,7 @@ export function benderOctokit(policy: RetryPolicy = PRODUCTION_RETRY_POLICY, obs
   const retry = { doNotRetry: DO_NOT_RETRY, retries: policy.serverErrorRetries, retryAfterBaseValue: policy.backoffUnitMs };
   // plugin-throttling is off: its secondary-limit handling gives up on long waits and paces per Octokit instance,
   // while Probot makes a new instance per installation token.
-  const plugins = [pacingPlugin(pacer), ...(observe ? [observerPlugin(observe)] : [])];
+  const plugins = [pacingPlugin(pacer, policy.maxLimitWaitSeconds), ...(observe ? [observerPlugin(observe)] : [])];
   // A function, not an object: Probot passes its own `throttle`, and an object would be replaced whole.
   return ProbotOctokit.plugin(...(plugins as never[])).defaults((options: Record<string, unknown>) => ({
     ...options,

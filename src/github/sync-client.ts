@@ -1,6 +1,9 @@
 import type { SyncGitHubAuth } from "../cli/sync-settings.js";
 import { toGitHubError } from "./github-error.js";
-import { benderOctokit } from "./octokit.js";
+import { PRODUCTION_RETRY_POLICY, benderOctokit } from "./octokit.js";
+
+/** Longest rate-limit wait a sync run sits out (a short Retry-After); longer limits fail the run. */
+const SYNC_MAX_LIMIT_WAIT_SECONDS = 10;
 import type { RetryPolicy } from "./octokit.js";
 import type { GitHubClient } from "./resolve-commit.js";
 
@@ -20,7 +23,8 @@ export async function connectToGitHub(
   auth: SyncGitHubAuth,
   options: { apiUrl: string; repository: string; installationId?: number | undefined; policy?: RetryPolicy },
 ): Promise<SyncGitHub> {
-  const Octokit = benderOctokit(options.policy);
+  // A sync run does not sit out a rate limit: it fails as rate-limited, and the next run (a minute later) tries again.
+  const Octokit = benderOctokit({ ...(options.policy ?? PRODUCTION_RETRY_POLICY), maxLimitWaitSeconds: SYNC_MAX_LIMIT_WAIT_SECONDS });
   const common = { baseUrl: options.apiUrl, log: { debug() {}, info() {}, warn() {}, error() {} } };
   if (auth.kind === "token") return { github: new Octokit({ ...common, auth: { token: auth.token } }), installationId: undefined };
   let installationId = options.installationId;
