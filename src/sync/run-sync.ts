@@ -187,6 +187,7 @@ async function applyCommit(
       ...(github.installationId !== undefined ? { installationId: github.installationId } : {}),
       appliedAt: new Date(world.now()).toISOString(),
       inventory: cluster.inventory,
+      result: summarise(result),
     };
     try {
       await world.cluster.writeSyncState(job.namespace, stateName(job), state);
