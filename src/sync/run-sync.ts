@@ -73,7 +73,7 @@ function errorOf(error: unknown): { code: string; reason: string } {
 export async function runSync(job: SyncJob, world: SyncWorld, memory: SyncMemory = { state: undefined }): Promise<SyncRunResult> {
   const name = stateName(job);
   const base = { repository: job.repository, ref: job.ref, environment: job.environment, cluster: job.cluster };
-  const empty = { applied: [], unchanged: 0, pruned: [], wouldPrune: [], failures: [], warnings: [] };
+  const empty = { applied: [], unchanged: 0, pruned: [], wouldPrune: [], kept: [], failures: [], warnings: [] };
   let github: SyncRepository | undefined;
   let commit: string | undefined;
   try {
@@ -120,7 +120,7 @@ async function applyCommit(
   let fullRun = target.fullRun;
   if (previous?.commit === target.commit && world.now() - Date.parse(previous.appliedAt) < job.fullEveryMs && !job.dryRun) {
     memory.state = previous;
-    return { ...base, applied: [], unchanged: previous.inventory.length, pruned: [], wouldPrune: [], failures: [], warnings, outcome: "up-to-date", fullRun: false };
+    return { ...base, applied: [], unchanged: previous.inventory.length, pruned: [], wouldPrune: [], kept: [], failures: [], warnings, outcome: "up-to-date", fullRun: false };
   }
   if (previous === undefined) fullRun = true;
 
@@ -137,7 +137,7 @@ async function applyCommit(
     }
   } catch (error) {
     const { code, reason } = errorOf(error);
-    const result: SyncRunResult = { ...base, applied: [], unchanged: 0, pruned: [], wouldPrune: [], failures: [{ reason }], errorCode: code, warnings, outcome: "failed", fullRun };
+    const result: SyncRunResult = { ...base, applied: [], unchanged: 0, pruned: [], wouldPrune: [], kept: [], failures: [{ reason }], errorCode: code, warnings, outcome: "failed", fullRun };
     return job.dryRun ? result : report(github, result, undefined);
   }
 
@@ -163,7 +163,7 @@ async function applyCommit(
     });
   } catch (error) {
     const { code, reason } = errorOf(error);
-    const result: SyncRunResult = { ...base, applied: [], unchanged: 0, pruned: [], wouldPrune: [], failures: [{ reason }], errorCode: code, warnings, outcome: "failed", fullRun };
+    const result: SyncRunResult = { ...base, applied: [], unchanged: 0, pruned: [], wouldPrune: [], kept: [], failures: [{ reason }], errorCode: code, warnings, outcome: "failed", fullRun };
     return job.dryRun ? result : report(github, result, deploymentId);
   }
   const result: SyncRunResult = {
@@ -174,6 +174,7 @@ async function applyCommit(
     unchanged: cluster.unchanged.length,
     pruned: cluster.pruned,
     wouldPrune: cluster.wouldPrune,
+    kept: cluster.kept,
     failures: cluster.failures,
     warnings,
   };

@@ -110,10 +110,15 @@ const gh = {
   },
 };
 
-async function sync(extra: string[] = []): Promise<{ code: number; result: SyncRunResult }> {
+async function syncText(args: string[]): Promise<{ code: number; out: string }> {
   let out = "";
   const context = { stdout: { write: (chunk: string) => ((out += chunk), true) }, stderr: { write: () => true }, cwd: "/" };
-  const code = await syncCommand([...ARGS, ...extra], context, { env });
+  const code = await syncCommand(args, context, { env });
+  return { code, out };
+}
+
+async function sync(extra: string[] = []): Promise<{ code: number; result: SyncRunResult }> {
+  const { code, out } = await syncText([...ARGS, ...extra]);
   return { code, result: JSON.parse(out) as SyncRunResult };
 }
 
@@ -238,5 +243,34 @@ describe("bender sync end to end (GitHub behind nock, the fake Kubernetes API, k
     expect(dryRuns(from).sort()).toEqual(["/api/v1/namespaces/shop/configmaps/settings", "/apis/apps/v1/namespaces/shop/deployments/web"]);
     expect(objectWrites(from)).toEqual([]);
     expect(fake.requests.slice(from).filter((request) => isState(request) && request.method !== "GET")).toEqual([]);
+  });
+
+  it("the prune keeps protected kinds and opted-out objects, and the result says which and why (--json and text)", async () => {
+    await firstRun();
+    // Somebody marks the live ConfigMap as not to be pruned.
+    const { connectToCluster } = await import("../../src/sync/io/kube-connection.js");
+    const objects = connectToCluster({ KUBECONFIG: env.KUBECONFIG }).objects;
+    const settings = await objects.read({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "settings", namespace: "shop" } });
+    await objects.replace({ ...settings, metadata: { ...settings.metadata, annotations: { "bender.dev/prune": "disabled" } } });
+
+    const from = fake.requests.length;
+    gh.ref(SHA.removed, '"e3"', '"e1"');
+    await gh.tarball(SHA.removed, tree({ "clusters/prod/settings.yaml": undefined, "clusters/prod/namespace.yaml": undefined }));
+    gh.noDeployment(SHA.removed);
+    gh.create(SHA.removed, 15);
+    gh.status(15, "in_progress", "applying");
+    gh.status(15, "success", "applied 0, unchanged 2");
+    const { code, out } = await syncText(ARGS.filter((arg) => arg !== "--json"));
+    expect(code).toBe(0);
+    expect(out).toContain("  kept    Namespace shop: Namespace is a protected kind: pruned only when protected kinds are allowed\n");
+    expect(out).toContain("  kept    ConfigMap shop/settings: annotated bender.dev/prune: disabled\n");
+    expect(objectWrites(from)).toEqual([]);
+    expect(live("", "configmaps", "settings")).toBeDefined();
+
+    // Kept objects leave the recorded inventory (Bender lets go of them): a later run, even one allowing protected kinds, does not prune them.
+    gh.notModified('"e3"');
+    await gh.tarball(SHA.removed, tree({ "clusters/prod/settings.yaml": undefined, "clusters/prod/namespace.yaml": undefined }));
+    const dry = await sync(["--dry-run", "--prune-protected-kinds"]);
+    expect(dry.result).toMatchObject({ outcome: "dry-run", wouldPrune: [], kept: [] });
   });
 });
