@@ -186,7 +186,8 @@ async function applyCommit(
       commit: target.commit,
       ...(target.etag !== undefined ? { etag: target.etag } : {}),
       ...(github.installationId !== undefined ? { installationId: github.installationId } : {}),
-      appliedAt: new Date(world.now()).toISOString(),
+      // The full-run clock: a run that sent only what changed does not put off the next drift correction.
+      appliedAt: fullRun || previous === undefined ? new Date(world.now()).toISOString() : previous.appliedAt,
       inventory: cluster.inventory,
       result: summarise(result),
     };
