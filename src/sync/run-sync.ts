@@ -141,11 +141,9 @@ async function applyCommit(
     return job.dryRun ? result : report(github, result, undefined);
   }
 
-  // 5. Apply. A new commit is reported as in progress first; a full run of the same commit only when it corrected drift.
-  let deploymentId: number | undefined;
-  if (!job.dryRun && target.commit !== previous?.commit) {
-    deploymentId = await startDeployment(github, target.commit, warnings);
-  }
+  // 5. Apply. A new commit is reported as in progress (a full run of the same commit only at the end, if it applied
+  // anything); GitHub's writes are paced a second apart, so that report goes out alongside the cluster work.
+  const started = !job.dryRun && target.commit !== previous?.commit ? startDeployment(github, target.commit, warnings) : Promise.resolve(undefined);
   let cluster: ClusterResult;
   try {
     cluster = await world.cluster.applyToCluster(objects, previous, {
@@ -164,8 +162,9 @@ async function applyCommit(
   } catch (error) {
     const { code, reason } = errorOf(error);
     const result: SyncRunResult = { ...base, applied: [], unchanged: 0, pruned: [], wouldPrune: [], kept: [], failures: [{ reason }], errorCode: code, warnings, outcome: "failed", fullRun };
-    return job.dryRun ? result : report(github, result, deploymentId);
+    return job.dryRun ? result : report(github, result, await started);
   }
+  const deploymentId = await started;
   const result: SyncRunResult = {
     ...base,
     outcome: cluster.ok ? (job.dryRun ? "dry-run" : "applied") : "failed",
