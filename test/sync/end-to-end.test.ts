@@ -273,4 +273,18 @@ describe("bender sync end to end (GitHub behind nock, the fake Kubernetes API, k
     const dry = await sync(["--dry-run", "--prune-protected-kinds"]);
     expect(dry.result).toMatchObject({ outcome: "dry-run", wouldPrune: [], kept: [] });
   });
+
+  it("--dry-run on an empty cluster: everything it would apply, nothing written, no Lease, no state, no deployment", async () => {
+    gh.ref(SHA.first, '"e1"');
+    await gh.tarball(SHA.first, tree());
+    const { code, out } = await syncText([...ARGS.filter((arg) => arg !== "--json"), "--dry-run"]);
+    expect(code).toBe(0);
+    expect(out).toContain("[dry-run] acme/manifests@main (1111111) → production/prod-eu-1: would apply 4, unchanged 0, would prune 0\n");
+    expect(out).toContain("[dry-run]   apply  Deployment shop/web\n");
+    expect(github).toEqual(["GET commits/main", `GET tarball/${SHA.first.slice(0, 7)}`]);
+    // The Namespace is dry-run; objects in it cannot be until it exists, so a dry run of a new namespace checks what it can.
+    expect(fake.requests.filter((request) => request.method !== "GET" && !request.dryRun)).toEqual([]);
+    expect(fake.requests.filter((request) => isLease(request))).toEqual([]);
+    expect(live("", "configmaps", "settings")).toBeUndefined();
+  });
 });
