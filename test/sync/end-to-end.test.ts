@@ -138,14 +138,14 @@ function live(group: string, plural: string, name: string) {
     { metadata: { labels?: Record<string, string> }; data?: Record<string, string> } | undefined;
 }
 
-async function firstRun() {
+async function firstRun(extra: string[] = []) {
   gh.ref(SHA.first, '"e1"');
   await gh.tarball(SHA.first, tree());
   gh.noDeployment(SHA.first);
   gh.create(SHA.first, 10);
   gh.status(10, "in_progress", "applying");
   gh.status(10, "success", "applied 4, unchanged 0");
-  return sync();
+  return sync(extra);
 }
 
 describe("bender sync end to end (GitHub behind nock, the fake Kubernetes API, kubectl kustomize)", () => {
@@ -286,5 +286,14 @@ describe("bender sync end to end (GitHub behind nock, the fake Kubernetes API, k
     expect(fake.requests.filter((request) => request.method !== "GET" && !request.dryRun)).toEqual([]);
     expect(fake.requests.filter((request) => isLease(request))).toEqual([]);
     expect(live("", "configmaps", "settings")).toBeUndefined();
+  });
+
+  it("--wait: the Deployment sent is read until it has rolled out before the run succeeds", async () => {
+    fake.store.defaultSettleReads = 2;
+    const { code, result } = await firstRun(["--wait", "--timeout", "30s"]);
+    expect(code).toBe(0);
+    expect(result.outcome).toBe("applied");
+    const rolloutReads = fake.requests.filter((request) => request.method === "GET" && request.path === "/apis/apps/v1/namespaces/shop/deployments/web");
+    expect(rolloutReads.length).toBeGreaterThanOrEqual(2);
   });
 });
