@@ -33,6 +33,7 @@ const SCENARIOS = {
   slack: () => import("./scenarios/slack.js"),
   "slack-stop": () => import("./scenarios/slack-stop.js"),
   "sync-cluster": () => import("./scenarios/sync-cluster.js"),
+  sync: () => import("./scenarios/sync.js"),
 };
 
 const benchDir = dirname(fileURLToPath(import.meta.url));

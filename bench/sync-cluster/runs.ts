@@ -41,7 +41,7 @@ export function benchTree(objects = 1_000, imageTag = "1.0.0"): RenderedObject[]
   return tree;
 }
 
-function counts(requests: readonly RecordedRequest[]) {
+export function counts(requests: readonly RecordedRequest[]) {
   const lease = (request: RecordedRequest) => request.path.includes("/leases/");
   const state = (request: RecordedRequest) => request.path.includes("/namespaces/bender/configmaps");
   const discovery = (request: RecordedRequest) => /^\/(?:api|apis)(?:\/[^/]+){0,2}$/u.test(request.path) && !request.path.includes("/namespaces/");
@@ -58,12 +58,39 @@ function counts(requests: readonly RecordedRequest[]) {
   };
 }
 
-async function prepare(fake: FakeKubernetes): Promise<void> {
+export async function prepare(fake: FakeKubernetes): Promise<void> {
   // The job's own namespace, made by its kustomize base before the first run.
   const kubeconfig = fake.writeKubeconfig();
   const { connectToCluster } = await import("../../src/sync/io/kube-connection.js");
   await connectToCluster({ KUBECONFIG: kubeconfig }).objects.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: "bender" } });
   fake.store.defaultSettleReads = 1;
+}
+
+/**
+ * The peer: the real kubectl's `kubectl apply --server-side` of `listFile` (a v1 List) against a fresh fake, with a
+ * fresh discovery cache as a fresh pod would have; wall time, kubectl's peak RSS (/usr/bin/time -f %M) and requests.
+ */
+export async function kubectlPeer(listFile: string, workDir: string, round: number): Promise<{ wallMs: number; maxRssKiB: number; requests: ReturnType<typeof counts> }> {
+  const peer = await startFakeKubernetes();
+  try {
+    await prepare(peer);
+    const kubeconfig = peer.writeKubeconfig();
+    const from = peer.requests.length;
+    const started = performance.now();
+    const kubectl = process.env.KUBECTL || "kubectl";
+    const timed = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn("/usr/bin/time", ["-f", "%M", kubectl, "--kubeconfig", kubeconfig, "apply", "--server-side", "--validate=false", "-f", listFile],
+        { env: { PATH: process.env.PATH, HOME: workDir, KUBECACHEDIR: join(workDir, `kubectl-cache-${round}`) }, stdio: ["ignore", "ignore", "pipe"] });
+      const errors: string[] = [];
+      child.stderr.setEncoding("utf8").on("data", (chunk: string) => errors.push(chunk));
+      child.on("close", (code) => resolve({ code, stderr: errors.join("") }));
+    });
+    const wallMs = performance.now() - started;
+    if (timed.code !== 0) throw new Error(`kubectl apply failed: ${timed.stderr.slice(0, 2000)}`);
+    return { wallMs, maxRssKiB: Number(timed.stderr.trim().split("\n").pop()), requests: counts(peer.requests.slice(from)) };
+  } finally {
+    await peer.close();
+  }
 }
 
 export async function run(options: { repoRoot: string; workDir: string; runs: number; log: (line?: string) => void; measure: MeasureLib }) {
@@ -103,29 +130,10 @@ export async function run(options: { repoRoot: string; workDir: string; runs: nu
     } finally {
       await fake.close();
     }
-    const peer = await startFakeKubernetes();
-    try {
-      await prepare(peer);
-      const kubeconfig = peer.writeKubeconfig();
-      const from = peer.requests.length;
-      const started = performance.now();
-      // A fresh discovery cache each time, as a fresh pod would have; /usr/bin/time -f %M prints kubectl's peak RSS (KiB).
-      const timed = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-        const child = spawn("/usr/bin/time", ["-f", "%M", "/usr/bin/kubectl", "--kubeconfig", kubeconfig, "apply", "--server-side", "--validate=false", "-f", files.list],
-          { env: { PATH: process.env.PATH, HOME: workDir, KUBECACHEDIR: join(workDir, `kubectl-cache-${round}`) }, stdio: ["ignore", "ignore", "pipe"] });
-        const errors: string[] = [];
-        child.stderr.setEncoding("utf8").on("data", (chunk: string) => errors.push(chunk));
-        child.on("close", (code) => resolve({ code, stderr: errors.join("") }));
-      });
-      const wallMs = performance.now() - started;
-      if (timed.code !== 0) throw new Error(`kubectl apply failed: ${timed.stderr.slice(0, 2000)}`);
-      const kubectlRssKiB = Number(timed.stderr.trim().split("\n").pop());
-      const entry = (figures["kubectl apply --server-side (peer)"] ??= { wallMs: [] as number[], maxRssKiB: [] as number[], requests: counts(peer.requests.slice(from)) }) as { wallMs: number[]; maxRssKiB: number[] };
-      entry.wallMs.push(wallMs);
-      entry.maxRssKiB.push(kubectlRssKiB);
-    } finally {
-      await peer.close();
-    }
+    const peer = await kubectlPeer(files.list, workDir, round);
+    const entry = (figures["kubectl apply --server-side (peer)"] ??= { wallMs: [] as number[], maxRssKiB: [] as number[], requests: peer.requests }) as { wallMs: number[]; maxRssKiB: number[] };
+    entry.wallMs.push(peer.wallMs);
+    entry.maxRssKiB.push(peer.maxRssKiB);
   }
   for (const [name, value] of Object.entries(figures) as [string, { wallMs: number[]; maxRssKiB: number[]; requests: ReturnType<typeof counts>; result?: unknown }][]) {
     const wall = summarize(value.wallMs);

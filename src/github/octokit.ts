@@ -1,7 +1,7 @@
 import { ProbotOctokit } from "probot";
+import { limitWaitMs } from "../queue/write-budget.js";
 import { GithubPacer } from "./github-pacer.js";
 import type { PacerStore } from "./github-pacer.js";
-import { limitWaitMs } from "../queue/write-budget.js";
 
 /** How Bender waits for GitHub: bounded retries of failures, unbounded patience with rate limits. */
 export interface RetryPolicy {
@@ -25,11 +25,11 @@ export interface RetryPolicy {
   /** Content-creating requests per installation and hour; GitHub's secondary limit is 500. */
   readonly writesPerHour: number;
   /**
-   * Longest rate-limit wait (GitHub seconds) before the request fails as
-   * rate-limited; undefined: any wait. The server waits out every limit (its
-   * queue keeps the work); a sync run fails fast and the next run tries again.
+   * The longest rate-limit wait (in GitHub seconds) worth waiting out; a longer one fails the request with
+   * GitHub's answer instead. Unset: every wait is waited out (the server's queue). The sync job sets it: its
+   * next run comes soon, and a CronJob run waiting an hour would hold the Lease and its slot meanwhile.
    */
-  readonly maxLimitWaitSeconds?: number | undefined;
+  readonly maxLimitWaitSeconds?: number;
 }
 
 export const PRODUCTION_RETRY_POLICY: RetryPolicy = {
@@ -79,10 +79,10 @@ function installationOf(octokitOptions: unknown): string {
 /**
  * Sends every request through the pacer of its installation; a rate-limited
  * answer blocks the installation for the wait GitHub asks for (however long),
- * then the request is sent again. Nothing is given up: only a shutdown ends
- * the wait (GithubWaitInterrupted).
+ * then the request is sent again. Nothing is given up (unless the policy caps
+ * the wait): only a shutdown ends the wait (GithubWaitInterrupted).
  */
-function pacingPlugin(pacer: GithubPacer, maxLimitWaitSeconds: number | undefined) {
+function pacingPlugin(pacer: GithubPacer, policy: RetryPolicy) {
   return (octokit: OctokitLike, octokitOptions: unknown) => {
     const installation = installationOf(octokitOptions);
     octokit.hook.wrap("request", async (request, options) => {
@@ -93,7 +93,8 @@ function pacingPlugin(pacer: GithubPacer, maxLimitWaitSeconds: number | undefine
         } catch (error) {
           if (!isRateLimited(error)) throw error;
           const headers = (error as LimitedError).response?.headers ?? {};
-          if (maxLimitWaitSeconds !== undefined && limitWaitMs(headers, Date.now(), 1000) > maxLimitWaitSeconds * 1000) throw error;
+          const tooLong = policy.maxLimitWaitSeconds !== undefined && limitWaitMs(headers, Date.now(), policy.retryAfterUnitMs) > policy.maxLimitWaitSeconds * policy.retryAfterUnitMs;
+          if (tooLong) throw error;
           await pacer.limited(installation, headers);
         }
       }
@@ -144,7 +145,7 @@ export function benderOctokit(policy: RetryPolicy = PRODUCTION_RETRY_POLICY, obs
   const retry = { doNotRetry: DO_NOT_RETRY, retries: policy.serverErrorRetries, retryAfterBaseValue: policy.backoffUnitMs };
   // plugin-throttling is off: its secondary-limit handling gives up on long waits and paces per Octokit instance,
   // while Probot makes a new instance per installation token.
-  const plugins = [pacingPlugin(pacer, policy.maxLimitWaitSeconds), ...(observe ? [observerPlugin(observe)] : [])];
+  const plugins = [pacingPlugin(pacer, policy), ...(observe ? [observerPlugin(observe)] : [])];
   // A function, not an object: Probot passes its own `throttle`, and an object would be replaced whole.
   return ProbotOctokit.plugin(...(plugins as never[])).defaults((options: Record<string, unknown>) => ({
     ...options,

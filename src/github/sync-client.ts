@@ -1,11 +1,11 @@
 import type { SyncGitHubAuth } from "../cli/sync-settings.js";
 import { toGitHubError } from "./github-error.js";
-import { PRODUCTION_RETRY_POLICY, benderOctokit } from "./octokit.js";
-
-/** Longest rate-limit wait a sync run sits out (a short Retry-After); longer limits fail the run. */
-const SYNC_MAX_LIMIT_WAIT_SECONDS = 10;
+import { benderOctokit, PRODUCTION_RETRY_POLICY } from "./octokit.js";
 import type { RetryPolicy } from "./octokit.js";
 import type { GitHubClient } from "./resolve-commit.js";
+
+/** The longest rate-limit wait (GitHub seconds) a sync run waits out before failing. */
+export const SYNC_MAX_LIMIT_WAIT_SECONDS = 60;
 
 /** The sync job's client: an installation's (App) or the token's, and the installation id to remember in the state. */
 export interface SyncGitHub {
@@ -23,7 +23,7 @@ export async function connectToGitHub(
   auth: SyncGitHubAuth,
   options: { apiUrl: string; repository: string; installationId?: number | undefined; policy?: RetryPolicy },
 ): Promise<SyncGitHub> {
-  // A sync run does not sit out a rate limit: it fails as rate-limited, and the next run (a minute later) tries again.
+  // A rate limit longer than a minute fails the run (rate-limited): the next run, a minute later, tries again.
   const Octokit = benderOctokit({ ...(options.policy ?? PRODUCTION_RETRY_POLICY), maxLimitWaitSeconds: SYNC_MAX_LIMIT_WAIT_SECONDS });
   const common = { baseUrl: options.apiUrl, log: { debug() {}, info() {}, warn() {}, error() {} } };
   if (auth.kind === "token") return { github: new Octokit({ ...common, auth: { token: auth.token } }), installationId: undefined };

@@ -30,6 +30,7 @@ export interface SyncState {
   commit: string;
   etag?: string;
   installationId?: number;
+  /** When the last full run (everything re-applied) finished: `--full-every` counts from it. */
   appliedAt: string;
   inventory: InventoryEntry[];
   /** A short account of the run that wrote it ("applied 3, unchanged 240, pruned 1"). */

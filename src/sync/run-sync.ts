@@ -73,7 +73,7 @@ function errorOf(error: unknown): { code: string; reason: string } {
 export async function runSync(job: SyncJob, world: SyncWorld, memory: SyncMemory = { state: undefined }): Promise<SyncRunResult> {
   const name = stateName(job);
   const base = { repository: job.repository, ref: job.ref, environment: job.environment, cluster: job.cluster };
-  const empty = { applied: [], unchanged: 0, pruned: [], wouldPrune: [], failures: [], warnings: [] };
+  const empty = { applied: [], unchanged: 0, pruned: [], wouldPrune: [], kept: [], failures: [], warnings: [] };
   let github: SyncRepository | undefined;
   let commit: string | undefined;
   try {
@@ -120,7 +120,7 @@ async function applyCommit(
   let fullRun = target.fullRun;
   if (previous?.commit === target.commit && world.now() - Date.parse(previous.appliedAt) < job.fullEveryMs && !job.dryRun) {
     memory.state = previous;
-    return { ...base, applied: [], unchanged: previous.inventory.length, pruned: [], wouldPrune: [], failures: [], warnings, outcome: "up-to-date", fullRun: false };
+    return { ...base, applied: [], unchanged: previous.inventory.length, pruned: [], wouldPrune: [], kept: [], failures: [], warnings, outcome: "up-to-date", fullRun: false };
   }
   if (previous === undefined) fullRun = true;
 
@@ -137,15 +137,13 @@ async function applyCommit(
     }
   } catch (error) {
     const { code, reason } = errorOf(error);
-    const result: SyncRunResult = { ...base, applied: [], unchanged: 0, pruned: [], wouldPrune: [], failures: [{ reason }], errorCode: code, warnings, outcome: "failed", fullRun };
+    const result: SyncRunResult = { ...base, applied: [], unchanged: 0, pruned: [], wouldPrune: [], kept: [], failures: [{ reason }], errorCode: code, warnings, outcome: "failed", fullRun };
     return job.dryRun ? result : report(github, result, undefined);
   }
 
-  // 5. Apply. A new commit is reported as in progress first; a full run of the same commit only when it corrected drift.
-  let deploymentId: number | undefined;
-  if (!job.dryRun && target.commit !== previous?.commit) {
-    deploymentId = await startDeployment(github, target.commit, warnings);
-  }
+  // 5. Apply. A new commit is reported as in progress (a full run of the same commit only at the end, if it applied
+  // anything); GitHub's writes are paced a second apart, so that report goes out alongside the cluster work.
+  const started = !job.dryRun && target.commit !== previous?.commit ? startDeployment(github, target.commit, warnings) : Promise.resolve(undefined);
   let cluster: ClusterResult;
   try {
     cluster = await world.cluster.applyToCluster(objects, previous, {
@@ -163,9 +161,10 @@ async function applyCommit(
     });
   } catch (error) {
     const { code, reason } = errorOf(error);
-    const result: SyncRunResult = { ...base, applied: [], unchanged: 0, pruned: [], wouldPrune: [], failures: [{ reason }], errorCode: code, warnings, outcome: "failed", fullRun };
-    return job.dryRun ? result : report(github, result, deploymentId);
+    const result: SyncRunResult = { ...base, applied: [], unchanged: 0, pruned: [], wouldPrune: [], kept: [], failures: [{ reason }], errorCode: code, warnings, outcome: "failed", fullRun };
+    return job.dryRun ? result : report(github, result, await started);
   }
+  const deploymentId = await started;
   const result: SyncRunResult = {
     ...base,
     outcome: cluster.ok ? (job.dryRun ? "dry-run" : "applied") : "failed",
@@ -174,6 +173,7 @@ async function applyCommit(
     unchanged: cluster.unchanged.length,
     pruned: cluster.pruned,
     wouldPrune: cluster.wouldPrune,
+    kept: cluster.kept,
     failures: cluster.failures,
     warnings,
   };
@@ -185,8 +185,10 @@ async function applyCommit(
       commit: target.commit,
       ...(target.etag !== undefined ? { etag: target.etag } : {}),
       ...(github.installationId !== undefined ? { installationId: github.installationId } : {}),
-      appliedAt: new Date(world.now()).toISOString(),
+      // The full-run clock: a run that sent only what changed does not put off the next drift correction.
+      appliedAt: fullRun || previous === undefined ? new Date(world.now()).toISOString() : previous.appliedAt,
       inventory: cluster.inventory,
+      result: summarise(result),
     };
     try {
       await world.cluster.writeSyncState(job.namespace, stateName(job), state);

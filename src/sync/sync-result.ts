@@ -1,4 +1,4 @@
-import type { ObjectRef } from "./cluster-port.js";
+import type { KeptObject, ObjectRef } from "./cluster-port.js";
 
 /** How a run ended. `up-to-date`: nothing new and no full run due; `held-elsewhere`: another run holds the Lease. */
 export type SyncOutcome = "up-to-date" | "applied" | "dry-run" | "failed" | "held-elsewhere";
@@ -16,6 +16,8 @@ export interface SyncRunResult {
   readonly unchanged: number;
   readonly pruned: readonly ObjectRef[];
   readonly wouldPrune: readonly ObjectRef[];
+  /** Objects the previous run applied that the commit no longer has, left in place by the prune, each with the rule that kept it. */
+  readonly kept: readonly KeptObject[];
   /** Every failing object with the API's reason, or the one reason the run stopped before the cluster. */
   readonly failures: readonly { readonly object?: ObjectRef; readonly reason: string }[];
   /** The stable code of a failure before the cluster (a GitHub or render error), when there was one. */
@@ -65,16 +67,19 @@ export function renderSyncText(result: SyncRunResult): string {
       lines.push(`[dry-run] ${at}: would apply ${result.applied.length}, unchanged ${result.unchanged}, would prune ${result.wouldPrune.length}`);
       for (const object of result.applied) lines.push(`[dry-run]   apply  ${describeObject(object)}`);
       for (const object of result.wouldPrune) lines.push(`[dry-run]   prune  ${describeObject(object)}`);
+      for (const { object, reason } of result.kept) lines.push(`[dry-run]   keep   ${describeObject(object)}: ${reason}`);
       for (const failure of result.failures) lines.push(`[dry-run]   failed ${failure.object ? `${describeObject(failure.object)}: ` : ""}${failure.reason}`);
       break;
     case "applied":
       lines.push(`${at}: ${summarise(result)}${result.fullRun ? " (full run)" : ""}`);
       for (const object of result.applied) lines.push(`  applied ${describeObject(object)}`);
       for (const object of result.pruned) lines.push(`  pruned  ${describeObject(object)}`);
+      for (const { object, reason } of result.kept) lines.push(`  kept    ${describeObject(object)}: ${reason}`);
       break;
     case "failed":
       lines.push(`${at}: FAILED${result.errorCode ? ` (${result.errorCode})` : ""}; the recorded state is unchanged, the next run tries again`);
       for (const failure of result.failures) lines.push(`  ${failure.object ? `${describeObject(failure.object)}: ` : ""}${failure.reason}`);
+      for (const { object, reason } of result.kept) lines.push(`  kept    ${describeObject(object)}: ${reason}`);
       break;
   }
   for (const warning of result.warnings) lines.push(`  warning: ${warning}`);

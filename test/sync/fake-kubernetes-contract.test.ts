@@ -16,7 +16,8 @@ let env: NodeJS.ProcessEnv;
 
 async function kubectl(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run("/usr/bin/kubectl", args, { env, timeout: 15_000 });
+    // kubectl from PATH (or KUBECTL): the machine's, or the one .ci/run takes from the npm registry.
+    const { stdout, stderr } = await run(process.env.KUBECTL || "kubectl", args, { env, timeout: 15_000 });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };

@@ -57,6 +57,15 @@ describe("resolving the ref", () => {
     expect((notFound as Error).cause).toMatchObject({ status: 404 });
     await expect(resolveCommit(github, { repository: "acme/manifests", ref: "main" })).rejects.toMatchObject({ code: "rate-limited" });
   });
+
+  it("waits out a short rate limit (a minute or less); a longer one fails the run, which the next run retries", async () => {
+    nock(API).get("/repos/acme/manifests/commits/main").reply(429, { message: "You have exceeded a secondary rate limit" }, { "retry-after": "60" });
+    nock(API).get("/repos/acme/manifests/commits/main").reply(200, SHA, { "content-type": "application/vnd.github.sha", etag: '"e1"' });
+    nock(API).get("/repos/acme/manifests/commits/main").reply(429, { message: "You have exceeded a secondary rate limit" }, { "retry-after": "61" });
+    const github = await client();
+    expect(await resolveCommit(github, { repository: "acme/manifests", ref: "main" })).toMatchObject({ status: "changed", sha: SHA });
+    await expect(resolveCommit(github, { repository: "acme/manifests", ref: "main" })).rejects.toMatchObject({ code: "rate-limited" });
+  });
 });
 
 describe("the GitHub App's installation", () => {

@@ -128,6 +128,8 @@ describe("runSync, end to end with GitHub behind nock and a cluster stand-in", (
     expect(result.applied.map((object) => object.name)).toEqual(["a", "c"]);
     expect(result.pruned.map((object) => object.name)).toEqual(["b"]);
     expect(cluster.state?.commit).toBe(SHA2);
+    // Only what changed was sent: the full-run clock still counts from the first run.
+    expect(cluster.state?.appliedAt).toBe("2026-11-27T12:00:00.000Z");
     expect([...cluster.objects.keys()]).toEqual(["v1/ConfigMap/shop/a", "v1/ConfigMap/shop/c"]);
   });
 
