@@ -12,13 +12,15 @@ const target = parsed(`${IMAGE}:1.4.1`);
 
 /**
  * A Helm values file just inside the default parse budget (about 9,900 node
- * marks), its names long enough that the text alone is 2.5 MB: more than an
- * 8 MB worker heap holds while parsing it, nothing for a normal one.
+ * marks), its names long enough that the text alone is 4.6 MB: more than an
+ * 8 or 16 MB worker heap holds while parsing it. A fresh worker must still
+ * read a normal file after it: at 8 MB that sometimes failed on a loaded
+ * machine, so the test that needs both uses 16 MB.
  */
 function heavyValues(services = 450): string {
   let text = "";
   for (let index = 0; index < services; index++) {
-    text += `svc${index}:\n  image:\n    repository: ${IMAGE}\n    tag: "1.4.0"\n  resources:\n    limits: {cpu: 100m, memory: 128Mi}\n  enabled: true\n  name: ${"n".repeat(5_000)}-${index}\n  replicas: 2\n`;
+    text += `svc${index}:\n  image:\n    repository: ${IMAGE}\n    tag: "1.4.0"\n  resources:\n    limits: {cpu: 100m, memory: 128Mi}\n  enabled: true\n  name: ${"n".repeat(10_000)}-${index}\n  replicas: 2\n`;
   }
   return text;
 }
@@ -43,7 +45,7 @@ describe("the server runs the manifest engine in worker threads", () => {
     expectRepositoryInstallation(fake.nameWithOwner, 7);
     expectInstallationToken(7);
     fake.expectGraphql("BenderConfig", "BenderReadState", "BenderWrite", "BenderWrite");
-    bender = await startBender({ engineWorkers: 1, engineMemoryMb: 8 });
+    bender = await startBender({ engineWorkers: 1, engineMemoryMb: 16 });
 
     const response = await postBuild(bender, { image: `${IMAGE}:1.4.1`, repositories: [fake.nameWithOwner] });
 
@@ -55,7 +57,7 @@ describe("the server runs the manifest engine in worker threads", () => {
     expect(fake.file("clusters/prod/big-values.yaml", PRODUCTION_BRANCH)).toBe(heavyValues());
     const [pullRequest] = fake.openPullRequests();
     expect(pullRequest?.body).toContain("clusters/prod/big-values.yaml");
-    expect(pullRequest?.body).toContain("needed more than the 8 MB of memory Bender gives one file");
+    expect(pullRequest?.body).toContain("needed more than the 16 MB of memory Bender gives one file");
   });
 
   it("with BENDER_ENGINE_WORKERS=0 the engine runs in process and still proposes", async () => {
