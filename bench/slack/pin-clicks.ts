@@ -72,8 +72,12 @@ const TEAM = "T0BENCH01";
 const CHANNEL = "C0DEPLOYS";
 const BOT_USER = "U0BENDER1";
 const BOT_ID = "B0BENDER1";
-/** Quiet time after which the work is taken as done: well over one GitHub round trip. */
-const QUIET_MS = 3 * GITHUB_DELAY_MS;
+/**
+ * Quiet time after which the work is taken as done: well over one GitHub round
+ * trip, and over Slack's pacing window for chat.postMessage in one channel
+ * (5 per 5 s; the ten "pinned" thread replies of a round go out in two windows).
+ */
+const QUIET_MS = Math.max(3 * GITHUB_DELAY_MS, 5_500);
 const DEADLINE_MS = 120_000;
 const GOAL_P99_MS = 100;
 const TOKEN_PATH = /^\/app\/installations\/\d+\/access_tokens$/;
