@@ -2,33 +2,18 @@ import { getPrivateKey } from "@probot/get-private-key";
 import { z } from "zod";
 import { GHE_HOST_PATTERN, REPOSITORY_PATTERN, githubUrls, isPrivateKey } from "../server/settings.js";
 import { parseDuration } from "../sync/duration.js";
+import type { SyncJob } from "../sync/run-sync.js";
 
 /** How `bender sync` reaches GitHub: as the GitHub App (installation looked up, or remembered) or with a token. */
 export type SyncGitHubAuth =
   | { readonly kind: "app"; readonly appId: number; readonly privateKey: string }
   | { readonly kind: "token"; readonly token: string };
 
-/** Every setting of one `bender sync` process, validated. */
-export interface SyncSettings {
-  readonly repository: string;
-  readonly ref: string;
-  readonly paths: readonly string[];
-  readonly environment: string;
-  readonly cluster: string;
-  readonly namespace: string;
+/** Every setting of one `bender sync` process, validated: what each run is asked to do, and how the process runs. */
+export interface SyncSettings extends Omit<SyncJob, "budgets"> {
   /** Undefined: one run (`--once`, the CronJob); otherwise the pause between runs in milliseconds. */
   readonly watchMs: number | undefined;
-  readonly dryRun: boolean;
-  readonly prune: boolean;
-  readonly wait: boolean;
-  readonly timeoutMs: number;
-  readonly fullEveryMs: number;
   readonly json: boolean;
-  /** Namespace given to namespaced objects that name none. */
-  readonly defaultNamespace: string | undefined;
-  readonly force: boolean;
-  readonly allowMassPrune: boolean;
-  readonly pruneProtectedKinds: boolean;
   readonly githubApiUrl: string;
   readonly auth: SyncGitHubAuth;
 }

@@ -7,6 +7,9 @@ import { SyncError } from "../sync/sync-error.js";
 import { toGitHubError } from "./github-error.js";
 import type { GitHubClient } from "./resolve-commit.js";
 
+/** Longest a tarball download may take, body included. */
+const DOWNLOAD_TIMEOUT_MS = 5 * 60_000;
+
 /**
  * Step 2 of a sync run: one request for the commit's tarball (GitHub
  * redirects to codeload), streamed through the extractor, never held whole.
@@ -23,7 +26,8 @@ export async function downloadTarball(
       owner,
       repo,
       ref: target.sha,
-      request: { parseSuccessResponseBody: false },
+      // The whole download, body included: a stalled stream must not hold the run (and its Lease) for ever.
+      request: { parseSuccessResponseBody: false, signal: AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS) },
     });
     const length = Number(response.headers["content-length"] ?? Number.NaN);
     if (Number.isFinite(length) && length > budgets.archiveBytes) {

@@ -1,3 +1,5 @@
+import { isRateLimited } from "./octokit.js";
+
 /** What went wrong talking to GitHub, stable enough for a caller to act on (issue 10 will generalise these). */
 export type GitHubErrorCode = "unreachable" | "rate-limited" | "forbidden" | "not-found" | "conflict" | "invalid";
 
@@ -9,9 +11,10 @@ export class GitHubError extends Error {
   }
 }
 
-function codeFor(status: number | undefined, headers: Record<string, string | undefined>): GitHubErrorCode {
+function codeFor(status: number | undefined, error: unknown): GitHubErrorCode {
   if (status === undefined || status >= 500) return "unreachable";
-  if (status === 429 || (status === 403 && (headers["x-ratelimit-remaining"] === "0" || headers["retry-after"] !== undefined))) return "rate-limited";
+  // One rule for "rate limited", the one the pacer waits on.
+  if (isRateLimited(error)) return "rate-limited";
   if (status === 401 || status === 403) return "forbidden";
   if (status === 404 || status === 410) return "not-found";
   if (status === 409) return "conflict";
@@ -21,9 +24,9 @@ function codeFor(status: number | undefined, headers: Record<string, string | un
 /** Translates an Octokit error (or a network failure) met while doing `what` into a GitHubError. */
 export function toGitHubError(error: unknown, what: string): GitHubError {
   if (error instanceof GitHubError) return error;
-  const failure = error as { status?: number; message?: string; response?: { headers?: Record<string, string | undefined> } };
+  const failure = error as { status?: number; message?: string };
   const status = typeof failure.status === "number" ? failure.status : undefined;
-  const code = codeFor(status, failure.response?.headers ?? {});
+  const code = codeFor(status, error);
   const detail = status === undefined ? (failure.message ?? String(error)) : `GitHub answered ${status}`;
   return new GitHubError(code, `${what}: ${code} (${detail})`, { cause: error });
 }

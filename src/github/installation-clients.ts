@@ -84,6 +84,16 @@ export class InstallationClients {
     return targets;
   }
 
+  /**
+   * The repositories a build or a sweep goes to, with their clients: those
+   * named (a client is undefined where Bender is not installed), or else
+   * every manifest repository of every installation.
+   */
+  async targets(named: readonly string[] | undefined, repositories: ManifestRepositories, log: Logger): Promise<{ repository: string; client: InstallationClient | undefined }[]> {
+    if (!named) return this.allManifestRepositories(repositories, log);
+    return Promise.all(named.map(async (repository) => ({ repository, client: await this.forRepository(repository) })));
+  }
+
   remember(repository: string, installationId: number): void {
     this.#ids.set(repository, installationId);
   }

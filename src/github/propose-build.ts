@@ -4,7 +4,7 @@ import { environmentsFor, tagAllowed } from "../config/index.js";
 import { proposalBranch } from "../proposals/branch-name.js";
 import { bumpFiles, inlineEngine } from "../manifests/io/manifest-engine.js";
 import { decideProposal, proposalFiles } from "../proposals/plan-proposal.js";
-import { ConfigChangedError, labelsFor } from "./propose-context.js";
+import { ConfigChangedError, hasAllLabels } from "./propose-context.js";
 import type { ProposalOutcome, ProposeContext } from "./propose-context.js";
 import { readRepositoryState } from "./read-repository-state.js";
 import type { EnvironmentRead } from "./read-state.js";
@@ -174,8 +174,7 @@ async function attemptOnce(pending: readonly Pending[], context: ProposeContext,
     }
     const open = environment.openPullRequest;
     // An open proposal for this very build that an interrupted write left without its labels is finished.
-    const present = new Set(open?.labels?.nodes.map((label) => label.name) ?? []);
-    if (open && plan.reason === "same-build-proposed" && environment.snapshot.openProposal?.metadata && !labelsFor(environment.read.name).every((label) => present.has(label))) {
+    if (open && plan.reason === "same-build-proposed" && environment.snapshot.openProposal?.metadata && !hasAllLabels(environment.read.name, open.labels)) {
       writes.push({ build, environment, plan: { action: "finish", detail: `${plan.detail}; its labels were missing`, skipped: plan.skipped, title: "", metadata: environment.snapshot.openProposal.metadata, pin: false } });
       continue;
     }

@@ -52,3 +52,9 @@ export interface ProposalOutcome {
 export function labelsFor(environment: string): string[] {
   return ["bender", `bender/${environment}`];
 }
+
+/** Whether a PR carries every label Bender gives a proposal of `environment` (an interrupted write may have left some off). */
+export function hasAllLabels(environment: string, labels: { readonly nodes: readonly { readonly name: string }[] } | null | undefined): boolean {
+  const present = new Set(labels?.nodes.map((label) => label.name) ?? []);
+  return labelsFor(environment).every((label) => present.has(label));
+}

@@ -3,7 +3,7 @@ import { BRANCH_PREFIX } from "../proposals/branch-name.js";
 import { decodeProposalMetadata } from "../proposals/metadata.js";
 import { runGraphql } from "./graphql-client.js";
 import { proposeBuilds } from "./propose-build.js";
-import { labelsFor } from "./propose-context.js";
+import { hasAllLabels } from "./propose-context.js";
 import type { ProposalOutcome, ProposeContext } from "./propose-context.js";
 import { ZERO_OID, mutationDocument } from "./write-documents.js";
 import type { WriteStep } from "./write-documents.js";
@@ -83,8 +83,7 @@ export async function sweepRepository(context: ProposeContext): Promise<SweepOut
     const environment = context.config.environments[decoded.metadata.environment];
     const reference = parseReference(decoded.metadata.reference);
     if (!environment || !reference.ok) return [];
-    const labels = new Set(pullRequest.labels?.nodes.map((label) => label.name) ?? []);
-    const unlabelled = !labelsFor(decoded.metadata.environment).every((label) => labels.has(label));
+    const unlabelled = !hasAllLabels(decoded.metadata.environment, pullRequest.labels);
     if (!unlabelled && !environment.autoPin) return [];
     // `origin` is not read past the intakes; the source is the one the proposal recorded.
     const build = { image: reference.reference, origin: "webhook" as const, ...(decoded.metadata.source ? { source: { ...decoded.metadata.source } } : {}) };

@@ -5,7 +5,7 @@ import { supersededComment } from "../proposals/render-proposal.js";
 import { failuresOf, runGraphql } from "./graphql-client.js";
 import type { GraphqlResult } from "./graphql-client.js";
 import { announce, emitProposalEvents } from "./proposal-events.js";
-import { labelsFor } from "./propose-context.js";
+import { hasAllLabels, labelsFor } from "./propose-context.js";
 import type { ProposalOutcome, ProposeContext } from "./propose-context.js";
 import type { EnvironmentState, RepositoryState } from "./read-repository-state.js";
 import { MERGE_METHODS, ZERO_OID, mutationDocument, stepAlias } from "./write-documents.js";
@@ -62,7 +62,7 @@ export interface Written {
 export async function writeProposals(context: ProposeContext, state: RepositoryState, writes: readonly WritePlan[]): Promise<{ outcomes: Map<string, ProposalOutcome>; retry: Set<string> }> {
   const outcomes = new Map<string, ProposalOutcome>();
   const retry = new Set<string>();
-  const temporaries = new Map<string, string>();
+  const temporaries = new Set<string>();
   try {
     await writeInThreeDocuments(context, state, writes, outcomes, retry, temporaries);
   } finally {
@@ -77,11 +77,10 @@ async function writeInThreeDocuments(
   writes: readonly WritePlan[],
   outcomes: Map<string, ProposalOutcome>,
   retry: Set<string>,
-  temporaries: Map<string, string>,
+  temporaries: Set<string>,
 ): Promise<void> {
   const repository = `${context.owner}/${context.repo}`;
   const now = context.now ?? Date.now;
-  const alias = stepAlias;
 
   // Document 1.
   const first: WriteStep[] = [];
@@ -96,26 +95,26 @@ async function writeInThreeDocuments(
     const branch = environment.read.proposalRef.slice("refs/heads/".length);
     const commit = (onBranch: string): WriteStep => ({
       kind: "commit",
-      alias: alias(index, "commit"),
+      alias: stepAlias(index, "commit"),
       input: { repositoryNameWithOwner: state.nameWithOwner, branch: onBranch, expectedHeadOid: environment.baseOid, headline: plan.commit.headline, body: plan.commit.body, files: plan.files },
     });
     if (plan.action === "open") {
       // The branch is (re)set to the base only if it is still as read: absent, or left without an open PR.
       // Another writer's new branch is never deleted, and its PR never closed, by a writer that read before it.
       const before = environment.proposal?.target?.oid ?? ZERO_OID;
-      first.push({ kind: "moveRef", alias: alias(index, "ref"), repositoryId: state.repositoryId, name: environment.read.proposalRef, beforeOid: before, afterOid: environment.baseOid });
+      first.push({ kind: "moveRef", alias: stepAlias(index, "ref"), repositoryId: state.repositoryId, name: environment.read.proposalRef, beforeOid: before, afterOid: environment.baseOid });
       first.push(commit(branch));
-      first.push({ kind: "createPullRequest", alias: alias(index, "pr"), repositoryId: state.repositoryId, baseRefName: environment.snapshot.baseBranch, headRefName: branch, title: plan.title, body: plan.body });
+      first.push({ kind: "createPullRequest", alias: stepAlias(index, "pr"), repositoryId: state.repositoryId, baseRefName: environment.snapshot.baseBranch, headRefName: branch, title: plan.title, body: plan.body });
     } else {
       // Rebuild from the current base on a temporary branch, so the PR's head never equals its base.
       const temporary = `${TEMPORARY_PREFIX}${now()}-${context.uniqueId()}`;
       temporaryNames.set(index, temporary);
-      first.push({ kind: "createRef", alias: alias(index, "tmpref"), repositoryId: state.repositoryId, name: `refs/heads/${temporary}`, oid: environment.baseOid });
+      first.push({ kind: "createRef", alias: stepAlias(index, "tmpref"), repositoryId: state.repositoryId, name: `refs/heads/${temporary}`, oid: environment.baseOid });
       first.push(commit(temporary));
     }
   }
   const firstResult = first.length > 0 ? await run(context, first) : { data: {} as Data, failures: [] };
-  for (const [index, name] of temporaryNames) if (firstResult.data?.[alias(index, "tmpref")]?.ref) temporaries.set(name, name);
+  for (const [index, name] of temporaryNames) if (firstResult.data?.[stepAlias(index, "tmpref")]?.ref) temporaries.add(name);
   const labelIds = new Map(state.labelIds);
   for (const index of missingLabels.keys()) {
     const label = firstResult.data?.[`label${index}`]?.label;
@@ -123,11 +122,11 @@ async function writeInThreeDocuments(
   }
   const labelStep = (index: number, write: WritePlan, pullRequestId: string): WriteStep | undefined => {
     const ids = labelsFor(write.environment.read.name).map((label) => labelIds.get(label)).filter((id): id is string => id !== undefined);
-    return ids.length > 0 ? { kind: "addLabels", alias: alias(index, "labels"), labelableId: pullRequestId, labelIds: ids } : undefined;
+    return ids.length > 0 ? { kind: "addLabels", alias: stepAlias(index, "labels"), labelableId: pullRequestId, labelIds: ids } : undefined;
   };
   const mergeStep = (index: number, write: WritePlan, pullRequestId: string, headOid: string): WriteStep => ({
     kind: "merge",
-    alias: alias(index, "merge"),
+    alias: stepAlias(index, "merge"),
     pullRequestId,
     expectedHeadOid: headOid,
     mergeMethod: MERGE_METHODS[context.config.mergeMethod],
@@ -151,16 +150,15 @@ async function writeInThreeDocuments(
     if (plan.action === "close") {
       const open = environment.openPullRequest;
       if (!open) continue;
-      second.push({ kind: "comment", alias: alias(index, "comment"), subjectId: open.id, body: plan.comment });
-      second.push({ kind: "close", alias: alias(index, "close"), pullRequestId: open.id });
+      second.push({ kind: "comment", alias: stepAlias(index, "comment"), subjectId: open.id, body: plan.comment });
+      second.push({ kind: "close", alias: stepAlias(index, "close"), pullRequestId: open.id });
       closing.push({ index, write, pullRequest: { id: open.id, number: open.number, url: open.url }, headOid: open.headRefOid });
       continue;
     }
     if (plan.action === "finish") {
       const open = environment.openPullRequest;
       if (!open) continue;
-      const present = new Set(open.labels?.nodes.map((label) => label.name) ?? []);
-      const labels = labelsFor(environment.read.name).every((label) => present.has(label)) ? undefined : labelStep(index, write, open.id);
+      const labels = hasAllLabels(environment.read.name, open.labels) ? undefined : labelStep(index, write, open.id);
       if (labels) second.push(labels);
       if (plan.pin) {
         second.push(mergeStep(index, write, open.id, open.headRefOid));
@@ -170,22 +168,22 @@ async function writeInThreeDocuments(
       continue;
     }
     const steps = plan.action === "open" ? ["ref", "commit", "pr"] : ["tmpref", "commit"];
-    const failures = steps.flatMap((step) => failuresOf(firstResult, alias(index, step)));
-    const commit = firstResult.data?.[alias(index, "commit")]?.commit;
-    const pullRequest = firstResult.data?.[alias(index, "pr")]?.pullRequest;
+    const failures = steps.flatMap((step) => failuresOf(firstResult, stepAlias(index, step)));
+    const commit = firstResult.data?.[stepAlias(index, "commit")]?.commit;
+    const pullRequest = firstResult.data?.[stepAlias(index, "pr")]?.pullRequest;
     if (plan.action === "open") {
-      const branchSet = firstResult.data?.[alias(index, "ref")] !== null && failuresOf(firstResult, alias(index, "ref")).length === 0;
+      const branchSet = firstResult.data?.[stepAlias(index, "ref")] !== null && failuresOf(firstResult, stepAlias(index, "ref")).length === 0;
       const headIsOurs = pullRequest !== undefined && commit !== undefined && pullRequest.headRefOid === commit.oid;
       if (failures.length > 0 || !commit || !pullRequest || !headIsOurs) {
         if (pullRequest && !headIsOurs) {
           // The document went on after the branch or commit failed, and GitHub opened a PR on another writer's
           // commit: it is closed at once, its metadata removed first so it never reads as a dismissal of this build.
-          second.push({ kind: "updatePullRequest", alias: alias(index, "scrub"), pullRequestId: pullRequest.id, body: RACED_BODY });
-          second.push({ kind: "close", alias: alias(index, "close"), pullRequestId: pullRequest.id });
+          second.push({ kind: "updatePullRequest", alias: stepAlias(index, "scrub"), pullRequestId: pullRequest.id, body: RACED_BODY });
+          second.push({ kind: "close", alias: stepAlias(index, "close"), pullRequestId: pullRequest.id });
         }
         // A branch this writer set, left without its PR, is removed (only if it is still as this writer left it).
         if (branchSet && !pullRequest) {
-          second.push({ kind: "moveRef", alias: alias(index, "cleanup"), repositoryId: state.repositoryId, name: environment.read.proposalRef, beforeOid: commit?.oid ?? environment.baseOid, afterOid: ZERO_OID });
+          second.push({ kind: "moveRef", alias: stepAlias(index, "cleanup"), repositoryId: state.repositoryId, name: environment.read.proposalRef, beforeOid: commit?.oid ?? environment.baseOid, afterOid: ZERO_OID });
         }
         const message = failures.map((failure) => failure.message).join("; ") || "the proposal branch moved under the new pull request (another writer)";
         lost(index, write, message, failures.length === 0);
@@ -204,7 +202,7 @@ async function writeInThreeDocuments(
     const temporary = temporaryNames.get(index);
     const open = environment.openPullRequest;
     if (failures.length > 0 || !commit || !open || !environment.proposal?.target) {
-      if (temporary && temporaries.has(temporary)) second.push({ kind: "moveRef", alias: alias(index, "tmp"), repositoryId: state.repositoryId, name: `refs/heads/${temporary}`, afterOid: ZERO_OID });
+      if (temporary && temporaries.has(temporary)) second.push({ kind: "moveRef", alias: stepAlias(index, "tmp"), repositoryId: state.repositoryId, name: `refs/heads/${temporary}`, afterOid: ZERO_OID });
       lost(index, write, failures.map((failure) => failure.message).join("; ") || "GitHub returned no commit");
       continue;
     }
@@ -212,13 +210,13 @@ async function writeInThreeDocuments(
     // writer since the read) the state cannot be read back, so nothing is moved and the proposal is planned again.
     const labels = labelStep(index, write, open.id);
     if (!labels) {
-      if (temporary) second.push({ kind: "moveRef", alias: alias(index, "tmp"), repositoryId: state.repositoryId, name: `refs/heads/${temporary}`, afterOid: ZERO_OID });
+      if (temporary) second.push({ kind: "moveRef", alias: stepAlias(index, "tmp"), repositoryId: state.repositoryId, name: `refs/heads/${temporary}`, afterOid: ZERO_OID });
       retry.add(environment.read.proposalRef);
       continue;
     }
     // Compare-and-swap: a branch another writer moved since the read is not overwritten.
-    second.push({ kind: "moveRef", alias: alias(index, "move"), repositoryId: state.repositoryId, name: environment.read.proposalRef, beforeOid: environment.proposal.target.oid, afterOid: commit.oid });
-    if (temporary) second.push({ kind: "moveRef", alias: alias(index, "tmp"), repositoryId: state.repositoryId, name: `refs/heads/${temporary}`, afterOid: ZERO_OID });
+    second.push({ kind: "moveRef", alias: stepAlias(index, "move"), repositoryId: state.repositoryId, name: environment.read.proposalRef, beforeOid: environment.proposal.target.oid, afterOid: commit.oid });
+    if (temporary) second.push({ kind: "moveRef", alias: stepAlias(index, "tmp"), repositoryId: state.repositoryId, name: `refs/heads/${temporary}`, afterOid: ZERO_OID });
     // Read back whether the PR is still open (merged or closed under this writer?), re-adding its labels in passing.
     second.push(labels);
     done.push({ index, write, pullRequest: { id: open.id, number: open.number, url: open.url }, headOid: commit.oid });
@@ -230,22 +228,22 @@ async function writeInThreeDocuments(
     if (!place || write.plan.action !== "open") continue;
     const body = withMetadata(write.plan.body, { ...write.plan.metadata, slack: place });
     // Before the merge, so the pinned PR's metadata says where its message is.
-    const at = second.findIndex((step) => step.alias === alias(index, "merge"));
-    const step: WriteStep = { kind: "updatePullRequest", alias: alias(index, "place"), pullRequestId: pullRequest.id, body };
+    const at = second.findIndex((step) => step.alias === stepAlias(index, "merge"));
+    const step: WriteStep = { kind: "updatePullRequest", alias: stepAlias(index, "place"), pullRequestId: pullRequest.id, body };
     if (at === -1) second.push(step);
     else second.splice(at, 0, step);
   }
   const secondResult = second.length > 0 ? await run(context, second) : undefined;
   for (const [index, name] of temporaryNames) {
-    if (secondResult && secondResult.data?.[alias(index, "tmp")] && failuresOf(secondResult, alias(index, "tmp")).length === 0) temporaries.delete(name);
+    if (secondResult && secondResult.data?.[stepAlias(index, "tmp")] && failuresOf(secondResult, stepAlias(index, "tmp")).length === 0) temporaries.delete(name);
   }
 
   // Document 3: only a PR that is still open on its moved branch is rewritten, commented and pinned.
   const third: WriteStep[] = [];
   const written = done.filter(({ index, write }) => {
     if (write.plan.action !== "supersede") return true;
-    const moveFailed = !secondResult || failuresOf(secondResult, alias(index, "move")).length > 0;
-    const pullRequestState = secondResult?.data?.[alias(index, "labels")]?.labelable?.state;
+    const moveFailed = !secondResult || failuresOf(secondResult, stepAlias(index, "move")).length > 0;
+    const pullRequestState = secondResult?.data?.[stepAlias(index, "labels")]?.labelable?.state;
     if (moveFailed || pullRequestState !== "OPEN") {
       retry.add(write.environment.read.proposalRef);
       if (!moveFailed) context.log.warn({ environment: write.environment.read.name, state: pullRequestState }, "proposal closed or merged while superseding; planning again");
@@ -255,16 +253,16 @@ async function writeInThreeDocuments(
   });
   for (const { index, write, pullRequest, headOid } of written) {
     if (write.plan.action !== "supersede") continue;
-    third.push({ kind: "updatePullRequest", alias: alias(index, "pr"), pullRequestId: pullRequest.id, title: write.plan.title, body: write.plan.body });
+    third.push({ kind: "updatePullRequest", alias: stepAlias(index, "pr"), pullRequestId: pullRequest.id, title: write.plan.title, body: write.plan.body });
     const previous = write.environment.snapshot.openProposal?.metadata;
-    third.push({ kind: "comment", alias: alias(index, "comment"), subjectId: pullRequest.id, body: supersededComment(previous, write.build) });
+    third.push({ kind: "comment", alias: stepAlias(index, "comment"), subjectId: pullRequest.id, body: supersededComment(previous, write.build) });
     if (write.plan.autoPin) {
       third.push(mergeStep(index, write, pullRequest.id, headOid));
       merging.add(index);
     }
   }
   for (const { index, write, pullRequest } of closing) {
-    const failure = secondResult ? failuresOf(secondResult, alias(index, "close")) : [];
+    const failure = secondResult ? failuresOf(secondResult, stepAlias(index, "close")) : [];
     if (failure.length > 0) lost(index, write, failure.map((entry) => entry.message).join("; "));
     else if (write.plan.action === "close") outcomes.set(write.environment.read.proposalRef, { repository, environment: write.environment.read.name, action: "closed", detail: write.plan.detail, pullRequest: { number: pullRequest.number, url: pullRequest.url } });
   }
@@ -274,14 +272,14 @@ async function writeInThreeDocuments(
 
   for (const { index, write, pullRequest, headOid } of written) {
     const name = write.environment.read.name;
-    for (const failure of ["labels", "tmp", "pr", "comment"].flatMap((step) => failed(alias(index, step)))) {
+    for (const failure of ["labels", "tmp", "pr", "comment"].flatMap((step) => failed(stepAlias(index, step)))) {
       context.log.warn({ environment: name, step: failure.path[0], message: failure.message }, "proposal step failed");
     }
-    const mergeFailure = failed(alias(index, "merge"));
+    const mergeFailure = failed(stepAlias(index, "merge"));
     // The base moved under an automatic pin (GitHub: not mergeable, or the head moved): planned again from a fresh read.
     const racedPin = mergeFailure.some((failure) => /not mergeable|Head branch was modified/i.test(failure.message));
     if (racedPin) retry.add(write.environment.read.proposalRef);
-    const pinned = merging.has(index) && mergeFailure.length === 0 && mergedIn(results, alias(index, "merge"));
+    const pinned = merging.has(index) && mergeFailure.length === 0 && mergedIn(results, stepAlias(index, "merge"));
     const plan = write.plan;
     if (plan.action === "close") continue;
     if (merging.has(index) && !pinned) {
@@ -294,7 +292,7 @@ async function writeInThreeDocuments(
     // A PR opened without its labels (a racing writer created them first) is finished from a fresh read.
     if (plan.action === "open" && labelStep(index, write, pullRequest.id) === undefined) retry.add(write.environment.read.proposalRef);
     const place = places.get(index);
-    const placed = place && secondResult && failuresOf(secondResult, alias(index, "place")).length === 0 ? place : undefined;
+    const placed = place && secondResult && failuresOf(secondResult, stepAlias(index, "place")).length === 0 ? place : undefined;
     emitProposalEvents(context, write, { ...pullRequest, headOid }, pinned, placed);
   }
 }
@@ -309,12 +307,12 @@ async function run(context: ProposeContext, steps: readonly WriteStep[]): Promis
 }
 
 /** Best effort: temporary branches a document that threw (or was cut off) may have left. What fails here, the sweep removes. */
-async function removeTemporaries(context: ProposeContext, state: RepositoryState, temporaries: ReadonlyMap<string, string>): Promise<void> {
+async function removeTemporaries(context: ProposeContext, state: RepositoryState, temporaries: ReadonlySet<string>): Promise<void> {
   if (temporaries.size === 0) return;
-  const steps: WriteStep[] = [...temporaries.keys()].map((name, index) => ({ kind: "moveRef", alias: `tmp${index}`, repositoryId: state.repositoryId, name: `refs/heads/${name}`, afterOid: ZERO_OID }));
+  const steps: WriteStep[] = [...temporaries].map((name, index) => ({ kind: "moveRef", alias: `tmp${index}`, repositoryId: state.repositoryId, name: `refs/heads/${name}`, afterOid: ZERO_OID }));
   try {
     await run(context, steps);
   } catch (error) {
-    context.log.warn({ err: error, branches: [...temporaries.keys()] }, "temporary branches not removed; the next sweep removes them");
+    context.log.warn({ err: error, branches: [...temporaries] }, "temporary branches not removed; the next sweep removes them");
   }
 }

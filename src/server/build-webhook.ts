@@ -75,10 +75,7 @@ export function buildWebhookHandler(options: BuildWebhookOptions): (request: Inc
     const named = intake.repositories ?? services.repositories.explicitList;
     const key = services.queue.accept(
       build,
-      async () =>
-        named
-          ? Promise.all(named.map(async (repository) => ({ repository, client: await services.installations.forRepository(repository) })))
-          : services.installations.allManifestRepositories(services.repositories, log),
+      () => services.installations.targets(named, services.repositories, log),
       log,
     );
     log.info({ build: key }, "build queued");

@@ -255,10 +255,7 @@ export async function createBenderServer(options: ServerOptions): Promise<Bender
   }
 
   async function sweepRepositories(): Promise<void> {
-    const named = settings.manifestRepositories;
-    const targets = named
-      ? await Promise.all(named.map(async (repository) => ({ repository, client: await services.installations.forRepository(repository) })))
-      : await services.installations.allManifestRepositories(services.repositories, log);
+    const targets = await services.installations.targets(settings.manifestRepositories, services.repositories, log);
     for (const { repository, client } of targets) if (client) queue.requestSweep(repository, client);
   }
 

@@ -54,12 +54,15 @@ export class BenderMetrics {
 
   /** Exports the queue's length and the age of its oldest waiting build, read when /metrics is scraped. */
   observeQueue(queue: { snapshot(): Promise<{ waiting: number; oldestAgeMs: number }> }): void {
+    // Both gauges are collected in one scrape: they share one snapshot (with Redis, it costs requests per line).
+    let inFlight: Promise<{ waiting: number; oldestAgeMs: number }> | undefined;
+    const snapshot = () => (inFlight ??= queue.snapshot().finally(() => (inFlight = undefined)));
     new Gauge({
       name: "bender_queue_builds",
       help: "Builds waiting for their manifest repository's turn, or being written",
       registers: [this.registry],
       async collect() {
-        this.set((await queue.snapshot()).waiting);
+        this.set((await snapshot()).waiting);
       },
     });
     new Gauge({
@@ -67,7 +70,7 @@ export class BenderMetrics {
       help: "How long the oldest waiting build has waited (0 when none waits)",
       registers: [this.registry],
       async collect() {
-        this.set((await queue.snapshot()).oldestAgeMs / 1000);
+        this.set((await snapshot()).oldestAgeMs / 1000);
       },
     });
   }

@@ -10,8 +10,8 @@ export class BodyTooLargeError extends Error {
  * (the stream is paused, not destroyed), so the caller can still answer 413;
  * it should answer with `connection: close` so the socket is not kept.
  */
-export async function readBody(request: IncomingMessage, limit: number, onChunk?: (chunk: Buffer) => void): Promise<Buffer> {
-  const chunks = await readChunks(request, limit, onChunk);
+export async function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
+  const chunks = await readChunks(request, limit);
   return Buffer.concat(chunks);
 }
 

@@ -65,14 +65,8 @@ export async function handleCommand(context: SlackContext, invocation: CommandIn
 }
 
 async function manifestRepositories(context: SlackContext): Promise<{ repository: string; client: InstallationClient }[]> {
-  const explicit = context.services.repositories.explicitList;
-  if (!explicit) return context.services.installations.allManifestRepositories(context.services.repositories, context.log);
-  const targets: { repository: string; client: InstallationClient }[] = [];
-  for (const repository of explicit) {
-    const client = await context.services.installations.forRepository(repository);
-    if (client) targets.push({ repository, client });
-  }
-  return targets;
+  const targets = await context.services.installations.targets(context.services.repositories.explicitList, context.services.repositories, context.log);
+  return targets.flatMap(({ repository, client }) => (client ? [{ repository, client }] : []));
 }
 
 function clamp(lines: readonly string[]): string {
@@ -188,11 +182,12 @@ async function readRunningVersions(
     const text = result.data?.repository?.[`f${index}`]?.text;
     if (typeof text === "string") found.push({ key: entry.key, image: parseReference(entry.image), file: { path: entry.path.slice(entry.path.indexOf(":") + 1), text } });
   }
-  for (const { key, image, file } of found) {
-    if (!image.ok) continue;
+  // One engine call for every file, so the pool's workers share them.
+  const readable = found.flatMap(({ key, image, file }) => (image.ok ? [{ key, file: { ...file, image: image.reference } }] : []));
+  const answers = await referencesIn(engine, readable.map(({ file }) => file));
+  for (const [index, { key }] of readable.entries()) {
     const versions = running.get(key) ?? [];
-    const [references = []] = await referencesIn(engine, [file], image.reference);
-    for (const reference of references) {
+    for (const reference of answers[index] ?? []) {
       const version = versionOf(reference.value);
       if (!versions.includes(version)) versions.push(version);
     }

@@ -15,7 +15,7 @@ export function refKey(ref: ObjectRef): string {
 
 /** "Deployment shop/web", "Namespace shop": how results and logs name an object. */
 export function describeRef(ref: ObjectRef): string {
-  return `${ref.kind} ${ref.namespace === undefined ? "" : `${ref.namespace}/`}${ref.name}`;
+  return `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ""}${ref.name}`;
 }
 
 export function plainRef(ref: ObjectRef): ObjectRef {

@@ -81,11 +81,13 @@ export function parseManifests(text: string, file: string, options: { defaultNam
     throw new SyncError("template", `${file}: a template ({{ … }}), not plain YAML; render it in CI and commit the output, or use kustomize`);
   }
   const objects: RenderedObject[] = [];
+  // The budget is the file's (kustomize's output is one file): documents add up, the message counts up to the one that passed it.
+  let nodes = 0;
   for (const [index, document] of list.entries()) {
     const where = list.length > 1 ? `${file} (document ${index + 1})` : file;
     const [error] = document.errors;
     if (error) throw new SyncError("invalid-yaml", `${file}:${lineAt(text, error.pos[0])}: ${error.message.split("\n")[0]}`);
-    const nodes = countNodes(document);
+    nodes += countNodes(document);
     if (nodes > budgets.yamlNodes) throw new SyncError("over-budget", `${where}: ${nodes} YAML nodes; the budget is ${budgets.yamlNodes}`);
     if (document.contents === null || (isScalar(document.contents) && document.contents.value === null)) continue;
     if (!isMap(document.contents)) throw new SyncError("invalid-object", `${where}: not a Kubernetes object (a mapping with apiVersion, kind and metadata.name)`);

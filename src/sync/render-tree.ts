@@ -1,6 +1,7 @@
 import { parse } from "yaml";
 import type { SyncBudgets } from "./budgets.js";
 import type { RenderedObject } from "./cluster-port.js";
+import { describeRef, refKey, refOf } from "./object-ref.js";
 import { parseManifests } from "./parse-manifests.js";
 import { SyncError } from "./sync-error.js";
 
@@ -56,18 +57,6 @@ function isUnder(file: string, folder: string): boolean {
   return folder === "" || file === folder || file.startsWith(`${folder}/`);
 }
 
-/** The identity Kubernetes gives an object: API group (not version), kind, namespace, name. */
-function identity(object: RenderedObject): string {
-  const { apiVersion, kind, metadata } = object.manifest;
-  const group = apiVersion.includes("/") ? apiVersion.slice(0, apiVersion.indexOf("/")) : "";
-  return `${group}/${kind}/${metadata.namespace ?? ""}/${metadata.name}`;
-}
-
-function describe(object: RenderedObject): string {
-  const { kind, metadata } = object.manifest;
-  return `${kind} ${metadata.namespace ? `${metadata.namespace}/` : ""}${metadata.name}`;
-}
-
 /**
  * Step 4 of a sync run: the objects of the configured paths, in a stable
  * order (by file, then document). A folder with a kustomization is rendered
@@ -114,9 +103,9 @@ export async function renderTree(files: ReadonlyMap<string, Uint8Array>, options
 
   const seen = new Map<string, RenderedObject>();
   for (const object of objects) {
-    const key = identity(object);
+    const key = refKey(refOf(object.manifest));
     const first = seen.get(key);
-    if (first) throw new SyncError("duplicate-object", `${describe(object)} is defined twice: in ${first.source} and in ${object.source}; keep one`);
+    if (first) throw new SyncError("duplicate-object", `${describeRef(refOf(object.manifest))} is defined twice: in ${first.source} and in ${object.source}; keep one`);
     seen.set(key, object);
   }
   return objects;

@@ -19,6 +19,7 @@ export interface SyncJob {
   readonly wait: boolean;
   readonly timeoutMs: number;
   readonly fullEveryMs: number;
+  /** Namespace given to namespaced objects that name none. */
   readonly defaultNamespace: string | undefined;
   readonly force: boolean;
   readonly allowMassPrune: boolean;

@@ -1,4 +1,5 @@
 import type { KeptObject, ObjectRef } from "./cluster-port.js";
+import { describeRef } from "./object-ref.js";
 
 /** How a run ended. `up-to-date`: nothing new and no full run due; `held-elsewhere`: another run holds the Lease. */
 export type SyncOutcome = "up-to-date" | "applied" | "dry-run" | "failed" | "held-elsewhere";
@@ -27,15 +28,11 @@ export interface SyncRunResult {
   readonly warnings: readonly string[];
 }
 
-export function describeObject(object: ObjectRef): string {
-  return `${object.kind} ${object.namespace ? `${object.namespace}/` : ""}${object.name}`;
-}
-
 /** The first failure, as one line: "Deployment shop/api: <reason>". */
 export function firstFailure(result: SyncRunResult): string | undefined {
   const [failure] = result.failures;
   if (!failure) return undefined;
-  return failure.object ? `${describeObject(failure.object)}: ${failure.reason}` : failure.reason;
+  return failure.object ? `${describeRef(failure.object)}: ${failure.reason}` : failure.reason;
 }
 
 /** The deployment status description: "applied 3, unchanged 240, pruned 1", or the first failure. */
@@ -65,21 +62,21 @@ export function renderSyncText(result: SyncRunResult): string {
       break;
     case "dry-run":
       lines.push(`[dry-run] ${at}: would apply ${result.applied.length}, unchanged ${result.unchanged}, would prune ${result.wouldPrune.length}`);
-      for (const object of result.applied) lines.push(`[dry-run]   apply  ${describeObject(object)}`);
-      for (const object of result.wouldPrune) lines.push(`[dry-run]   prune  ${describeObject(object)}`);
-      for (const { object, reason } of result.kept) lines.push(`[dry-run]   keep   ${describeObject(object)}: ${reason}`);
-      for (const failure of result.failures) lines.push(`[dry-run]   failed ${failure.object ? `${describeObject(failure.object)}: ` : ""}${failure.reason}`);
+      for (const object of result.applied) lines.push(`[dry-run]   apply  ${describeRef(object)}`);
+      for (const object of result.wouldPrune) lines.push(`[dry-run]   prune  ${describeRef(object)}`);
+      for (const { object, reason } of result.kept) lines.push(`[dry-run]   keep   ${describeRef(object)}: ${reason}`);
+      for (const failure of result.failures) lines.push(`[dry-run]   failed ${failure.object ? `${describeRef(failure.object)}: ` : ""}${failure.reason}`);
       break;
     case "applied":
       lines.push(`${at}: ${summarise(result)}${result.fullRun ? " (full run)" : ""}`);
-      for (const object of result.applied) lines.push(`  applied ${describeObject(object)}`);
-      for (const object of result.pruned) lines.push(`  pruned  ${describeObject(object)}`);
-      for (const { object, reason } of result.kept) lines.push(`  kept    ${describeObject(object)}: ${reason}`);
+      for (const object of result.applied) lines.push(`  applied ${describeRef(object)}`);
+      for (const object of result.pruned) lines.push(`  pruned  ${describeRef(object)}`);
+      for (const { object, reason } of result.kept) lines.push(`  kept    ${describeRef(object)}: ${reason}`);
       break;
     case "failed":
       lines.push(`${at}: FAILED${result.errorCode ? ` (${result.errorCode})` : ""}; the recorded state is unchanged, the next run tries again`);
-      for (const failure of result.failures) lines.push(`  ${failure.object ? `${describeObject(failure.object)}: ` : ""}${failure.reason}`);
-      for (const { object, reason } of result.kept) lines.push(`  kept    ${describeObject(object)}: ${reason}`);
+      for (const failure of result.failures) lines.push(`  ${failure.object ? `${describeRef(failure.object)}: ` : ""}${failure.reason}`);
+      for (const { object, reason } of result.kept) lines.push(`  kept    ${describeRef(object)}: ${reason}`);
       break;
   }
   for (const warning of result.warnings) lines.push(`  warning: ${warning}`);

@@ -723,16 +723,7 @@ export class FakeRepository {
     for (const operation of operations) {
       scope
         .post("/graphql", (body: { query?: string }) => new RegExp(`^(query|mutation) ${operation}\\(`).test(body.query ?? ""))
-        .reply((_uri, body) => {
-          const { query, variables } = body as { query: string; variables: Record<string, never> };
-          this.requests.push({ method: "POST", path: "/graphql", operation, body });
-          const errors = validate(query);
-          if (errors.length > 0) {
-            invalidDocuments.push({ operation, errors: errors.map((error: { message: string }) => error.message) });
-            return [400, { message: "invalid document" }];
-          }
-          return [200, query.startsWith("mutation") ? this.answerMutation(query, variables) : this.answerQuery(query, variables)];
-        });
+        .reply((_uri, body) => this.answerDocument(operation, body));
     }
     return scope;
   }
@@ -749,17 +740,22 @@ export class FakeRepository {
       .post("/graphql")
       .optionally()
       .reply(async (_uri, body) => {
-        const { query, variables } = body as { query: string; variables: Record<string, never> };
-        const operation = /^(?:query|mutation) (\w+)/.exec(query)?.[1];
+        const operation = /^(?:query|mutation) (\w+)/.exec((body as { query: string }).query)?.[1];
         await new Promise((resolve) => setTimeout(resolve, delay()));
-        this.requests.push({ method: "POST", path: "/graphql", operation, body });
-        const errors = validate(query);
-        if (errors.length > 0) {
-          invalidDocuments.push({ operation, errors: errors.map((error: { message: string }) => error.message) });
-          return [400, { message: "invalid document" }];
-        }
-        return [200, query.startsWith("mutation") ? this.answerMutation(query, variables) : this.answerQuery(query, variables)];
+        return this.answerDocument(operation, body);
       });
+  }
+
+  /** Records a GraphQL request, refuses a document GitHub's schema would refuse, and answers the rest. */
+  private answerDocument(operation: string | undefined, body: unknown): [number, unknown] {
+    const { query, variables } = body as { query: string; variables: Record<string, never> };
+    this.requests.push({ method: "POST", path: "/graphql", operation, body });
+    const errors = validate(query);
+    if (errors.length > 0) {
+      invalidDocuments.push({ operation, errors: errors.map((error: { message: string }) => error.message) });
+      return [400, { message: "invalid document" }];
+    }
+    return [200, query.startsWith("mutation") ? this.answerMutation(query, variables) : this.answerQuery(query, variables)];
   }
 
   /** Expects POST /repos/{owner}/{repo}/check-runs and records the check run. */

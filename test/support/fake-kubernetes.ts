@@ -125,7 +125,10 @@ export async function startFakeKubernetes(options: { token?: string; clock?: () 
     }
     const target = parts[0] === "api" || parts[0] === "apis" ? route(parts) : undefined;
     if (!target || target.subresource !== undefined) throw new StatusError(404, "NotFound", "the server could not find the requested resource");
-    const dryRun = url.searchParams.get("dryRun") === "All";
+    // As the API server: "All" is the one dry-run value; anything else is refused, never taken as a real write.
+    const dryRunValue = url.searchParams.get("dryRun");
+    if (dryRunValue !== null && dryRunValue !== "All") throw new StatusError(400, "BadRequest", `dryRun: Unsupported value: "${dryRunValue}": supported values: "All"`);
+    const dryRun = dryRunValue === "All";
     const fault = faults.find((candidate) => (candidate.times ?? 1) > 0 && candidate.matches({ method, kind: target.type.kind, namespace: target.namespace, name: target.name, dryRun }));
     if (fault) {
       fault.times = (fault.times ?? 1) - 1;

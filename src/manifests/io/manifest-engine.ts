@@ -68,8 +68,8 @@ export async function restoreFiles(
   });
 }
 
-/** `findReferences` in each file; a file the engine could not finish holds nothing readable, like one past the budget. */
-export async function referencesIn(engine: ManifestEngine, files: readonly { path: string; text: string }[], image: ImageReference): Promise<Reference[][]> {
-  const results = await engine.run(files.map((file) => ({ op: "references", file: file.path, text: file.text, image })));
+/** `findReferences` in each file, for its own image; a file the engine could not finish holds nothing readable, like one past the budget. */
+export async function referencesIn(engine: ManifestEngine, files: readonly { path: string; text: string; image: ImageReference }[]): Promise<Reference[][]> {
+  const results = await engine.run(files.map((file) => ({ op: "references", file: file.path, text: file.text, image: file.image })));
   return results.map((result) => answerOf(result, "references")?.references ?? []);
 }

@@ -135,6 +135,11 @@ export async function extractTarball(gzipped: Readable, folders: readonly string
       if (seenFolders.has(target)) throw new SyncError("unsafe-entry", `archive entry "${link}" links to the folder "${target}"; only links to files are followed`);
       throw new SyncError("unsafe-entry", `archive entry "${link}" links to "${target}", which the archive does not hold as a file`);
     }
+    // A link is a copy once extracted (kustomize gets it as a file, render parses it): it counts toward the budget.
+    extracted += content.length;
+    if (extracted > budgets.extractedBytes) {
+      throw new SyncError("over-budget", `the configured paths hold more than ${budgets.extractedBytes} bytes once links are followed; that is the budget`);
+    }
     files.set(link, content);
   }
   for (const folder of folders) {

@@ -3,6 +3,9 @@ import { request as httpRequest, type Agent } from "node:http";
 import { ApiException, type KubernetesObject } from "@kubernetes/client-node";
 import type { KubeConnection } from "./kube-connection.js";
 
+/** Longest one Kubernetes request may take (an apply of a large object included). */
+const KUBE_REQUEST_TIMEOUT_MS = 60_000;
+
 /**
  * Sends a manifest to the API exactly as rendered. client-node's typed calls pass bodies through its model
  * serializer, which silently drops every field its models do not know (a field newer than the client, a typo
@@ -32,6 +35,8 @@ export async function sendManifest(kube: KubeConnection, options: {
       response.on("error", reject);
     });
     outgoing.on("error", reject);
+    // A hung API server must not hold the run (and its Lease) for ever.
+    outgoing.setTimeout(KUBE_REQUEST_TIMEOUT_MS, () => outgoing.destroy(new Error(`the Kubernetes API did not answer within ${KUBE_REQUEST_TIMEOUT_MS / 1000} s`)));
     outgoing.end(body);
   });
   if (status < 200 || status > 299) throw new ApiException(status, "Unsuccessful HTTP Request", text, responseHeaders as Record<string, string>);
