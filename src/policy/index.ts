@@ -1,0 +1,5 @@
+export { SCHEDULE_HORIZON_DAYS, blackoutAt, isOpen, scheduleState } from "./schedule.js";
+export type { Blackout, Schedule, ScheduleState, ScheduleWindow } from "./schedule.js";
+export { releasePolicyFor, scheduleOf } from "./release-policy.js";
+export type { People, ReleasePolicy } from "./release-policy.js";
+export { renderInstant, renderOpening, renderUntil, zoneAbbreviation } from "./render-time.js";
