@@ -3,3 +3,16 @@ export type { Blackout, Schedule, ScheduleState, ScheduleWindow } from "./schedu
 export { releasePolicyFor, scheduleOf } from "./release-policy.js";
 export type { People, ReleasePolicy } from "./release-policy.js";
 export { renderInstant, renderOpening, renderUntil, zoneAbbreviation } from "./render-time.js";
+export {
+  FREEZES_BUDGET,
+  FREEZES_COMMENT,
+  FREEZES_PATH,
+  expiredFreezes,
+  freezesInForce,
+  inForce,
+  parseFreezes,
+  renderFreezes,
+  withFreeze,
+  withoutFreezes,
+} from "./freezes.js";
+export type { Freeze, FreezesFile, FreezesProblem } from "./freezes.js";
