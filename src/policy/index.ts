@@ -16,3 +16,9 @@ export {
   withoutFreezes,
 } from "./freezes.js";
 export type { Freeze, FreezesFile, FreezesProblem } from "./freezes.js";
+export { breakGlassTrailers, canPinNow, describeFreeze, displayZone } from "./can-pin.js";
+export type { PinGate, PinRefusal } from "./can-pin.js";
+export { approvalTrailers, decideApproval, renderTally, stillMayApprove, tallyApprovals } from "./approvals.js";
+export type { Approval, ApprovalDecision, ApprovalTally, ApprovedBuild, IgnoredWhy } from "./approvals.js";
+export { dueActions } from "./due-actions.js";
+export type { DueAction, SweepInput, SweepPlan, SweepProposal } from "./due-actions.js";
