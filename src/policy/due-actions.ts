@@ -2,10 +2,9 @@ import { tallyApprovals } from "./approvals.js";
 import type { Approval } from "./approvals.js";
 import { canPinNow } from "./can-pin.js";
 import type { PinGate } from "./can-pin.js";
-import { expiredFreezes, freezesInForce } from "./freezes.js";
+import { expiredFreezes } from "./freezes.js";
 import type { Freeze, FreezesFile } from "./freezes.js";
 import type { ReleasePolicy } from "./release-policy.js";
-import { scheduleState } from "./schedule.js";
 
 /**
  * An open proposal as the sweep reads it from git (the PR and its metadata).
@@ -61,19 +60,22 @@ export function dueActions(input: SweepInput): SweepPlan {
   const changes: number[] = [];
   const policies = new Map(input.policies.map((policy) => [policy.environment, policy]));
 
-  // 1. Thaws: expired freezes leave the file (canPinNow already ignores them).
+  // 1. Thaws: expired freezes leave the file (canPinNow already ignores them). One gate per environment.
+  const gates = new Map<string, PinGate>();
   for (const policy of input.policies) {
     const file = input.freezes[policy.environment] ?? NO_FREEZES;
     const expired = expiredFreezes(file, now).filter((freeze) => freeze.environment === policy.environment);
     if (expired.length > 0) actions.push({ kind: "thaw", environment: policy.environment, freezes: expired });
-    changes.push(...upcoming(policy, file, now));
+    const gate = canPinNow(policy, now, file);
+    gates.set(policy.environment, gate);
+    changes.push(...upcoming(policy, file, gate));
   }
 
   // 2. Each proposal: pin what may land, or redraw what changed.
   for (const proposal of input.proposals) {
     const policy = policies.get(proposal.environment);
-    if (policy === undefined) continue;
-    const gate = canPinNow(policy, now, input.freezes[proposal.environment] ?? NO_FREEZES);
+    const gate = gates.get(proposal.environment);
+    if (policy === undefined || gate === undefined) continue;
     const tally = tallyApprovals(policy, now, proposal.approvals ?? [], { id: proposal.build, author: proposal.author });
     if (tally.changesAt !== undefined) changes.push(tally.changesAt);
     if (gate.allowed && (policy.autoPin || tally.complete)) {
@@ -92,8 +94,8 @@ export function dueActions(input: SweepInput): SweepPlan {
   return { actions, nextDueAt: future.length === 0 ? undefined : Math.min(...future) };
 }
 
-/** The instants after `now` when this environment's gate may change by itself. */
-function upcoming(policy: ReleasePolicy, file: FreezesFile, now: number): number[] {
+/** The instants when this environment's gate may change by itself: a freeze starting or ending, the window closing or opening. */
+function upcoming(policy: ReleasePolicy, file: FreezesFile, gate: PinGate): number[] {
   const instants: number[] = [];
   if (file.ok) {
     for (const freeze of file.freezes) {
@@ -102,11 +104,7 @@ function upcoming(policy: ReleasePolicy, file: FreezesFile, now: number): number
       if (freeze.until !== undefined) instants.push(Date.parse(freeze.until));
     }
   }
-  const inForce = freezesInForce(file, policy.environment, now);
-  if (policy.schedule !== undefined && inForce !== "unreadable" && inForce.length === 0) {
-    const state = scheduleState(policy.schedule, now);
-    const change = state.open ? state.closesAt : state.opensAt;
-    if (change !== undefined) instants.push(change);
-  }
+  const windowChange = gate.allowed ? gate.closesAt : gate.reason === "outside-window" || gate.reason === "blackout" ? gate.pinnableAt : undefined;
+  if (windowChange !== undefined) instants.push(windowChange);
   return instants;
 }

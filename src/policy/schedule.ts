@@ -1,4 +1,5 @@
 import { DateTime } from "luxon";
+import type { Zone } from "luxon";
 import { DAYS, MINUTE_MS } from "../config/index.js";
 import type { Day } from "../config/index.js";
 
@@ -56,7 +57,13 @@ export const SCHEDULE_HORIZON_DAYS = 800;
 export function isOpen(schedule: Schedule, instant: number): boolean {
   if (blackoutAt(schedule, instant) !== undefined) return false;
   if (schedule.windows.length === 0) return true;
-  return schedule.windows.some((window) => inWindow(window, instant));
+  // One conversion per zone, however many windows share it.
+  const local = new Map<string, DateTime>();
+  return schedule.windows.some((window) => {
+    const time = local.get(window.zone) ?? DateTime.fromMillis(instant, { zone: window.zone });
+    local.set(window.zone, time);
+    return inWindow(window, time);
+  });
 }
 
 /** The blackout covering `instant`'s date in the blackout zone, if any. */
@@ -83,70 +90,61 @@ export function scheduleState(schedule: Schedule, now: number, horizonDays = SCH
 function nextChange(schedule: Schedule, now: number, current: boolean, horizonDays: number): number | undefined {
   const zones = [...new Set([...schedule.windows.map((window) => window.zone), ...(schedule.blackoutZone === undefined ? [] : [schedule.blackoutZone])])];
   if (zones.length === 0) return undefined;
-  const firstDays = zones.map((zone) => DateTime.fromMillis(now, { zone }).startOf("day"));
+  let days = zones.map((zone) => DateTime.fromMillis(now, { zone }).startOf("day").minus({ days: 1 }).startOf("day"));
   let pending: number[] = [];
-  for (let offset = -1; offset <= horizonDays; offset++) {
-    for (const [index, zone] of zones.entries()) {
-      const day = (firstDays[index] as DateTime).plus({ days: offset }).startOf("day");
-      pending.push(...candidatesOn(schedule, zone, day));
-    }
+  for (let step = -1; step <= horizonDays; step++) {
+    const nextDays = days.map((day) => day.plus({ days: 1 }).startOf("day"));
+    for (const [index, day] of days.entries()) pending.push(...candidatesOn(schedule, zones[index] as string, day, nextDays[index] as DateTime));
     // Every instant before the next day starts in every zone has had its candidates.
-    const covered = Math.min(...firstDays.map((first) => first.plus({ days: offset + 1 }).startOf("day").toMillis()));
+    const covered = Math.min(...nextDays.map((day) => day.toMillis()));
     pending.sort((a, b) => a - b);
     const ready = pending.filter((instant) => instant < covered);
     pending = pending.filter((instant) => instant >= covered);
     for (const instant of ready) {
       if (instant > now && isOpen(schedule, instant) !== current) return instant;
     }
+    days = nextDays;
   }
   return undefined;
 }
 
-/** The instants on one local day where the answer may change: midnight, daylight-saving jumps, and each window's `from` and `to`. */
-function candidatesOn(schedule: Schedule, zone: string, day: DateTime): number[] {
-  const instants = [day.toMillis(), ...offsetChanges(day)];
+/** The instants on one local day where the answer may change: midnight, a daylight-saving jump, and each window's `from` and `to`. */
+function candidatesOn(schedule: Schedule, zoneName: string, day: DateTime, nextDay: DateTime): number[] {
+  const zone = day.zone;
+  const start = day.toMillis();
+  const end = nextDay.toMillis();
+  const offsets = day.offset === nextDay.offset ? [day.offset] : [day.offset, nextDay.offset];
+  const instants = [start];
+  if (offsets.length > 1) instants.push(offsetChange(zone, start, end, nextDay.offset));
   for (const window of schedule.windows) {
-    if (window.zone !== zone) continue;
-    instants.push(...wallClockInstants(day, window.from), ...wallClockInstants(day, window.to));
+    if (window.zone !== zoneName) continue;
+    for (const minutes of [window.from, window.to]) {
+      // "24:00" is the next day's midnight, a candidate already.
+      if (minutes >= 1440) continue;
+      const wall = Date.UTC(day.year, day.month - 1, day.day, Math.floor(minutes / 60), minutes % 60);
+      // The wall time is shown at `wall - offset` exactly when the zone uses that offset then: none in a skipped hour, two in a repeated one.
+      for (const offset of offsets) {
+        const instant = wall - offset * MINUTE_MS;
+        if (zone.offset(instant) === offset) instants.push(instant);
+      }
+    }
   }
   return instants;
 }
 
-/**
- * The instants when the wall clock shows `minutes` on `day`: none in a
- * skipped hour, two in a repeated one. Tried with each offset the zone uses
- * that day, keeping those that read back as the same wall time.
- */
-function wallClockInstants(day: DateTime, minutes: number): number[] {
-  const date = day.plus({ days: Math.floor(minutes / 1440) });
-  const minute = minutes % 1440;
-  const wall = Date.UTC(date.year, date.month - 1, date.day, Math.floor(minute / 60), minute % 60);
-  const offsets = new Set([date.startOf("day").offset, date.endOf("day").offset]);
-  const instants: number[] = [];
-  for (const offset of offsets) {
-    const instant = wall - offset * MINUTE_MS;
-    const back = DateTime.fromMillis(instant, { zone: date.zone });
-    if (back.hasSame(date, "day") && back.hour * 60 + back.minute === minute) instants.push(instant);
-  }
-  return instants;
-}
-
-/** The instant the zone's offset changes on `day`, if it does (found to the minute by bisection). */
-function offsetChanges(day: DateTime): number[] {
-  const end = day.endOf("day");
-  if (day.offset === end.offset) return [];
-  let low = Math.ceil(day.toMillis() / MINUTE_MS);
-  let high = Math.floor(end.toMillis() / MINUTE_MS);
+/** The instant the zone's offset becomes `after`, between two midnights (found to the minute by bisection). */
+function offsetChange(zone: Zone, start: number, end: number, after: number): number {
+  let low = Math.ceil(start / MINUTE_MS);
+  let high = Math.floor(end / MINUTE_MS);
   while (low < high) {
     const middle = Math.floor((low + high) / 2);
-    if (DateTime.fromMillis(middle * MINUTE_MS, { zone: day.zone }).offset === end.offset) high = middle;
+    if (zone.offset(middle * MINUTE_MS) === after) high = middle;
     else low = middle + 1;
   }
-  return [low * MINUTE_MS];
+  return low * MINUTE_MS;
 }
 
-function inWindow(window: ScheduleWindow, instant: number): boolean {
-  const local = DateTime.fromMillis(instant, { zone: window.zone });
+function inWindow(window: ScheduleWindow, local: DateTime): boolean {
   if (!window.days.includes(DAYS[local.weekday - 1] as Day)) return false;
   const sinceMidnight = ((local.hour * 60 + local.minute) * 60 + local.second) * 1000 + local.millisecond;
   return sinceMidnight >= window.from * MINUTE_MS && sinceMidnight < window.to * MINUTE_MS;
