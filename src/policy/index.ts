@@ -22,3 +22,5 @@ export { approvalTrailers, decideApproval, renderTally, stillMayApprove, tallyAp
 export type { Approval, ApprovalDecision, ApprovalTally, ApprovedBuild, IgnoredWhy } from "./approvals.js";
 export { dueActions } from "./due-actions.js";
 export type { DueAction, SweepInput, SweepPlan, SweepProposal } from "./due-actions.js";
+export { FREEZE_USAGE, parseFreezeCommand, parseThawCommand } from "./freeze-command.js";
+export type { FreezeCommand, ThawCommand } from "./freeze-command.js";
