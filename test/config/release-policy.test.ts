@@ -197,6 +197,15 @@ describe("release policy in .github/bender.yml", () => {
     expect(problemsOf(production("approvals: 1.5"))[0]?.message).toBe("must be a whole number from 1 to 20");
   });
 
+  it("bounds the lists: at most 20 windows and 100 blackouts", () => {
+    const windows = Array.from({ length: 21 }, (_, index) => `  - { days: [mon], from: "${String(index).padStart(2, "0")}:00", to: "${String(index).padStart(2, "0")}:30" }`);
+    expect(problemsOf(production(`timezone: UTC\nwindows:\n${windows.join("\n")}`)).map((problem) => [problem.path, problem.message])).toEqual([
+      ["environments.production.windows", "list at most 20 windows"],
+    ]);
+    const blackouts = Array.from({ length: 101 }, (_, index) => `"2027-01-01..2027-01-${String((index % 28) + 1).padStart(2, "0")}"`);
+    expect(problemsOf(production(`timezone: UTC\nblackouts: [${blackouts.join(", ")}]`)).map((problem) => problem.message)).toEqual(["list at most 100 dates or ranges"]);
+  });
+
   it("lists policy problems together with the rest of the file's", () => {
     const text = 'environments:\n  production:\n    paths: [clusters/prod]\n    autopin: true\n    timezone: Mars/Olympus\n    windows: [{ days: [mon], from: "10:00", to: "09:00" }]\n';
     expect(problemsOf(text).map((problem) => problem.path)).toEqual([
