@@ -4,7 +4,8 @@ import { minutesOfDay } from "./release-fields.js";
 /**
  * Rules of an environment's release policy that span several keys: every
  * window and blackout has a time zone, windows in one zone do not overlap,
- * and an environment does not ask for more approvals than it has approvers.
+ * and an environment does not ask for more approvals than it has approvers,
+ * nor for approvals while it pins automatically.
  * Runs on partly invalid input too (so every problem is listed at once), so
  * it reads the value defensively and skips what other checks already refuse.
  */
@@ -59,6 +60,15 @@ export function checkReleasePolicy(environment: unknown, context: z.RefinementCt
 
   const approvers = isMap(environment.slack) ? environment.slack.approvers : undefined;
   const approvals = environment.approvals;
+  if (typeof approvals === "number" && approvals > 1 && environment.autoPin === true) {
+    context.addIssue({
+      code: "custom",
+      path: ["approvals"],
+      input: approvals,
+      message: `asks for ${approvals} approvals, but autoPin merges every build without any: remove approvals, or set autoPin to false`,
+    });
+    return;
+  }
   if (typeof approvals === "number" && Array.isArray(approvers) && approvers.every((id) => typeof id === "string" && !id.startsWith("S")) && approvals > approvers.length) {
     context.addIssue({
       code: "custom",

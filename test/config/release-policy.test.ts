@@ -197,6 +197,17 @@ describe("release policy in .github/bender.yml", () => {
     expect(problemsOf(production("approvals: 1.5"))[0]?.message).toBe("must be a whole number from 1 to 20");
   });
 
+  it("refuses approvals in an environment that pins automatically", () => {
+    expect(problemsOf(production("autoPin: true\napprovals: 2"))).toEqual([
+      expect.objectContaining({
+        path: "environments.production.approvals",
+        line: 5,
+        message: "asks for 2 approvals, but autoPin merges every build without any: remove approvals, or set autoPin to false",
+      }),
+    ]);
+    expect(accepted(production("autoPin: true\napprovals: 1")).environments.production?.approvals).toBe(1);
+  });
+
   it("bounds the lists: at most 20 windows and 100 blackouts", () => {
     const windows = Array.from({ length: 21 }, (_, index) => `  - { days: [mon], from: "${String(index).padStart(2, "0")}:00", to: "${String(index).padStart(2, "0")}:30" }`);
     expect(problemsOf(production(`timezone: UTC\nwindows:\n${windows.join("\n")}`)).map((problem) => [problem.path, problem.message])).toEqual([
