@@ -16,6 +16,7 @@ const PURE_MODULES = [
   "src/slack/blocks/**/*.ts",
   "src/queue/**/*.ts",
   "src/sync/**/*.ts",
+  "src/policy/**/*.ts",
 ];
 const IO_FOLDERS = ["src/**/io/**/*.ts"];
 
@@ -72,6 +73,8 @@ export default tseslint.config(
       "no-restricted-properties": [
         "error",
         { object: "Date", property: "now", message: "Take the clock as an argument." },
+        { object: "DateTime", property: "now", message: "Take the clock as an argument." },
+        { object: "DateTime", property: "local", message: "Take the clock as an argument (DateTime.local() reads it)." },
         { object: "Math", property: "random", message: "Take randomness as an argument." },
       ],
     },

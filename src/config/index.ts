@@ -7,3 +7,6 @@ export type { TagDecision } from "./policy.js";
 export { configSchema } from "./schema.js";
 export type { BenderConfig, EnvironmentConfig, ImagePolicy, MergeMethod, SlackConfig } from "./schema.js";
 export { configJsonSchema, renderConfigJsonSchema } from "./json-schema.js";
+export { DAY_MS, DURATION_RULE, HOUR_MS, MAX_DURATION_MS, MINUTE_MS, formatDuration, parseDuration } from "./duration.js";
+export { DAYS, blackoutDays, isKnownTimeZone, minutesOfDay } from "./release-fields.js";
+export type { Day, DeployWindow } from "./release-fields.js";

@@ -11,6 +11,16 @@ import {
   tagPatternSchema,
 } from "./fields.js";
 import { parseReference } from "../image-ref/index.js";
+import { checkReleasePolicy } from "./release-checks.js";
+import {
+  MAX_BLACKOUTS,
+  MAX_WINDOWS,
+  approvalsSchema,
+  blackoutSchema,
+  durationSchema,
+  timeZoneSchema,
+  windowSchema,
+} from "./release-fields.js";
 
 export const slackSchema = z
   .strictObject(
@@ -39,9 +49,32 @@ export const environmentSchema = z
         .default(false)
         .describe("Merge a new build's pull request without waiting for a pin. Default: false."),
       slack: slackSchema.optional(),
+      // Release policy (docs/policy.md). No defaults here: src/policy applies them, so a config without them reads as written.
+      timezone: timeZoneSchema.optional().describe("The time zone of this environment's windows (unless a window names its own) and of its blackout dates."),
+      windows: z
+        .array(windowSchema, { error: expected('a list of windows, e.g. [{ days: [mon, tue], from: "09:00", to: "16:00" }]') })
+        .min(1, { error: "list at least one window, or remove the key to allow pins at any time" })
+        .max(MAX_WINDOWS, { error: `list at most ${MAX_WINDOWS} windows` })
+        .describe("When pins may land. Outside every window, automatic pins wait for the next opening and Pin is refused. Default: any time.")
+        .optional(),
+      blackouts: z
+        .array(blackoutSchema, { error: expected('a list of dates, e.g. ["2026-12-24", "2026-12-28..2027-01-01"]') })
+        .max(MAX_BLACKOUTS, { error: `list at most ${MAX_BLACKOUTS} dates or ranges` })
+        .describe("Dates (or inclusive ranges) when no window opens, in the environment's timezone.")
+        .optional(),
+      approvals: approvalsSchema.optional(),
+      approvalsExpireAfter: durationSchema
+        .describe('How long an approval counts, e.g. "24h" or "1d12h". Default: until the build is superseded.')
+        .optional(),
+      allowSelfApproval: z
+        .boolean({ error: expected("true or false") })
+        .describe("Let the author of a build approve it. Default: false.")
+        .optional(),
+      freezers: approversSchema.describe('Who may freeze and thaw this environment from Slack: "anyone", or Slack user and user-group IDs. Default: slack.approvers.').optional(),
     },
     { error: expected("a map with at least paths, e.g. { paths: [clusters/staging] }") },
   )
+  .superRefine(checkReleasePolicy, { when: () => true })
   .describe("One deployment target: the files it owns and how changes to them are proposed.");
 
 export const imagePolicySchema = z
@@ -97,6 +130,7 @@ export type BenderConfig = z.output<typeof configSchema>;
 export type EnvironmentConfig = z.output<typeof environmentSchema>;
 export type ImagePolicy = z.output<typeof imagePolicySchema>;
 export type SlackConfig = z.output<typeof slackSchema>;
+
 export type MergeMethod = BenderConfig["mergeMethod"];
 
 /** The keys each strict map allows, by its place in the file; used to suggest a key for a misspelt one. */
@@ -105,6 +139,7 @@ export function knownKeysAt(path: readonly PropertyKey[]): readonly string[] {
   if (path.length === 0) return Object.keys(configSchema.shape);
   if (first === "environments" && path.length === 2) return Object.keys(environmentSchema.shape);
   if (first === "environments" && path.length === 3 && third === "slack") return Object.keys(slackSchema.shape);
+  if (first === "environments" && path.length === 4 && third === "windows") return Object.keys(windowSchema.shape);
   if (first === "images" && path.length === 2) return Object.keys(imagePolicySchema.shape);
   return [];
 }

@@ -298,7 +298,7 @@ describe("parseConfig: unknown keys", () => {
 
   it("lists the allowed keys when nothing is close", () => {
     expect(onlyProblem(withEnvironment("paths: [a]\nnamespace: x")).message).toBe(
-      'unknown key "namespace". Allowed here: paths, branch, autoPin, slack.',
+      'unknown key "namespace". Allowed here: paths, branch, autoPin, slack, timezone, windows, blackouts, approvals, approvalsExpireAfter, allowSelfApproval, freezers.',
     );
   });
 
