@@ -16,6 +16,8 @@ const PURE_MODULES = [
   "src/slack/blocks/**/*.ts",
   "src/queue/**/*.ts",
   "src/sync/**/*.ts",
+  "src/setup/**/*.ts",
+  "src/doctor/**/*.ts",
 ];
 const IO_FOLDERS = ["src/**/io/**/*.ts"];
 
