@@ -5,6 +5,8 @@ import type { Finding } from "./report.js";
 export interface AppFacts {
   readonly slug: string;
   readonly htmlUrl: string;
+  /** The App's permissions page: <web>/settings/apps/<slug>/permissions, or under /organizations/<org>/ for an organisation's App. */
+  readonly permissionsUrl: string;
   readonly permissions: Readonly<Record<string, string | undefined>>;
   readonly events: readonly string[];
 }
@@ -15,9 +17,15 @@ const LEVEL: Record<string, number> = { read: 1, write: 2, admin: 3 };
  * The App's permissions and events against app.yml's: a permission missing or lower than app.yml asks for, or
  * an event not subscribed, is a finding (Bender would fail or miss work); more than app.yml asks is left alone.
  */
+/** Where an App's permissions are edited, from GitHub's web URL and the App's owner. */
+export function permissionsUrl(githubWebUrl: string, slug: string, owner: { login?: string; type?: string } | null | undefined): string {
+  const base = owner?.type === "Organization" && owner.login ? `${githubWebUrl}/organizations/${owner.login}` : githubWebUrl;
+  return `${base}/settings/apps/${slug}/permissions`;
+}
+
 export function compareWithManifest(app: AppFacts, appYml: string): Finding[] {
   const manifest = (parse(appYml) ?? {}) as { default_permissions?: Record<string, string>; default_events?: string[] };
-  const settings = `${app.htmlUrl.replace(/\/apps\/[^/]+$/, "")}/settings/apps/${app.slug}/permissions`;
+  const settings = app.permissionsUrl;
   const findings: Finding[] = [];
   for (const [permission, wanted] of Object.entries(manifest.default_permissions ?? {})) {
     const has = app.permissions[permission];

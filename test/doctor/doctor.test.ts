@@ -47,7 +47,7 @@ function expectApp(overrides: { permissions?: Record<string, string>; events?: s
       id: Number(APP_ID),
       slug: "bender-acme",
       name: "Bender (acme)",
-      owner: { login: "acme" },
+      owner: { login: "acme", type: "Organization" },
       html_url: "https://github.com/apps/bender-acme",
       permissions: overrides.permissions ?? APP_YML.default_permissions,
       events: overrides.events ?? APP_YML.default_events,
@@ -117,8 +117,8 @@ describe("bender doctor", () => {
     fake.expectGraphql("BenderConfig");
     const report = await runDoctor(githubOnly({ BENDER_MANIFEST_REPOS: "acme/manifests,acme/other" }), { retry: NO_RETRY });
     expect(findingsOf(report, "app-permissions")).toEqual([
-      'the App has "contents: read"; app.yml asks for "contents: write" => give it "write" for contents at https://github.com/settings/apps/bender-acme/permissions, then accept the new permissions on each installation',
-      'the App is not subscribed to the "deployment_status" event that app.yml lists => tick "deployment_status" under "Subscribe to events" at https://github.com/settings/apps/bender-acme/permissions',
+      'the App has "contents: read"; app.yml asks for "contents: write" => give it "write" for contents at https://github.com/organizations/acme/settings/apps/bender-acme/permissions, then accept the new permissions on each installation',
+      'the App is not subscribed to the "deployment_status" event that app.yml lists => tick "deployment_status" under "Subscribe to events" at https://github.com/organizations/acme/settings/apps/bender-acme/permissions',
     ]);
     expect(findingsOf(report, "installations")).toEqual(["the App is not installed on acme/other (BENDER_MANIFEST_REPOS) => install it at https://github.com/apps/bender-acme/installations/new and choose acme/other"]);
     const configs = findingsOf(report, "configs");
@@ -196,5 +196,16 @@ describe("bender doctor", () => {
     const strict = await run(true);
     expect(findingsOf(strict, "build-webhook")[0]).toContain("BENDER_BUILD_SECRET is not set: POST /api/builds answers 404");
     expect(strict.ok).toBe(false);
+  });
+
+  it("checks an App on GitHub Enterprise Server through its /api/v3", async () => {
+    const ghe = "https://ghe.example.com";
+    nock(ghe, { reqheaders: { authorization: appJwt } })
+      .get("/api/v3/app")
+      .reply(200, { id: Number(APP_ID), slug: "bender", name: "Bender", html_url: `${ghe}/github-apps/bender`, permissions: APP_YML.default_permissions, events: APP_YML.default_events });
+    nock(ghe, { reqheaders: { authorization: appJwt } }).get("/api/v3/app/installations").query(true).reply(200, []);
+    const report = await runDoctor(githubOnly({ GHE_HOST: "ghe.example.com" }), { retry: NO_RETRY });
+    expect(statuses(report)).toMatchObject({ "github-app": "pass", "app-permissions": "pass", installations: "fail" });
+    expect(findingsOf(report, "installations")[0]).toContain(`install the App at ${ghe}/github-apps/bender/installations/new`);
   });
 });

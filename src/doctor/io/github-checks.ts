@@ -7,7 +7,7 @@ import { ConfigStore } from "../../github/config-store.js";
 import { InstallationClients } from "../../github/installation-clients.js";
 import { ManifestRepositories } from "../../github/manifest-repositories.js";
 import type { Settings } from "../../server/settings.js";
-import { compareWithManifest } from "../compare-app.js";
+import { compareWithManifest, permissionsUrl } from "../compare-app.js";
 import type { AppFacts } from "../compare-app.js";
 import { failed, judged, passed, skipped } from "../report.js";
 import type { CheckResult, Finding } from "../report.js";
@@ -44,7 +44,9 @@ export async function githubChecks(probot: Probot, settings: Settings, appYml: s
   try {
     const { data } = await appAuth.request("GET /app");
     if (!data) throw new Error("GET /app answered nothing");
-    app = { slug: data.slug ?? "", htmlUrl: data.html_url, permissions: data.permissions as Record<string, string>, events: data.events };
+    const slug = data.slug ?? "";
+    const owner = data.owner as { login?: string; type?: string } | null | undefined;
+    app = { slug, htmlUrl: data.html_url, permissionsUrl: permissionsUrl(settings.githubWebUrl, slug, owner), permissions: data.permissions as Record<string, string>, events: data.events };
   } catch (error) {
     if (unreachable(error)) return { checks: [skipped("github-app", `${offline} (${(error as Error).message})`), ...rest(offline)], configs: [], configsUnknown: offline };
     const status = statusOf(error);
