@@ -57,6 +57,8 @@ export interface NextStepsInput {
   readonly starterConfig: string;
   /** Guards the Slack secrets form against cross-site posts. */
   readonly formToken: string;
+  /** Prefills the starter form (BENDER_MANIFEST_REPOS' first). */
+  readonly manifestRepository?: string | undefined;
 }
 
 /** Step 2 onward: what was written, then install the App, create the Slack app, paste its secrets, add the config. */
@@ -80,7 +82,10 @@ and paste this (its request URLs point at this server), then install it to the w
 <p><label>Signing Secret (Basic Information) <input name="SLACK_SIGNING_SECRET" size="40" autocomplete="off"></label></p>
 <button type="submit">Save to .env</button></form>
 <h2>4. Add <code>.github/bender.yml</code> to the manifest repository</h2>
-<p>A starter (edit the folders and the channel; <code>docs/config.md</code> explains every key):</p>
+<form action="/setup/starter" method="get"><label>Once the App is installed, a starter made from the repository's folders:
+<input name="repository" placeholder="acme/manifests" pattern="[A-Za-z0-9-]+/[A-Za-z0-9._-]+" value="${escapeHtml(input.manifestRepository ?? "")}"></label>
+<button type="submit">Make the starter</button></form>
+<p>Or start from this one (edit the folders and the channel; <code>docs/config.md</code> explains every key):</p>
 <textarea rows="14" readonly>${escapeHtml(input.starterConfig)}</textarea>
 <h2>5. Restart Bender</h2>
 <p>Stop this server and run <code>npm start</code> again; then <code>npx bender doctor</code> checks the whole set-up.</p>`,
@@ -97,4 +102,15 @@ export function slackSavedPage(written: readonly string[], kept: readonly string
   const keys = (list: readonly string[]): string => list.map((key) => `<code>${escapeHtml(key)}</code>`).join(", ") || "none";
   return page("Bender: Slack secrets saved", `<h1>Slack secrets saved</h1><p>Written: ${keys(written)}. Kept as they were: ${keys(kept)}.</p>
 <p>Invite the bot to every channel named in <code>.github/bender.yml</code> (<code>/invite @Bender</code>), then restart Bender.</p>`);
+}
+
+/** A starter .github/bender.yml made for a repository. */
+export function starterPage(repository: string, starter: string, fromFolders: boolean): string {
+  const said = fromFolders
+    ? "The environments below were found from the repository's folders (clusters/, environments/, overlays/…); check them."
+    : "No folder layout Bender recognises (clusters/&lt;name&gt;/, environments/&lt;name&gt;/, overlays/&lt;name&gt;/) was found: write your own folders.";
+  return page(`Bender: .github/bender.yml for ${repository}`, `<h1><code>.github/bender.yml</code> for ${escapeHtml(repository)}</h1>
+<p>${said} Commit it to the repository's default branch; the <code>bender/config</code> check run on the commit lists any problem.</p>
+<textarea rows="20" readonly>${escapeHtml(starter)}</textarea>
+<p>Your browser&#39;s Back button returns to the next steps.</p>`);
 }

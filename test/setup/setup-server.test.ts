@@ -219,3 +219,53 @@ describe("the Slack secrets form", () => {
     expect(readSettings(envFile()).slack?.botToken).toBe("xoxb-1-2-abc");
   });
 });
+
+describe("the starter for a repository", () => {
+  async function createApp(): Promise<void> {
+    const state = (await setupForm()).action.searchParams.get("state") ?? "";
+    nock("https://api.github.com").post("/app-manifests/starter/conversions").reply(201, conversion());
+    expect((await fetch(`${base}/setup/callback?code=starter&state=${state}`)).status).toBe(200);
+  }
+
+  it("reads the repository's folders with the App just created and offers a valid config for them", async () => {
+    await start();
+    expect((await fetch(`${base}/setup/starter?repository=acme/manifests`)).status).toBe(409);
+    await createApp();
+    nock("https://api.github.com", { reqheaders: { authorization: (value) => /^bearer ey/i.test(value) } })
+      .get("/repos/acme/manifests/installation")
+      .reply(200, { id: 77, account: { login: "acme" }, app_id: 424242 });
+    nock("https://api.github.com").post("/app/installations/77/access_tokens").reply(201, { token: "ghs_starter", expires_at: new Date(Date.now() + 3_600_000).toISOString() });
+    nock("https://api.github.com", { reqheaders: { authorization: "token ghs_starter" } })
+      .get("/repos/acme/manifests")
+      .reply(200, { full_name: "acme/manifests", default_branch: "trunk" })
+      .get("/repos/acme/manifests/git/trees/trunk")
+      .query({ recursive: "1" })
+      .reply(200, {
+        sha: "0".repeat(40),
+        truncated: false,
+        tree: [
+          { path: "clusters", type: "tree" },
+          { path: "clusters/prod/api.yaml", type: "blob" },
+          { path: "clusters/staging/api.yaml", type: "blob" },
+        ],
+      });
+    const response = await fetch(`${base}/setup/starter?repository=acme/manifests`);
+    expect(response.status).toBe(200);
+    const html = await response.text();
+    const starter = (html.match(/<textarea rows="20" readonly>(?<text>[^<]*)<\/textarea>/)?.groups?.text ?? "").replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)));
+    const parsed = parseConfig(starter);
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+    expect(parsed.config.environments).toMatchObject({ staging: { paths: ["clusters/staging"], autoPin: true }, prod: { paths: ["clusters/prod"], autoPin: false } });
+  });
+
+  it("says so when the App is not installed on the repository, and refuses a malformed name", async () => {
+    await start();
+    await createApp();
+    nock("https://api.github.com").get("/repos/acme/elsewhere/installation").reply(404, { message: "Not Found" });
+    const response = await fetch(`${base}/setup/starter?repository=acme/elsewhere`);
+    expect(response.status).toBe(404);
+    expect(await response.text()).toContain("The App cannot see acme/elsewhere.");
+    expect((await fetch(`${base}/setup/starter?repository=${encodeURIComponent("../x")}`)).status).toBe(400);
+  });
+});
+

@@ -26,7 +26,9 @@ export class ConversionError extends Error {
  * needs no authentication; the code lasts an hour and works once.
  */
 export async function convertManifestCode(code: string, apiUrl: string): Promise<CreatedApp> {
-  const octokit = new Octokit({ baseUrl: apiUrl, userAgent: "bender-setup" });
+  // Octokit's own request log would print each failure to the console; the caller says it once, clearly.
+  const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+  const octokit = new Octokit({ baseUrl: apiUrl, userAgent: "bender-setup", log: quiet });
   let data;
   try {
     ({ data } = await octokit.request("POST /app-manifests/{code}/conversions", { code }));

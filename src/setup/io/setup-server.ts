@@ -5,11 +5,14 @@ import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import path from "node:path";
 import type { Logger } from "pino";
 import { SETUP_CALLBACK_PATH, buildAppManifest, createAppUrl } from "../app-manifest.js";
-import { nextStepsPage, problemPage, setupPage, slackSavedPage } from "../pages.js";
+import { nextStepsPage, problemPage, setupPage, slackSavedPage, starterPage } from "../pages.js";
 import { fillSlackManifest } from "../slack-manifest.js";
 import { starterConfig } from "../starter-config.js";
 import { ConversionError, convertManifestCode } from "./convert-manifest.js";
 import { addToEnvFile } from "./write-env-file.js";
+import { repositoryFiles } from "./repository-files.js";
+import { environmentFolders } from "../environment-folders.js";
+import { REPOSITORY_PATTERN } from "../../server/settings.js";
 
 /** Bender's package root, where app.yml and slack-app-manifest.yml live (this file is <root>/{src,dist}/setup/io/). */
 const PACKAGE_ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../../..");
@@ -95,6 +98,8 @@ export function createSetupServer(options: SetupServerOptions): Server {
   const envFile = path.join(options.cwd, ".env");
   const states = new OneTimeTokens();
   const formTokens = new OneTimeTokens();
+  /** The App this server created: the starter reads the repository with it. */
+  let created: { id: number; pem: string } | undefined;
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? "/", "http://setup.invalid");
@@ -140,6 +145,7 @@ export function createSetupServer(options: SetupServerOptions): Server {
         GITHUB_CLIENT_ID: app.clientId,
         GITHUB_CLIENT_SECRET: app.clientSecret,
       });
+      created = { id: app.id, pem: app.pem };
       options.log.info({ appId: app.id, app: app.htmlUrl, written: merge.written, kept: merge.kept, file: envFile }, "GitHub App created; credentials written to .env");
       // 4. The next steps.
       return send(response, 200, nextStepsPage({
@@ -150,8 +156,22 @@ export function createSetupServer(options: SetupServerOptions): Server {
         kept: merge.kept,
         slackManifest: fillSlackManifest(await readFile(path.join(root, "slack-app-manifest.yml"), "utf8"), baseUrl),
         starterConfig: starterConfig(options.manifestRepository ?? "your manifest repository", { channel: "#deploys" }),
+        manifestRepository: options.manifestRepository,
         formToken: formTokens.issue(),
       }));
+    }
+    if (request.method === "GET" && url.pathname === "/setup/starter") {
+      const repository = url.searchParams.get("repository")?.trim() ?? "";
+      if (!REPOSITORY_PATTERN.test(repository)) {
+        return send(response, 400, problemPage("Not a repository", `"${repository}" is not owner/name`, "Write the manifest repository as owner/name, e.g. acme/manifests."));
+      }
+      if (!created) return send(response, 409, problemPage("No App yet", "This server has not created the GitHub App.", "Create it first; the starter is read with its credentials."));
+      const files = await repositoryFiles(created, options.githubApiUrl, repository);
+      if (files.kind === "not-installed") {
+        return send(response, 404, problemPage("The App is not installed there", `The App cannot see ${repository}.`, "Install it on the repository (step 1), then ask again."));
+      }
+      const folders = environmentFolders(files.paths);
+      return send(response, 200, starterPage(repository, starterConfig(repository, { folders, channel: "#deploys" }), Object.keys(folders).length > 0));
     }
     if (request.method === "POST" && url.pathname === "/setup/slack") {
       const form = await readForm(request);
