@@ -59,15 +59,22 @@ afterEach(async () => {
 });
 
 /** The set-up page's form: where it posts, and the manifest it carries. */
-async function setupForm(query = ""): Promise<{ action: URL; manifest: Record<string, unknown>; html: string }> {
+async function setupForm(query = ""): Promise<{ action: URL; manifest: Record<string, unknown>; html: string; cookie: string }> {
   const response = await fetch(`${base}/${query}`);
+  const cookie = (response.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
   expect(response.status).toBe(200);
   const html = await response.text();
   const action = html.match(/<form action="(?<url>[^"]+)" method="post">/)?.groups?.url;
   const manifest = html.match(/name="manifest" value="(?<json>[^"]+)"/)?.groups?.json;
   if (!action || !manifest) throw new Error(`no manifest form in:\n${html}`);
   const unescape = (text: string) => text.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)));
-  return { action: new URL(unescape(action)), manifest: JSON.parse(unescape(manifest)) as Record<string, unknown>, html };
+  return { action: new URL(unescape(action)), manifest: JSON.parse(unescape(manifest)) as Record<string, unknown>, html, cookie };
+}
+
+/** A fresh state from the set-up page, and GitHub's redirect back with `code` in the same browser (the cookie). */
+async function callback(code: string): Promise<Response> {
+  const { action, cookie } = await setupForm();
+  return fetch(`${base}/setup/callback?code=${code}&state=${action.searchParams.get("state") ?? ""}`, { headers: { cookie } });
 }
 
 function envFile(): Record<string, string> {
@@ -107,9 +114,8 @@ describe("the set-up page", () => {
 describe("GitHub's redirect back", () => {
   it("exchanges the code on github.com, writes .env (0600) that Bender's settings read, and shows the next steps", async () => {
     await start({ manifestRepository: "acme/manifests" });
-    const state = (await setupForm()).action.searchParams.get("state") ?? "";
     nock("https://api.github.com").post("/app-manifests/a1b2c3/conversions").reply(201, conversion());
-    const response = await fetch(`${base}/setup/callback?code=a1b2c3&state=${state}`);
+    const response = await callback("a1b2c3");
     const html = await response.text();
     expect(response.status).toBe(200);
 
@@ -136,9 +142,8 @@ describe("GitHub's redirect back", () => {
 
   it("exchanges the code with GitHub Enterprise Server's API", async () => {
     await start({ githubWebUrl: "https://ghe.example.com", githubApiUrl: "https://ghe.example.com/api/v3" });
-    const state = (await setupForm()).action.searchParams.get("state") ?? "";
     nock("https://ghe.example.com").post("/api/v3/app-manifests/ghecode/conversions").reply(201, conversion("https://ghe.example.com"));
-    const html = await (await fetch(`${base}/setup/callback?code=ghecode&state=${state}`)).text();
+    const html = await (await callback("ghecode")).text();
     expect(html).toContain('href="https://ghe.example.com/apps/bender-acme/installations/new"');
     expect(envFile().APP_ID).toBe("424242");
   });
@@ -146,9 +151,8 @@ describe("GitHub's redirect back", () => {
   it("keeps every value .env already has, fills empty ones, and keeps comments", async () => {
     writeFileSync(path.join(folder, ".env"), "# mine\nAPP_ID=99\nWEBHOOK_SECRET=\nLOG_LEVEL=debug\n", { mode: 0o644 });
     await start();
-    const state = (await setupForm()).action.searchParams.get("state") ?? "";
     nock("https://api.github.com").post("/app-manifests/keep/conversions").reply(201, conversion());
-    const html = await (await fetch(`${base}/setup/callback?code=keep&state=${state}`)).text();
+    const html = await (await callback("keep")).text();
     const text = readFileSync(path.join(folder, ".env"), "utf8");
     expect(text.startsWith("# mine\nAPP_ID=99\nWEBHOOK_SECRET=e3b0c44298fc1c149afbf4c8996fb92427ae41e4\nLOG_LEVEL=debug\n")).toBe(true);
     expect(envFile()).toMatchObject({ APP_ID: "99", LOG_LEVEL: "debug", PRIVATE_KEY: PEM });
@@ -164,11 +168,32 @@ describe("GitHub's redirect back", () => {
       expect(await response.text()).toContain("Set-up link refused");
     }
     expect(existsSync(path.join(folder, ".env"))).toBe(false);
-    // A state works once.
-    const state = (await setupForm()).action.searchParams.get("state") ?? "";
+    // A state works once, and only in the browser it was given to (its cookie).
+    const { action, cookie } = await setupForm();
+    const link = `${base}/setup/callback?code=once&state=${action.searchParams.get("state") ?? ""}`;
+    expect(cookie).toMatch(/^bender_setup_state=[0-9a-f]{48}$/);
+    expect((await fetch(link)).status).toBe(400);
+    const otherBrowser = (await setupForm()).cookie;
+    expect((await fetch(link, { headers: { cookie: otherBrowser } })).status).toBe(400);
     nock("https://api.github.com").post("/app-manifests/once/conversions").reply(201, conversion());
-    expect((await fetch(`${base}/setup/callback?code=once&state=${state}`)).status).toBe(200);
-    expect((await fetch(`${base}/setup/callback?code=once&state=${state}`)).status).toBe(400);
+    expect((await fetch(link, { headers: { cookie } })).status).toBe(200);
+    expect((await fetch(link, { headers: { cookie } })).status).toBe(400);
+  });
+
+  it("answers only to loopback names, so a DNS-rebound page cannot drive it", async () => {
+    await start();
+    const port = new URL(base).port;
+    const { request } = await import("node:http");
+    const statusFor = (host: string) =>
+      new Promise<number | undefined>((resolve, reject) => {
+        request({ host: "127.0.0.1", port, path: "/", headers: { host } }, (response) => {
+          response.resume();
+          resolve(response.statusCode);
+        }).on("error", reject).end();
+      });
+    expect(await statusFor(`rebound.example:${port}`)).toBe(421);
+    expect(await statusFor(`localhost:${port}`)).toBe(200);
+    expect(await statusFor(`[::1]:${port}`)).toBe(200);
   });
 
   it.each([
@@ -177,9 +202,8 @@ describe("GitHub's redirect back", () => {
     [500, { message: "Server Error" }, "GitHub answered 500: Server Error"],
   ])("shows a conversion failure (%i) clearly and writes nothing", async (status, body, said) => {
     await start();
-    const state = (await setupForm()).action.searchParams.get("state") ?? "";
     nock("https://api.github.com").post("/app-manifests/bad/conversions").reply(status, body);
-    const response = await fetch(`${base}/setup/callback?code=bad&state=${state}`);
+    const response = await callback("bad");
     expect(response.status).toBe(502);
     expect(await response.text()).toContain(said);
     expect(existsSync(path.join(folder, ".env"))).toBe(false);
@@ -187,9 +211,8 @@ describe("GitHub's redirect back", () => {
 
   it("says when GitHub cannot be reached", async () => {
     await start({ githubApiUrl: "https://ghe.example.com/api/v3", githubWebUrl: "https://ghe.example.com" });
-    const state = (await setupForm()).action.searchParams.get("state") ?? "";
     nock("https://ghe.example.com").post("/api/v3/app-manifests/down/conversions").replyWithError(Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }));
-    const response = await fetch(`${base}/setup/callback?code=down&state=${state}`);
+    const response = await callback("down");
     expect(response.status).toBe(502);
     expect(await response.text()).toContain("GitHub could not be reached at https://ghe.example.com/api/v3");
   });
@@ -197,9 +220,8 @@ describe("GitHub's redirect back", () => {
 
 describe("the Slack secrets form", () => {
   async function nextSteps(): Promise<string> {
-    const state = (await setupForm()).action.searchParams.get("state") ?? "";
     nock("https://api.github.com").post("/app-manifests/slack/conversions").reply(201, conversion());
-    const html = await (await fetch(`${base}/setup/callback?code=slack&state=${state}`)).text();
+    const html = await (await callback("slack")).text();
     return html.match(/name="token" value="(?<token>[0-9a-f]+)"/)?.groups?.token ?? "";
   }
   const post = (form: Record<string, string>) => fetch(`${base}/setup/slack`, { method: "POST", body: new URLSearchParams(form) });
@@ -222,9 +244,8 @@ describe("the Slack secrets form", () => {
 
 describe("the starter for a repository", () => {
   async function createApp(): Promise<void> {
-    const state = (await setupForm()).action.searchParams.get("state") ?? "";
     nock("https://api.github.com").post("/app-manifests/starter/conversions").reply(201, conversion());
-    expect((await fetch(`${base}/setup/callback?code=starter&state=${state}`)).status).toBe(200);
+    expect((await callback("starter")).status).toBe(200);
   }
 
   it("reads the repository's folders with the App just created and offers a valid config for them", async () => {

@@ -25,6 +25,7 @@ export async function runSetup(env: NodeJS.ProcessEnv, context: SetupContext, si
     organization: env.GH_ORG || undefined,
     webhookProxyUrl: env.WEBHOOK_PROXY_URL || undefined,
     manifestRepository: env.BENDER_MANIFEST_REPOS?.split(",")[0]?.trim() || undefined,
+    loopbackOnly: ["127.0.0.1", "::1", "localhost"].includes(host),
     log,
   });
   await new Promise<void>((resolve, reject) => {

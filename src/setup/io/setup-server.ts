@@ -28,6 +28,11 @@ export interface SetupServerOptions {
   /** BENDER_MANIFEST_REPOS' first repository, named in the starter config. */
   readonly manifestRepository?: string | undefined;
   readonly log: Logger;
+  /**
+   * The page listens on a loopback address only: requests naming another host (DNS rebinding: a web page
+   * whose name resolves to 127.0.0.1) are refused. False when HOST exposes it on purpose.
+   */
+  readonly loopbackOnly?: boolean;
   /** Where app.yml and slack-app-manifest.yml are read; Bender's package root by default. */
   readonly packageRoot?: string;
 }
@@ -77,8 +82,23 @@ async function readForm(request: IncomingMessage): Promise<URLSearchParams | und
   return new URLSearchParams(Buffer.concat(chunks).toString("utf8"));
 }
 
-function send(response: ServerResponse, status: number, html: string): void {
+/** The cookie that ties GitHub's redirect to the browser that started the flow. */
+const STATE_COOKIE = "bender_setup_state";
+
+function cookie(request: IncomingMessage, name: string): string | null {
+  for (const part of (request.headers.cookie ?? "").split(";")) {
+    const [key, ...value] = part.trim().split("=");
+    if (key === name) return value.join("=");
+  }
+  return null;
+}
+
+/** Loopback names: a page served on 127.0.0.1 answers only to these, so a DNS-rebound name cannot reach it. */
+const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+function send(response: ServerResponse, status: number, html: string, headers: Record<string, string> = {}): void {
   response.writeHead(status, {
+    ...headers,
     "content-type": "text/html; charset=utf-8",
     "cache-control": "no-store",
     "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' https: http:",
@@ -104,23 +124,34 @@ export function createSetupServer(options: SetupServerOptions): Server {
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? "/", "http://setup.invalid");
     const baseUrl = baseUrlOf(request);
+    const hostname = new URL(baseUrl).hostname;
+    if (options.loopbackOnly !== false && !LOOPBACK_HOSTS.has(hostname)) {
+      options.log.warn({ host: request.headers.host }, "set-up request for another host refused");
+      return send(response, 421, problemPage("Wrong address", `This set-up page answers only at localhost, not ${hostname}.`, "Open it at http://localhost:<port>/, or set HOST to serve it on another address."));
+    }
     if (request.method === "GET" && url.pathname === "/") {
       const organization = url.searchParams.get("org") || options.organization;
       if (organization && !/^[A-Za-z0-9-]{1,39}$/.test(organization)) {
         return send(response, 400, problemPage("Not an organisation login", `"${organization}" is not a GitHub login`, "Use letters, digits and dashes, up to 39."));
       }
       const manifest = buildAppManifest(await readFile(path.join(root, "app.yml"), "utf8"), { baseUrl, webhookProxyUrl: options.webhookProxyUrl });
+      const state = states.issue();
+      const secure = baseUrl.startsWith("https:") ? "; Secure" : "";
+      // SameSite=Lax: the cookie comes back with GitHub's top-level redirect, never with a cross-site sub-request.
+      const setCookie = `${STATE_COOKIE}=${state}; Path=/setup; HttpOnly; SameSite=Lax; Max-Age=3600${secure}`;
       return send(response, 200, setupPage({
-        createAppUrl: createAppUrl(options.githubWebUrl, organization, states.issue()),
+        createAppUrl: createAppUrl(options.githubWebUrl, organization, state),
         manifestJson: JSON.stringify(manifest),
         githubWebUrl: options.githubWebUrl,
         organization,
         webhookUrl: manifest.hook_attributes.url,
-      }));
+      }), { "set-cookie": setCookie });
     }
     if (request.method === "GET" && url.pathname === SETUP_CALLBACK_PATH) {
       // 1. The state must be one this server issued (and is spent here): no cross-site request writes .env.
-      if (!states.accept(url.searchParams.get("state"), true)) {
+      // ... and it must be the one this browser was given (the cookie), so a link made for another browser fails.
+      const state = url.searchParams.get("state");
+      if (state !== cookie(request, STATE_COOKIE) || !states.accept(state, true)) {
         options.log.warn({ reason: url.searchParams.has("state") ? "unknown state" : "no state" }, "set-up callback refused");
         return send(response, 400, problemPage("Set-up link refused", "The link has no state, or one this server did not issue (or already used).", "Start from this server's set-up page, in the same browser, within an hour."));
       }
