@@ -57,6 +57,8 @@ export interface NextStepsInput {
   readonly starterConfig: string;
   /** Guards the Slack secrets form against cross-site posts. */
   readonly formToken: string;
+  /** This host is loopback: Slack cannot reach it, so the manifest enables Socket Mode and the form asks for the app token. */
+  readonly socketMode: boolean;
   /** Prefills the starter form (BENDER_MANIFEST_REPOS' first). */
   readonly manifestRepository?: string | undefined;
 }
@@ -75,11 +77,13 @@ Kept as they were (already set): ${list(input.kept)}.</p>
 <p>On <a href="https://api.slack.com/apps?new_app=1">api.slack.com/apps</a> choose "From an app manifest", pick the workspace,
 and paste this (its request URLs point at this server), then install it to the workspace:</p>
 <textarea rows="16" readonly>${escapeHtml(input.slackManifest)}</textarea>
+${input.socketMode ? `<p>This server is on <code>localhost</code>, which Slack cannot reach, so the manifest turns on Socket Mode: on the app's Basic Information page, create an app-level token with <code>connections:write</code> and paste it below too.</p>` : ""}
 <h2>3. Paste the Slack secrets</h2>
 <form action="/setup/slack" method="post">
 <input type="hidden" name="token" value="${escapeHtml(input.formToken)}">
 <p><label>Bot User OAuth Token (OAuth &amp; Permissions, <code>xoxb-…</code>) <input name="SLACK_BOT_TOKEN" size="60" autocomplete="off"></label></p>
 <p><label>Signing Secret (Basic Information) <input name="SLACK_SIGNING_SECRET" size="40" autocomplete="off"></label></p>
+${input.socketMode ? `<p><label>App-Level Token (Basic Information, <code>xapp-…</code>) <input name="SLACK_APP_TOKEN" size="60" autocomplete="off"></label></p>` : ""}
 <button type="submit">Save to .env</button></form>
 <h2>4. Add <code>.github/bender.yml</code> to the manifest repository</h2>
 <form action="/setup/starter" method="get"><label>Once the App is installed, a starter made from the repository's folders:

@@ -134,6 +134,9 @@ describe("GitHub's redirect back", () => {
     const slackManifest = parse(textareas[0] ?? "") as { settings: { interactivity: { request_url: string } }; features: { slash_commands: { url: string }[] } };
     expect(slackManifest.settings.interactivity.request_url).toBe(`${base}/slack/events`);
     expect(slackManifest.features.slash_commands[0]?.url).toBe(`${base}/slack/events`);
+    // 127.0.0.1 is out of Slack's reach: the manifest turns Socket Mode on, and the form asks for the app token.
+    expect((slackManifest.settings as { socket_mode_enabled?: boolean }).socket_mode_enabled).toBe(true);
+    expect(html).toContain('name="SLACK_APP_TOKEN"');
     expect(textareas[1]).toContain("acme/manifests");
     expect(parseConfig(textareas[1] ?? "")).toMatchObject({ ok: true });
     expect(html).toContain('action="/setup/slack"');
@@ -236,9 +239,10 @@ describe("the Slack secrets form", () => {
     const bad = await post({ token, SLACK_BOT_TOKEN: "xoxp-user", SLACK_SIGNING_SECRET: "nope" });
     expect(bad.status).toBe(400);
     expect(await bad.text()).toContain("starts with xoxb-");
-    expect((await post({ token, ...secrets })).status).toBe(200);
-    expect(envFile()).toMatchObject(secrets);
-    expect(readSettings(envFile()).slack?.botToken).toBe("xoxb-1-2-abc");
+    expect((await post({ token, ...secrets, SLACK_APP_TOKEN: "xoxb-not-an-app-token" })).status).toBe(400);
+    expect((await post({ token, ...secrets, SLACK_APP_TOKEN: "xapp-1-A0B-1-abc" })).status).toBe(200);
+    expect(envFile()).toMatchObject({ ...secrets, SLACK_APP_TOKEN: "xapp-1-A0B-1-abc" });
+    expect(readSettings(envFile()).slack).toMatchObject({ botToken: "xoxb-1-2-abc", appToken: "xapp-1-A0B-1-abc" });
   });
 });
 

@@ -1,4 +1,8 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
+import { fillSlackManifest } from "../../src/setup/slack-manifest.js";
 import { parseConfig } from "../../src/config/index.js";
 import { environmentFolders } from "../../src/setup/environment-folders.js";
 import { starterConfig } from "../../src/setup/starter-config.js";
@@ -43,5 +47,23 @@ describe("starterConfig", () => {
     const text = starterConfig("acme/manifests", { folders: {} });
     expect(text).toContain("# Example folders: write your repository's own.");
     expect(parseConfig(text).ok).toBe(true);
+  });
+});
+
+describe("fillSlackManifest", () => {
+  const manifest = readFileSync(path.resolve(import.meta.dirname, "../../slack-app-manifest.yml"), "utf8");
+
+  it("points every request URL at a public host, keeps the comments, and leaves Socket Mode off", () => {
+    const filled = fillSlackManifest(manifest, "https://bender.acme.dev/");
+    const data = parse(filled) as { settings: { interactivity: { request_url: string }; socket_mode_enabled: boolean }; features: { slash_commands: { url: string }[] } };
+    expect(data.settings.interactivity.request_url).toBe("https://bender.acme.dev/slack/events");
+    expect(data.features.slash_commands.map((command) => command.url)).toEqual(["https://bender.acme.dev/slack/events"]);
+    expect(data.settings.socket_mode_enabled).toBe(false);
+    expect(filled).toContain("# The /bender slash command.");
+    expect(filled).not.toContain("bender.example.com");
+  });
+
+  it("turns Socket Mode on for a loopback address, which Slack cannot reach", () => {
+    expect((parse(fillSlackManifest(manifest, "http://localhost:3000")) as { settings: { socket_mode_enabled: boolean } }).settings.socket_mode_enabled).toBe(true);
   });
 });

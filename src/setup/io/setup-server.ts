@@ -6,7 +6,7 @@ import path from "node:path";
 import type { Logger } from "pino";
 import { SETUP_CALLBACK_PATH, buildAppManifest, createAppUrl } from "../app-manifest.js";
 import { nextStepsPage, problemPage, setupPage, slackSavedPage, starterPage } from "../pages.js";
-import { fillSlackManifest } from "../slack-manifest.js";
+import { fillSlackManifest, isLoopback } from "../slack-manifest.js";
 import { starterConfig } from "../starter-config.js";
 import { ConversionError, convertManifestCode } from "./convert-manifest.js";
 import { addToEnvFile } from "./write-env-file.js";
@@ -188,6 +188,7 @@ export function createSetupServer(options: SetupServerOptions): Server {
         slackManifest: fillSlackManifest(await readFile(path.join(root, "slack-app-manifest.yml"), "utf8"), baseUrl),
         starterConfig: starterConfig(options.manifestRepository ?? "your manifest repository", { channel: "#deploys" }),
         manifestRepository: options.manifestRepository,
+        socketMode: isLoopback(baseUrl),
         formToken: formTokens.issue(),
       }));
     }
@@ -211,12 +212,14 @@ export function createSetupServer(options: SetupServerOptions): Server {
       }
       const botToken = form.get("SLACK_BOT_TOKEN")?.trim() ?? "";
       const signingSecret = form.get("SLACK_SIGNING_SECRET")?.trim() ?? "";
+      const appToken = form.get("SLACK_APP_TOKEN")?.trim() ?? "";
       const problems = [
         /^xoxb-[A-Za-z0-9-]+$/.test(botToken) ? undefined : "the Bot User OAuth Token starts with xoxb- (OAuth & Permissions page)",
         /^[0-9a-f]{32}$/.test(signingSecret) ? undefined : "the Signing Secret is 32 hex digits (Basic Information page)",
+        appToken === "" || /^xapp-[A-Za-z0-9-]+$/.test(appToken) ? undefined : "the App-Level Token starts with xapp- (Basic Information page)",
       ].filter((problem) => problem !== undefined);
       if (problems.length > 0) return send(response, 400, problemPage("Slack secrets not saved", problems.join("; "), "Go back and paste them again."));
-      const merge = await addToEnvFile(envFile, { SLACK_BOT_TOKEN: botToken, SLACK_SIGNING_SECRET: signingSecret });
+      const merge = await addToEnvFile(envFile, { SLACK_BOT_TOKEN: botToken, SLACK_SIGNING_SECRET: signingSecret, ...(appToken ? { SLACK_APP_TOKEN: appToken } : {}) });
       options.log.info({ written: merge.written, kept: merge.kept, file: envFile }, "Slack secrets written to .env");
       return send(response, 200, slackSavedPage(merge.written, merge.kept));
     }
