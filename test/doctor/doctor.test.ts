@@ -103,7 +103,7 @@ describe("bender doctor", () => {
     nock(API).get("/app").reply(401, { message: "A JSON web token could not be decoded", documentation_url: "https://docs.github.com/rest" });
     const report = await runDoctor(githubOnly(), { retry: NO_RETRY });
     expect(statuses(report)).toMatchObject({ settings: "pass", "github-app": "fail", "app-permissions": "skipped", installations: "skipped", configs: "skipped" });
-    expect(findingsOf(report, "github-app")[0]).toContain("GitHub refused the App's JWT (401): the private key does not belong to App 424242");
+    expect(findingsOf(report, "github-app")[0]).toContain("GitHub refused the App's JWT (401: A JSON web token could not be decoded): the private key does not belong to App 424242");
     expect(findingsOf(report, "github-app")[0]).toContain("check APP_ID");
     expect(report.ok).toBe(false);
   });

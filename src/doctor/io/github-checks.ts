@@ -17,6 +17,12 @@ export function unreachable(error: unknown): boolean {
   return (error as { response?: unknown }).response === undefined;
 }
 
+/** GitHub's own words, when it gave some: ": 'Expiration time' claim ('exp') is too far in the future". */
+function said(error: unknown): string {
+  const message = (error as { response?: { data?: { message?: unknown } } }).response?.data?.message;
+  return typeof message === "string" && message !== "" ? `: ${message.slice(0, 200)}` : "";
+}
+
 function statusOf(error: unknown): number | undefined {
   return (error as { response?: { status?: number } }).response?.status;
 }
@@ -52,7 +58,10 @@ export async function githubChecks(probot: Probot, settings: Settings, appYml: s
     const status = statusOf(error);
     const finding: Finding =
       status === 401
-        ? { problem: `GitHub refused the App's JWT (401): the private key does not belong to App ${settings.appId}, or it was revoked`, fix: "check APP_ID on the App's settings page (App ID); generate a new private key there and set PRIVATE_KEY or PRIVATE_KEY_PATH" }
+        ? {
+            problem: `GitHub refused the App's JWT (401${said(error)}): the private key does not belong to App ${settings.appId}, it was revoked, or this machine's clock is off`,
+            fix: "check APP_ID on the App's settings page (App ID); generate a new private key there and set PRIVATE_KEY or PRIVATE_KEY_PATH; check the clock (JWTs are valid for minutes)",
+          }
         : { problem: `GET /app answered ${status ?? "?"}: ${(error as Error).message}`, fix: `check that ${settings.githubApiUrl} is the GitHub that holds App ${settings.appId} (GHE_HOST)` };
     return { checks: [failed("github-app", [finding]), ...rest("needs the github-app check to pass")], configs: [], configsUnknown: "needs the github-app check to pass" };
   }
