@@ -17,6 +17,8 @@ const PURE_MODULES = [
   "src/queue/**/*.ts",
   "src/sync/**/*.ts",
   "src/policy/**/*.ts",
+  "src/setup/**/*.ts",
+  "src/doctor/**/*.ts",
 ];
 const IO_FOLDERS = ["src/**/io/**/*.ts"];
 

@@ -15,6 +15,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "bump <reference> [--dir PATH] [--dry-run] [--json]   rewrite every reference to an image under a directory",
     load: async () => (await import("./bump-command.js")).bumpCommand,
   },
+  doctor: {
+    summary: "doctor [--json] [--builds]                            check the set-up end to end and print each problem with its fix",
+    load: async () => (await import("./doctor-command.js")).doctorCommand,
+  },
   serve: {
     summary: "serve                                                 run the GitHub App and build webhook server (docs/settings.md)",
     load: async () => (await import("./serve-command.js")).serveCommand,

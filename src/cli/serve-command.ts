@@ -4,6 +4,7 @@ import { parseArgs } from "node:util";
 import { createBenderServer } from "../server/http-server.js";
 import { SettingsError, readSettings } from "../server/settings.js";
 import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from "../server/shutdown.js";
+import { isFirstRun } from "../setup/first-run.js";
 import { EXIT_OK, InvalidInputError } from "./cli-error.js";
 import type { CliContext } from "./main.js";
 
@@ -32,6 +33,8 @@ export async function serveCommand(args: readonly string[], context: CliContext)
   try {
     settings = readSettings(process.env);
   } catch (error) {
+    // First run (no App credentials, not production): serve the set-up page instead (docs/getting-started.md).
+    if (error instanceof SettingsError && isFirstRun(process.env)) return (await import("../setup/io/run-setup.js")).runSetup(process.env, context);
     if (error instanceof SettingsError) throw new InvalidInputError(error.message);
     throw error;
   }
@@ -45,6 +48,10 @@ export async function serveCommand(args: readonly string[], context: CliContext)
   void slack?.start().catch((error: unknown) => log.error({ err: error }, "Slack could not start; serving GitHub only"));
   // What an interrupted write left behind is finished through each repository's queue line.
   void sweepRepositories().catch((error: unknown) => log.warn({ err: error }, "manifest repositories could not be listed for the sweep at start"));
+  if (process.env.WEBHOOK_PROXY_URL) {
+    const { relayWebhooks } = await import("../setup/io/webhook-proxy.js");
+    relayWebhooks(process.env.WEBHOOK_PROXY_URL, settings, log, shutdown);
+  }
   const signal = await new Promise<string>((resolve) => {
     process.once("SIGTERM", () => resolve("SIGTERM"));
     process.once("SIGINT", () => resolve("SIGINT"));
