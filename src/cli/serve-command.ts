@@ -3,7 +3,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { createBenderServer } from "../server/http-server.js";
 import { SettingsError, readSettings } from "../server/settings.js";
-import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from "../server/shutdown.js";
+import { DEFAULT_SHUTDOWN_TIMEOUT_MS, GITHUB_STOP_GRACE_MS } from "../server/shutdown.js";
 import { EXIT_OK, InvalidInputError } from "./cli-error.js";
 import type { CliContext } from "./main.js";
 
@@ -35,7 +35,7 @@ export async function serveCommand(args: readonly string[], context: CliContext)
     if (error instanceof SettingsError) throw new InvalidInputError(error.message);
     throw error;
   }
-  const { server, log, slack, shutdown, sweepRepositories } = await createBenderServer({ settings });
+  const { server, log, slack, shutdown, sweepRepositories, githubHealth, stopGithubRequests } = await createBenderServer({ settings });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(settings.port, settings.host, resolve);
@@ -43,6 +43,8 @@ export async function serveCommand(args: readonly string[], context: CliContext)
   log.info({ port: settings.port, host: settings.host, github: settings.githubApiUrl, buildWebhook: settings.buildSecret !== undefined }, "Bender is listening");
   // Slack is checked after the server serves: an unreachable Slack never stops GitHub work.
   void slack?.start().catch((error: unknown) => log.error({ err: error }, "Slack could not start; serving GitHub only"));
+  // The App's credentials are checked now and every minute; /readyz says what GitHub thinks of them.
+  void githubHealth.start();
   // What an interrupted write left behind is finished through each repository's queue line.
   void sweepRepositories().catch((error: unknown) => log.warn({ err: error }, "manifest repositories could not be listed for the sweep at start"));
   const signal = await new Promise<string>((resolve) => {
@@ -51,7 +53,10 @@ export async function serveCommand(args: readonly string[], context: CliContext)
   });
   const timeoutMs = settings.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
   log.info({ signal, inFlight: shutdown.inFlight, timeoutMs }, "shutting down");
+  // GitHub work in flight gets a moment to finish; then it is abandoned (logged with its delivery id or build).
+  const abandonGithub = setTimeout(stopGithubRequests, Math.min(GITHUB_STOP_GRACE_MS, timeoutMs));
   const outcome = await shutdown.run(server, timeoutMs);
+  clearTimeout(abandonGithub);
   log.info(outcome, "stopped");
   // Work cut off may still hold timers or sockets; nothing of it is awaited any more.
   setTimeout(() => process.exit(EXIT_OK), 500).unref();

@@ -66,6 +66,8 @@ export interface StartOptions {
   readonly now?: () => Date;
   /** Start the Slack app as `bender serve` does (its token check, auth.test); off by default. */
   readonly startSlack?: boolean;
+  /** Check the GitHub App's credentials as `bender serve` does (GET /app, then every minute); off by default. */
+  readonly checkGithub?: boolean;
 }
 
 /** Starts Bender's real server on 127.0.0.1 with a random port. */
@@ -87,12 +89,14 @@ export async function startBender(settings: Partial<Settings> = {}, options: Sta
   bender.events.subscribe((event) => emitted.push(event));
   // As `bender serve` does: the server listens first, Slack starts beside it and never holds it back.
   const slackStarted = options.startSlack && bender.slack ? bender.slack.start() : Promise.resolve();
+  if (options.checkGithub) await bender.githubHealth.start();
   return {
     ...bender,
     url: `http://127.0.0.1:${port}`,
     emitted,
     close: async () => {
       await slackStarted.catch(() => undefined);
+      bender.githubHealth.stop();
       await bender.slack?.stop();
       await bender.stopWork();
       await bender.engine?.stop();
