@@ -115,6 +115,8 @@ export class GithubHealth {
       const app = await this.options.request(controller.signal);
       next = { state: "accepted", app: app.slug ?? app.name ?? "?" };
     } catch (error) {
+      // Abandoned by the shutdown (stoppable-fetch.ts): says nothing of the credentials.
+      if (/stopped by shutdown/.test((error as Error).message)) return this.current;
       next = controller.signal.aborted ? { state: "unreachable", message: "no answer in time" } : classifyAppFailure(error);
     } finally {
       clearTimeout(timeout);
