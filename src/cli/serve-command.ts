@@ -4,7 +4,7 @@ import { parseArgs } from "node:util";
 import { createBenderServer } from "../server/http-server.js";
 import { SettingsError, readSettings } from "../server/settings.js";
 import { DEFAULT_SHUTDOWN_TIMEOUT_MS, GITHUB_STOP_GRACE_MS } from "../server/shutdown.js";
-import { EXIT_OK, InvalidInputError } from "./cli-error.js";
+import { EXIT_CANNOT_LISTEN, EXIT_OK, EXIT_UNEXPECTED, InvalidInputError } from "./cli-error.js";
 import type { CliContext } from "./main.js";
 
 export const SERVE_USAGE = `Usage: bender serve
@@ -36,10 +36,19 @@ export async function serveCommand(args: readonly string[], context: CliContext)
     throw error;
   }
   const { server, log, slack, shutdown, sweepRepositories, githubHealth, stopGithubRequests } = await createBenderServer({ settings });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(settings.port, settings.host, resolve);
-  });
+  // From here every failure is a JSON log line (and an exit code), never a bare stack on stderr.
+  const fatal = (error: unknown, what: string): void => {
+    log.fatal({ err: error }, what);
+    setTimeout(() => process.exit(EXIT_UNEXPECTED), 100).unref();
+  };
+  process.on("uncaughtException", (error) => fatal(error, "unexpected failure, stopping"));
+  process.on("unhandledRejection", (error) => fatal(error, "unexpected failure (unhandled rejection), stopping"));
+  const listening = await listen(server, settings.port, settings.host);
+  if (listening !== undefined) {
+    log.fatal({ code: listening.code, port: settings.port, host: settings.host }, listenFailure(listening.code, settings.host, settings.port));
+    await shutdown.run(server, 0);
+    return EXIT_CANNOT_LISTEN;
+  }
   log.info({ port: settings.port, host: settings.host, github: settings.githubApiUrl, buildWebhook: settings.buildSecret !== undefined }, "Bender is listening");
   // Slack is checked after the server serves: an unreachable Slack never stops GitHub work.
   void slack?.start().catch((error: unknown) => log.error({ err: error }, "Slack could not start; serving GitHub only"));
@@ -61,4 +70,20 @@ export async function serveCommand(args: readonly string[], context: CliContext)
   // Work cut off may still hold timers or sockets; nothing of it is awaited any more.
   setTimeout(() => process.exit(EXIT_OK), 500).unref();
   return EXIT_OK;
+}
+
+/** Listens; resolves with the error (EADDRINUSE, EACCES…) instead of throwing it. */
+async function listen(server: import("node:http").Server, port: number, host: string): Promise<NodeJS.ErrnoException | undefined> {
+  return await new Promise((resolve) => {
+    server.once("error", resolve);
+    server.listen(port, host, () => resolve(undefined));
+  });
+}
+
+function listenFailure(code: string | undefined, host: string, port: number): string {
+  const where = `${host}:${port}`;
+  if (code === "EADDRINUSE") return `cannot listen on ${where}: the port is in use (another Bender, or set PORT)`;
+  if (code === "EACCES") return `cannot listen on ${where}: permission denied (ports below 1024 need privileges; set PORT)`;
+  if (code === "EADDRNOTAVAIL") return `cannot listen on ${where}: no such address on this machine (set HOST)`;
+  return `cannot listen on ${where}`;
 }

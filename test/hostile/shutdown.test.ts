@@ -10,7 +10,7 @@ import { createServer as createHttpServer } from "node:http";
 import { Writable } from "node:stream";
 import { pino } from "pino";
 import { ShutdownSequence } from "../../src/server/shutdown.js";
-import { PRIVATE_KEY, WEBHOOK_SECRET } from "../support/bender-server.js";
+import { CLOSED_GITHUB_ENV, PRIVATE_KEY, WEBHOOK_SECRET } from "../support/bender-server.js";
 
 // The real launcher (it runs dist/, which `npm test` builds first).
 const BIN = fileURLToPath(new URL("../../bin/bender.js", import.meta.url));
@@ -32,7 +32,7 @@ async function serve(env: Record<string, string>) {
   const port = await freePort();
   const child = spawn(process.execPath, [BIN, "serve"], {
     cwd: folder,
-    env: { PATH: process.env.PATH ?? "", APP_ID: "1", WEBHOOK_SECRET, PRIVATE_KEY_PATH: keyPath, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "info", ...env },
+    env: { PATH: process.env.PATH ?? "", ...CLOSED_GITHUB_ENV, APP_ID: "1", WEBHOOK_SECRET, PRIVATE_KEY_PATH: keyPath, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const lines: Record<string, unknown>[] = [];

@@ -2,6 +2,7 @@ import { generateKeyPairSync } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { sign } from "@octokit/webhooks-methods";
 import { pino } from "pino";
+import type { Logger } from "pino";
 import type { RetryPolicy } from "../../src/github/octokit.js";
 import type { ProposalEvent } from "../../src/proposals/events.js";
 import { BUILD_SIGNATURE_HEADER } from "../../src/server/build-webhook.js";
@@ -11,6 +12,12 @@ import { buildFromWebhookBody } from "../../src/builds/build.js";
 import { buildKey } from "../../src/queue/coalesce.js";
 import type { BuildQueue } from "../../src/queue/io/build-queue.js";
 import type { Settings } from "../../src/server/settings.js";
+
+/**
+ * For `bender serve` run as a child process: GitHub at a closed port on this machine (connection refused at once),
+ * so its start-up requests (the credentials check, the sweep) never leave 127.0.0.1.
+ */
+export const CLOSED_GITHUB_ENV = { GHE_HOST: "127.0.0.1:9", GHE_PROTOCOL: "http" } as const;
 
 export const WEBHOOK_SECRET = "test-webhook-secret-0123456789";
 export const BUILD_SECRET = "test-build-secret-0123456789";
@@ -68,11 +75,13 @@ export interface StartOptions {
   readonly startSlack?: boolean;
   /** Check the GitHub App's credentials as `bender serve` does (GET /app, then every minute); off by default. */
   readonly checkGithub?: boolean;
+  /** The logger (silent by default, or at BENDER_TEST_LOG's level). */
+  readonly log?: Logger;
 }
 
 /** Starts Bender's real server on 127.0.0.1 with a random port. */
 export async function startBender(settings: Partial<Settings> = {}, options: StartOptions = {}): Promise<RunningBender> {
-  const log = pino({ level: process.env.BENDER_TEST_LOG ?? "silent" });
+  const log = options.log ?? pino({ level: process.env.BENDER_TEST_LOG ?? "silent" });
   const bender = await createBenderServer({
     settings: { ...TEST_SETTINGS, ...settings },
     retry: options.retry ?? FAST_RETRY,
