@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { createBenderServer } from "../server/http-server.js";
+import { createMetricsServer } from "../server/metrics-server.js";
 import { SettingsError, readSettings } from "../server/settings.js";
 import { DEFAULT_SHUTDOWN_TIMEOUT_MS, GITHUB_STOP_GRACE_MS } from "../server/shutdown.js";
 import { EXIT_CANNOT_LISTEN, EXIT_OK, EXIT_UNEXPECTED, InvalidInputError } from "./cli-error.js";
@@ -35,7 +36,7 @@ export async function serveCommand(args: readonly string[], context: CliContext)
     if (error instanceof SettingsError) throw new InvalidInputError(error.message);
     throw error;
   }
-  const { server, log, slack, shutdown, sweepRepositories, githubHealth, stopGithubRequests } = await createBenderServer({ settings });
+  const { server, log, slack, shutdown, sweepRepositories, githubHealth, stopGithubRequests, metrics } = await createBenderServer({ settings });
   // From here every failure is a JSON log line (and an exit code), never a bare stack on stderr.
   const fatal = (error: unknown, what: string): void => {
     log.fatal({ err: error }, what);
@@ -49,7 +50,17 @@ export async function serveCommand(args: readonly string[], context: CliContext)
     await shutdown.run(server, 0);
     return EXIT_CANNOT_LISTEN;
   }
-  log.info({ port: settings.port, host: settings.host, github: settings.githubApiUrl, buildWebhook: settings.buildSecret !== undefined }, "Bender is listening");
+  const metricsServer = settings.metricsPort === undefined ? undefined : createMetricsServer(metrics.registry);
+  if (metricsServer) {
+    const failed = await listen(metricsServer, settings.metricsPort ?? 0, settings.host);
+    if (failed !== undefined) {
+      log.fatal({ code: failed.code, port: settings.metricsPort, host: settings.host }, listenFailure(failed.code, settings.host, settings.metricsPort ?? 0).replace("set PORT", "set METRICS_PORT"));
+      await shutdown.run(server, 0);
+      return EXIT_CANNOT_LISTEN;
+    }
+    shutdown.register({ name: "metrics server", stop: async () => (metricsServer.close(), metricsServer.closeAllConnections()) });
+  }
+  log.info({ metricsPort: settings.metricsPort, port: settings.port, host: settings.host, github: settings.githubApiUrl, buildWebhook: settings.buildSecret !== undefined }, "Bender is listening");
   // Slack is checked after the server serves: an unreachable Slack never stops GitHub work.
   void slack?.start().catch((error: unknown) => log.error({ err: error }, "Slack could not start; serving GitHub only"));
   // The App's credentials are checked now and every minute; /readyz says what GitHub thinks of them.

@@ -241,6 +241,7 @@ export async function createBenderServer(options: ServerOptions): Promise<Bender
     }
     if (path === SLACK_PATH && slack?.listener) return slack.listener(request, response);
     if (path === "/metrics") {
+      if (settings.metricsPort !== undefined) return send(response, 404, { error: `metrics are served on METRICS_PORT (${settings.metricsPort}), not on this port` });
       response.writeHead(200, { "content-type": metrics.registry.contentType });
       response.end(await metrics.registry.metrics());
       return;

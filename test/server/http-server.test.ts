@@ -272,6 +272,29 @@ describe("bender serve", () => {
     }
   });
 
+  it("serves /metrics on METRICS_PORT only, when it is set, and refuses METRICS_PORT equal to PORT", { timeout: 20_000 }, async () => {
+    const port = await freePort();
+    const metricsPort = await freePort();
+    const run = serve({ APP_ID: "123", WEBHOOK_SECRET, PRIVATE_KEY_PATH: keyPath, PORT: String(port), METRICS_PORT: String(metricsPort), HOST: "127.0.0.1", LOG_LEVEL: "fatal" });
+    try {
+      expect(await healthy(`http://127.0.0.1:${port}/healthz`)).toBe(200);
+      const publicPort = await fetch(`http://127.0.0.1:${port}/metrics`);
+      expect(publicPort.status).toBe(404);
+      expect(await publicPort.json()).toEqual({ error: `metrics are served on METRICS_PORT (${metricsPort}), not on this port` });
+      const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+      expect(metrics.status).toBe(200);
+      expect(await metrics.text()).toMatch(/^# HELP bender_builds_total /m);
+      expect((await fetch(`http://127.0.0.1:${metricsPort}/readyz`)).status).toBe(404);
+    } finally {
+      run.child.kill("SIGTERM");
+    }
+    expect(await run.exited).toBe(0);
+
+    const same = serve({ APP_ID: "123", WEBHOOK_SECRET, PRIVATE_KEY_PATH: keyPath, PORT: String(port), METRICS_PORT: String(port) });
+    expect(await same.exited).toBe(2);
+    expect(same.output().stderr).toContain("  - METRICS_PORT: must be a port number, 1 to 65535, other than PORT");
+  });
+
   it("reads a .env file in its working directory", async () => {
     const port = await freePort();
     const cwd = mkdtempSync(path.join(folder, "with-env-"));
