@@ -1,12 +1,12 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { parseArgs } from "node:util";
 import { createBenderServer } from "../server/http-server.js";
 import { createMetricsServer } from "../server/metrics-server.js";
 import { SettingsError, readSettings } from "../server/settings.js";
 import { DEFAULT_SHUTDOWN_TIMEOUT_MS, GITHUB_STOP_GRACE_MS } from "../server/shutdown.js";
 import { EXIT_CANNOT_LISTEN, EXIT_OK, EXIT_UNEXPECTED, InvalidInputError } from "./cli-error.js";
 import type { CliContext } from "./main.js";
+import { parseOptions } from "./parse-options.js";
 
 export const SERVE_USAGE = `Usage: bender serve
 
@@ -22,7 +22,7 @@ work in flight finish for up to BENDER_SHUTDOWN_TIMEOUT_MS (10 s), then exits.
  * serve until SIGTERM or SIGINT, and shut down within the deadline.
  */
 export async function serveCommand(args: readonly string[], context: CliContext): Promise<number> {
-  const { values } = parseArgs({ args: [...args], options: { help: { type: "boolean", short: "h", default: false } } });
+  const { values } = parseOptions("serve", args, { help: { type: "boolean", short: "h", default: false } }, false);
   if (values.help) {
     context.stdout.write(SERVE_USAGE);
     return EXIT_OK;
