@@ -9,6 +9,7 @@ import { GithubHealth, classifyAppFailure, describeCredentials } from "../../src
 import { startBender } from "../support/bender-server.js";
 import type { RunningBender } from "../support/bender-server.js";
 import { pino } from "pino";
+import { FakeSlack, SLACK_SETTINGS, waitUntil } from "../support/slack.js";
 
 const GITHUB = "https://api.github.com";
 /** An App JWT: three base64url parts, the first `{"alg":"RS256"…`. */
@@ -64,6 +65,16 @@ describe("GitHub App credentials on /readyz and /metrics", () => {
     expect(answer.status).toBe(200);
     expect(answer.json.github).toMatch(/^GitHub cannot be reached: .*ECONNREFUSED/);
     expect(await metric(bender.url, /^bender_up\{dependency="github"\}/)).toBe('bender_up{dependency="github"} 0');
+  });
+
+  it("bender_up{dependency=slack} follows Slack's answer to the bot token", async () => {
+    nock(GITHUB).get("/app").reply(200, { id: 1, slug: "bender-test" });
+    const slack = new FakeSlack();
+    slack.expect("auth.test");
+    bender = await startBender({ slack: SLACK_SETTINGS }, { checkGithub: true, startSlack: true, slackRetries: 0 });
+    await waitUntil(() => bender?.slack?.health() === "ok", "Slack's token check");
+    expect(await metric(bender.url, /^bender_up\{dependency="slack"\}/)).toBe('bender_up{dependency="slack"} 1');
+    expect(await metric(bender.url, /^bender_up\{dependency="github"\}/)).toBe('bender_up{dependency="github"} 1');
   });
 
   it("without the check started, /readyz says the credentials are not checked yet and makes no GitHub request", async () => {
