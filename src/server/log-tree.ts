@@ -1,4 +1,4 @@
-import type { Logger } from "pino";
+import type { ChildLoggerOptions, Logger } from "pino";
 
 /** Binding keys renamed on the way into a child logger, e.g. `{ name: "component" }`. */
 export type BindingRenames = Readonly<Record<string, string>>;
@@ -22,7 +22,9 @@ export function logTree(base: Logger, renames: BindingRenames, gathered: Readonl
   return new Proxy(target, {
     get(logger, property) {
       if (property === "child") {
-        return (bindings: Record<string, unknown> = {}) => logTree(base, renames, { ...gathered, ...renamed(bindings, renames) });
+        // Options (serializers, level) hold for the child and its descendants: they go on the base.
+        return (bindings: Record<string, unknown> = {}, options?: ChildLoggerOptions) =>
+          logTree(options ? base.child({}, options) : base, renames, { ...gathered, ...renamed(bindings, renames) });
       }
       const value: unknown = Reflect.get(logger, property, logger);
       return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(logger) : value;

@@ -37,5 +37,11 @@ describe("logTree", () => {
     expect(tree.lines.map((line) => repeatedKeys(line))).toEqual([[], []]);
     expect(JSON.parse(tree.lines[0] ?? "")).toEqual(expect.objectContaining({ name: "bender", component: "github", probot: "event", delivery: "d-1", extra: 1, msg: "handled" }));
     expect(JSON.parse(tree.lines[1] ?? "")).toEqual(expect.objectContaining({ component: "slack" }));
+
+    // A child's options (here a level) hold for it and its descendants, with the bindings gathered so far.
+    const quiet = root.child({ name: "events" }, { level: "warn" }).child({ name: "queue" });
+    quiet.info("dropped");
+    quiet.warn("kept");
+    expect(tree.lines.slice(2).map((line) => JSON.parse(line) as Record<string, unknown>)).toEqual([expect.objectContaining({ component: "queue", msg: "kept" })]);
   });
 });
