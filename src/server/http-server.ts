@@ -27,7 +27,7 @@ import { EventBus } from "./event-bus.js";
 import { GithubHealth, exportHealthMetrics } from "./github-health.js";
 import { DEFAULT_WEBHOOK_MAX_BYTES, githubWebhookGate } from "./github-webhook-gate.js";
 import { LOG_SERIALIZERS } from "./log-serializers.js";
-import { COMPONENT_RENAMES, PROBOT_RENAMES, logTree } from "./log-tree.js";
+import { COMPONENT_RENAMES, PROBOT_RENAMES, abandonedByShutdown, logTree } from "./log-tree.js";
 import { BenderMetrics } from "./metrics.js";
 import type { Settings } from "./settings.js";
 import { ShutdownSequence } from "./shutdown.js";
@@ -133,7 +133,7 @@ export async function createBenderServer(options: ServerOptions): Promise<Bender
   const { settings } = options;
   // Errors are logged without the payloads they carry, whoever made the logger.
   // One tree: each part logs under its own `component` key, Probot's parts under `probot` (see log-tree.ts).
-  const log = logTree((options.log ?? pino({ level: settings.logLevel, name: "bender" })).child({}, { serializers: LOG_SERIALIZERS }), COMPONENT_RENAMES);
+  const log = logTree((options.log ?? pino({ level: settings.logLevel, name: "bender" })).child({}, { serializers: LOG_SERIALIZERS }), { renames: COMPONENT_RENAMES });
   const metrics = new BenderMetrics({ processMetrics: options.processMetrics ?? true });
   const policy: RetryPolicy = {
     ...(options.retry ?? PRODUCTION_RETRY_POLICY),
@@ -150,7 +150,8 @@ export async function createBenderServer(options: ServerOptions): Promise<Bender
     privateKey: settings.privateKey,
     secret: settings.webhookSecret,
     baseUrl: settings.githubApiUrl,
-    log: logTree(log.child({ component: "github" }), PROBOT_RENAMES),
+    // Probot's own error lines for webhook work the shutdown abandoned are left out: Bender logs each once, with its delivery id.
+    log: logTree(log.child({ component: "github" }), { renames: PROBOT_RENAMES, skip: abandonedByShutdown }),
     Octokit: benderOctokit(policy, (method, url, status, body) => metrics.countGithubRequest(method, url, status, body), pacer),
   });
   const events = new EventBus(log.child({ name: "events" }));
