@@ -32,6 +32,7 @@ const SCENARIOS = {
   burst: () => import("./scenarios/burst.js"),
   slack: () => import("./scenarios/slack.js"),
   "slack-stop": () => import("./scenarios/slack-stop.js"),
+  "github-stop": () => import("./scenarios/github-stop.js"),
   "sync-cluster": () => import("./scenarios/sync-cluster.js"),
   sync: () => import("./scenarios/sync.js"),
   policy: () => import("./scenarios/policy.js"),

@@ -58,6 +58,9 @@ async function once({ repoRoot, workDir, keyPath, mode, socketMode }) {
   const port = await freePort();
   const env = {
     PATH: process.env.PATH ?? "",
+    // GitHub at a closed local port: its start-up requests are refused at once and never leave this machine.
+    GHE_HOST: "127.0.0.1:9",
+    GHE_PROTOCOL: "http",
     APP_ID: "123",
     WEBHOOK_SECRET: "bench-webhook-secret-0123456789",
     PRIVATE_KEY_PATH: keyPath,

@@ -6,3 +6,5 @@ export class InvalidInputError extends Error {
 export const EXIT_OK = 0;
 export const EXIT_UNEXPECTED = 1;
 export const EXIT_INVALID_INPUT = 2;
+/** `bender serve` could not open its port (in use, not permitted, no such address). */
+export const EXIT_CANNOT_LISTEN = 3;

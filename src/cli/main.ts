@@ -1,3 +1,4 @@
+import { createRequire } from "node:module";
 import { EXIT_INVALID_INPUT, EXIT_OK, EXIT_UNEXPECTED, InvalidInputError } from "./cli-error.js";
 
 /** What a command needs from the world; tests pass their own. */
@@ -37,15 +38,32 @@ ${Object.values(COMMANDS)
   .join("\n")}
   help                                                  show this text
 
-Run "bender <command> --help" for a command's options.
+Run "bender help <command>" (or "bender <command> --help") for a command's options,
+"bender --version" for the version.
 `;
+
+/** The version in package.json (two folders up from both src/cli and dist/cli). */
+function benderVersion(): string {
+  return (createRequire(import.meta.url)("../../package.json") as { version: string }).version;
+}
 
 /** Runs one CLI invocation and returns its exit code: 0 ran, 2 invalid input, 1 unexpected failure. */
 export async function main(argv: readonly string[], context: CliContext): Promise<number> {
-  const [name, ...rest] = argv;
+  const [first, ...afterFirst] = argv;
+  if (first === "--version" || first === "-v" || first === "version") {
+    context.stdout.write(`bender ${benderVersion()}\n`);
+    return EXIT_OK;
+  }
+  // `bender help bump` is `bender bump --help`.
+  const helpFor = first === "help" && afterFirst[0] !== undefined ? afterFirst[0] : undefined;
+  const [name, ...rest] = helpFor === undefined ? argv : [helpFor, "--help"];
   if (name === undefined || name === "help" || name === "--help" || name === "-h") {
     context.stdout.write(USAGE);
     return name === undefined ? EXIT_INVALID_INPUT : EXIT_OK;
+  }
+  if (name.startsWith("-")) {
+    context.stderr.write(`bender: unknown option ${name}; options come after a command (bender <command> --help), or --version\n\n${USAGE}`);
+    return EXIT_INVALID_INPUT;
   }
   const command = COMMANDS[name];
   if (!command) {

@@ -1,13 +1,38 @@
 import type { WriteReport } from "../manifests/io/write-files.js";
+import { downgradeOf } from "../manifests/index.js";
 import type { BumpResult } from "../manifests/index.js";
 import { terminalField } from "./terminal-text.js";
 
 /** A result, and what was written when the tree was written. */
-export type RenderedResult = BumpResult & { readonly write?: WriteReport };
+export type RenderedResult = BumpResult & {
+  readonly write?: WriteReport;
+  /** References that already held the target's value. */
+  readonly current?: number;
+  /** Set when `--no-downgrade` refused the bump: nothing was written. */
+  readonly refused?: "downgrade";
+};
+
+/**
+ * What became of the bump, one word for scripts: `changed` (or would, in a
+ * dry run), `already-current` (every reference holds the target already),
+ * `no-references` (no file refers to the repository), `skipped` (references
+ * found, all skipped), `refused-downgrade` (`--no-downgrade`).
+ */
+export type BumpOutcome = "changed" | "already-current" | "no-references" | "skipped" | "refused-downgrade";
+
+export function bumpOutcome(result: RenderedResult): BumpOutcome {
+  if (result.refused === "downgrade") return "refused-downgrade";
+  if (result.changes.length > 0) return "changed";
+  if ((result.current ?? 0) > 0) return "already-current";
+  // A skip with a line is a reference to the image that could not be changed.
+  return result.skipped.some((skip) => skip.line !== undefined) ? "skipped" : "no-references";
+}
 
 /** The `--json` shape: stable field names that scripts may rely on (`written` and `notWritten` only when writing). */
 export function renderBumpJson(result: RenderedResult): string {
   const payload = {
+    outcome: bumpOutcome(result),
+    alreadyCurrent: result.current ?? 0,
     changes: result.changes.map(({ file, line, kind, before, after, note }) => ({
       file,
       line,
@@ -15,6 +40,7 @@ export function renderBumpJson(result: RenderedResult): string {
       before,
       after,
       ...(note === undefined ? {} : { note }),
+      ...(downgradeOf({ kind, before, after }) ? { downgrade: true } : {}),
     })),
     skipped: result.skipped.map(({ file, line, code, reason }) => ({
       file,
@@ -36,11 +62,15 @@ function plural(count: number, word: string): string {
  * a write failed, which files were and were not written, instead of the
  * summary. Names and values from files have their control characters escaped.
  */
-export function renderBumpSummary(result: RenderedResult, options: { dryRun: boolean; target: string }): string {
+export function renderBumpSummary(result: RenderedResult, options: { dryRun: boolean; target: string; repository?: string }): string {
   const lines: string[] = [];
   const field = terminalField;
+  let downgrades = 0;
   for (const change of result.changes) {
-    const note = change.note === undefined ? "" : `  (${field(change.note)})`;
+    const downgrade = downgradeOf(change);
+    if (downgrade) downgrades++;
+    const notes = [change.note === undefined ? undefined : field(change.note), downgrade ? `downgrade: ${field(downgrade.to)} is lower than ${field(downgrade.from)}` : undefined].filter(Boolean);
+    const note = notes.length === 0 ? "" : `  (${notes.join("; ")})`;
     lines.push(`${field(change.file)}:${change.line}  ${change.kind}  ${field(change.before)} -> ${field(change.after)}${note}`);
   }
   for (const skip of result.skipped) {
@@ -58,10 +88,19 @@ export function renderBumpSummary(result: RenderedResult, options: { dryRun: boo
   const verb = options.dryRun ? "Would change" : "Changed";
   const skipped = result.skipped.length === 0 ? "" : `; ${result.skipped.length} skipped`;
   const tail = options.dryRun ? " (dry run: nothing written)" : "";
-  if (result.changes.length === 0) {
-    lines.push(`No reference needed changing for ${field(options.target)}${skipped}.${tail}`);
+  const outcome = bumpOutcome(result);
+  const repository = field(options.repository ?? options.target);
+  if (outcome === "refused-downgrade") {
+    lines.push(`Refused: ${plural(downgrades, "value")} would move to a lower version than written (--no-downgrade); nothing written.`);
+  } else if (outcome === "no-references") {
+    lines.push(`No file refers to ${repository}${skipped}.${tail}`);
+  } else if (outcome === "already-current") {
+    lines.push(`Already at ${field(options.target)}: ${plural(result.current ?? 0, "reference")} ${result.current === 1 ? "holds" : "hold"} it${skipped}.${tail}`);
+  } else if (outcome === "skipped") {
+    lines.push(`No reference changed for ${field(options.target)}${skipped}.${tail}`);
   } else {
-    lines.push(`${verb} ${plural(result.changes.length, "value")} in ${plural(files, "file")} to ${field(options.target)}${skipped}.${tail}`);
+    const down = downgrades === 0 ? "" : ` (${plural(downgrades, "downgrade")})`;
+    lines.push(`${verb} ${plural(result.changes.length, "value")} in ${plural(files, "file")} to ${field(options.target)}${down}${skipped}.${tail}`);
   }
   return `${lines.join("\n")}\n`;
 }

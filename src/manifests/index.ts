@@ -10,3 +10,4 @@ export { CHANGE_KINDS, byFileThenLine, isChangeKind } from "./result.js";
 export type { BumpResult, Change, ChangeKind, FileOutcome, SkipCode, Skipped } from "./result.js";
 export { DEFAULT_PARSE_BUDGET } from "./parse-budget.js";
 export type { ParseBudget } from "./parse-budget.js";
+export { downgradeOf } from "./downgrade.js";

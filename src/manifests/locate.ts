@@ -176,7 +176,13 @@ class DocumentWalker {
           planDigestValue(v, this.target, hasTag),
         );
       }
-      if (!hasTag && !hasDigest) {
+      if (!hasTag && !hasDigest && entry.has("tagSuffix")) {
+        this.out.skips.push({
+          offset: entry.range?.[0] ?? 0,
+          code: "tag-suffix-only",
+          reason: "this images entry only appends tagSuffix to the tag the resources it applies to give, so Bender leaves it alone; add newTag for Bender to manage the version here",
+        });
+      } else if (!hasTag && !hasDigest) {
         this.out.skips.push({
           offset: entry.range?.[0] ?? 0,
           code: "rename-only",

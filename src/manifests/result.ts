@@ -36,6 +36,7 @@ export type SkipCode =
   | "digest-required"
   | "tag-required"
   | "rename-only"
+  | "tag-suffix-only"
   | "empty-tag"
   | "unsupported-scalar"
   | "marker-invalid";

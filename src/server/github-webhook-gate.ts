@@ -86,6 +86,9 @@ export function githubWebhookGate(options: GithubWebhookGateOptions): (request: 
     // @octokit/webhooks' middleware takes an already-read body from `rawBody` when `body` is an object.
     Object.assign(request, { body: payload, rawBody: body });
     await options.next(request, response);
+    if (event === "ping" && response.statusCode < 300) {
+      options.log.info({ delivery, hook: (payload as { hook_id?: unknown }).hook_id }, "GitHub ping received: webhooks reach Bender");
+    }
   };
 }
 

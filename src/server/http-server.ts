@@ -24,11 +24,14 @@ import { SLACK_PATH, createSlackApp } from "../slack/slack-app.js";
 import type { SlackApp } from "../slack/slack-app.js";
 import { buildWebhookHandler } from "./build-webhook.js";
 import { EventBus } from "./event-bus.js";
+import { GithubHealth, exportHealthMetrics } from "./github-health.js";
 import { DEFAULT_WEBHOOK_MAX_BYTES, githubWebhookGate } from "./github-webhook-gate.js";
 import { LOG_SERIALIZERS } from "./log-serializers.js";
+import { COMPONENT_RENAMES, PROBOT_RENAMES, abandonedByShutdown, logTree } from "./log-tree.js";
 import { BenderMetrics } from "./metrics.js";
 import type { Settings } from "./settings.js";
 import { ShutdownSequence } from "./shutdown.js";
+import { stoppableFetch } from "./stoppable-fetch.js";
 
 export const WEBHOOK_PATH = "/api/github/webhooks";
 export const BUILDS_PATH = "/api/builds";
@@ -77,6 +80,13 @@ export interface BenderServer {
   sweepRepositories(): Promise<void>;
   /** The manifest engine's worker threads (undefined with BENDER_ENGINE_WORKERS=0); the shutdown sequence stops them. */
   readonly engine: EnginePool | undefined;
+  /**
+   * Abandons every GitHub request in flight, and fails any made after (SIGTERM, after a short grace): a GitHub that
+   * is slow or unreachable then holds no webhook handler or queue turn, so the server stops within seconds.
+   */
+  stopGithubRequests(): void;
+  /** The GitHub App's credentials, checked by `start()` (as `bender serve` does) and every minute after. */
+  readonly githubHealth: GithubHealth;
 }
 
 /** Finishes what an interrupted write left in one repository (the write layer's `sweepRepository`). */
@@ -122,7 +132,8 @@ function requestPath(target: string | undefined): string | undefined {
 export async function createBenderServer(options: ServerOptions): Promise<BenderServer> {
   const { settings } = options;
   // Errors are logged without the payloads they carry, whoever made the logger.
-  const log = (options.log ?? pino({ level: settings.logLevel, name: "bender" })).child({}, { serializers: LOG_SERIALIZERS });
+  // One tree: each part logs under its own `component` key, Probot's parts under `probot` (see log-tree.ts).
+  const log = logTree((options.log ?? pino({ level: settings.logLevel, name: "bender" })).child({}, { serializers: LOG_SERIALIZERS }), { renames: COMPONENT_RENAMES });
   const metrics = new BenderMetrics({ processMetrics: options.processMetrics ?? true });
   const policy: RetryPolicy = {
     ...(options.retry ?? PRODUCTION_RETRY_POLICY),
@@ -132,12 +143,15 @@ export async function createBenderServer(options: ServerOptions): Promise<Bender
   // With REDIS_URL every replica paces against one budget and shares the build queue.
   const redis = settings.redisUrl ? new Redis(settings.redisUrl, { maxRetriesPerRequest: null }) : undefined;
   const pacer = pacerFor(policy, (_installation, waitMs) => metrics.countLimitWait(waitMs), redis ? new RedisPacerStore(redis) : undefined);
+  const githubFetch = stoppableFetch("GitHub request");
   const probot = new Probot({
+    request: { fetch: githubFetch.fetch },
     appId: settings.appId,
     privateKey: settings.privateKey,
     secret: settings.webhookSecret,
     baseUrl: settings.githubApiUrl,
-    log: log.child({ name: "github" }),
+    // Probot's own error lines for webhook work the shutdown abandoned are left out: Bender logs each once, with its delivery id.
+    log: logTree(log.child({ component: "github" }), { renames: PROBOT_RENAMES, skip: abandonedByShutdown }),
     Octokit: benderOctokit(policy, (method, url, status, body) => metrics.countGithubRequest(method, url, status, body), pacer),
   });
   const events = new EventBus(log.child({ name: "events" }));
@@ -199,6 +213,12 @@ export async function createBenderServer(options: ServerOptions): Promise<Bender
   const shutdown = new ShutdownSequence(log.child({ name: "shutdown" }));
   if (slack) shutdown.register({ name: "slack", stop: () => slack.stop() });
   if (pool) shutdown.register({ name: "manifest-engine", stop: (signal) => pool.stop(signal) });
+  const githubHealth = new GithubHealth({
+    log: log.child({ component: "github-health" }),
+    request: async (signal) => (await (await probot.auth()).request("GET /app", { request: { signal } })).data as { slug?: string },
+  });
+  shutdown.register({ name: "github-health", stop: async () => githubHealth.stop() });
+  exportHealthMetrics(metrics.registry, githubHealth, slack);
 
   async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const path = requestPath(request.url);
@@ -211,14 +231,18 @@ export async function createBenderServer(options: ServerOptions): Promise<Bender
     if (path === "/healthz") return send(response, 200, { status: "ok" });
     if (path === "/readyz") {
       // Ready means GitHub work is served; a Slack that cannot be reached is reported, not a reason to stop traffic.
-      return send(response, 200, {
-        status: "ready",
+      // Credentials GitHub refused are: no GitHub work can succeed until a person fixes them.
+      const ready = githubHealth.ready();
+      return send(response, ready ? 200 : 503, {
+        status: ready ? "ready" : "not ready",
+        github: githubHealth.health(),
         buildWebhook: settings.buildSecret !== undefined,
         slack: slack?.health() ?? "off (GitHub-only)",
       });
     }
     if (path === SLACK_PATH && slack?.listener) return slack.listener(request, response);
     if (path === "/metrics") {
+      if (settings.metricsPort !== undefined) return send(response, 404, { error: `metrics are served on METRICS_PORT (${settings.metricsPort}), not on this port` });
       response.writeHead(200, { "content-type": metrics.registry.contentType });
       response.end(await metrics.registry.metrics());
       return;
@@ -226,6 +250,9 @@ export async function createBenderServer(options: ServerOptions): Promise<Bender
     if (path === BUILDS_PATH) return builds(request, response);
     if (path === WEBHOOK_PATH) {
       await webhooks(request, response);
+      if (githubFetch.stopped && response.statusCode >= 500) {
+        log.warn({ delivery: request.headers["x-github-delivery"], event: request.headers["x-github-event"] }, "webhook work abandoned by shutdown: redeliver it from the App's Advanced settings");
+      }
       return;
     }
     send(response, 404, { error: `no route for ${path}` });
@@ -262,5 +289,5 @@ export async function createBenderServer(options: ServerOptions): Promise<Bender
   // Queued GitHub work stops at the signal (limit waits end); the builds left are logged by name by the queue.
   shutdown.register({ name: "build queue", stop: async () => void (await stopWork()) });
 
-  return { server, probot, services, events, metrics, slack, log, shutdown, engine: pool, queue, pacer, stopWork, sweepRepositories };
+  return { server, probot, services, events, metrics, slack, log, shutdown, engine: pool, queue, pacer, stopWork, sweepRepositories, githubHealth, stopGithubRequests: () => githubFetch.stop() };
 }

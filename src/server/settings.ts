@@ -40,6 +40,8 @@ export interface Settings {
   readonly engineMemoryMb?: number | undefined;
   /** Longest one file may keep an engine worker (BENDER_ENGINE_FILE_TIMEOUT_MS); undefined: the default, 10 s. */
   readonly engineFileTimeoutMs?: number | undefined;
+  /** Set (METRICS_PORT): /metrics is served on this port only, apart from the public one; undefined: on PORT. */
+  readonly metricsPort?: number | undefined;
 }
 
 export interface SlackSettings {
@@ -85,6 +87,9 @@ const environmentSchema = z.object({
     .transform(Number).refine((port) => port >= 1 && port <= 65535, { error: "must be a port number, 1 to 65535" })
     .default(3000),
   HOST: z.string().min(1).default("0.0.0.0"),
+  METRICS_PORT: z.string().regex(/^\d{1,5}$/, { error: "must be a port number, 1 to 65535, other than PORT" })
+    .transform(Number).refine((port) => port >= 1 && port <= 65535, { error: "must be a port number, 1 to 65535, other than PORT" })
+    .optional(),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal"], {
     error: "must be one of trace, debug, info, warn, error, fatal",
   }).default("info"),
@@ -188,6 +193,9 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     const missing = parsed.data.SLACK_BOT_TOKEN === undefined ? "SLACK_BOT_TOKEN" : "SLACK_SIGNING_SECRET";
     problems.push(`${missing}: missing: Slack needs both SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or neither, to run GitHub-only)`);
   }
+  if (parsed.success && parsed.data.METRICS_PORT !== undefined && parsed.data.METRICS_PORT === parsed.data.PORT) {
+    problems.push("METRICS_PORT: must be a port number, 1 to 65535, other than PORT (it keeps /metrics off the public port)");
+  }
   if (!parsed.success || problems.length > 0 || !privateKey) throw new SettingsError(problems);
 
   const values = parsed.data;
@@ -210,6 +218,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     engineWorkers: values.BENDER_ENGINE_WORKERS,
     engineMemoryMb: values.BENDER_ENGINE_MEMORY_MB,
     engineFileTimeoutMs: values.BENDER_ENGINE_FILE_TIMEOUT_MS,
+    metricsPort: values.METRICS_PORT,
     slack:
       values.SLACK_BOT_TOKEN && values.SLACK_SIGNING_SECRET
         ? {

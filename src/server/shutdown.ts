@@ -3,6 +3,8 @@ import type { Logger } from "pino";
 
 /** How long SIGTERM waits for work in flight by default; Kubernetes gives 30 s before SIGKILL. */
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
+/** How long GitHub requests in flight may still finish after SIGTERM before they are abandoned (so a slow GitHub never holds a stop). */
+export const GITHUB_STOP_GRACE_MS = 1_000;
 const POLL_MS = 25;
 
 /** Something with work of its own to finish or drop on shutdown (a queue, a Socket Mode connection). */

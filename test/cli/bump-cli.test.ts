@@ -59,6 +59,8 @@ describe("bender bump (the real bin/bender.js)", () => {
 
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toEqual({
+      outcome: "changed",
+      alreadyCurrent: 0,
       changes: [
         { file: "clusters/prod/deploy.yaml", line: 10, kind: "container", before: "ghcr.io/acme/api:1.4.0", after: "ghcr.io/acme/api:1.4.1" },
         { file: "clusters/prod/values.yaml", line: 3, kind: "helm-tag", before: "1.4.0", after: "1.4.1" },
@@ -101,7 +103,9 @@ describe("bender bump (the real bin/bender.js)", () => {
     [["bump", "ghcr.io/acme/api@sha256:abc"], /digest "sha256:abc" is not allowed/],
     [["bump", "ghcr.io/acme/api"], /names no tag or digest; give the version to move to, e\.g\. ghcr\.io\/acme\/api:1\.4\.1/],
     [["bump", "ghcr.io/acme/api:1", "--dir", "missing"], /--dir missing: not a directory/],
-    [["bump", "ghcr.io/acme/api:1", "--colour"], /Unknown option '--colour'/],
+    [["bump", "ghcr.io/acme/api:1", "--colour"], /^bender bump: unknown option --colour; bender bump takes --dir DIR, --dry-run, --json, --no-downgrade, -h\/--help \(run "bender help bump" for its usage\)\n$/],
+    [["bump", "ghcr.io/acme/api:1", "--dir"], /^bender bump: option --dir needs a value/],
+    [["--colour"], /^bender: unknown option --colour; options come after a command/],
     [["bump"], /expected exactly one image reference, got 0/],
     [["deploy"], /unknown command "deploy"/],
   ])("exits 2 for invalid input %j, names the problem on stderr and writes nothing", async (args, message) => {
@@ -122,6 +126,51 @@ describe("bender bump (the real bin/bender.js)", () => {
     const report = JSON.parse(run.stdout) as { skipped: { file: string; code: string; reason: string }[]; written: string[] };
     expect(report.skipped).toContainEqual({ file: expect.stringMatching(/^(d+\/)+d+$/) as string, code: "unreadable", reason: "this folder cannot be read: ENAMETOOLONG; nothing in it was looked at" });
     expect(report.written).toEqual(["clusters/prod/deploy.yaml", "clusters/prod/values.yaml"]);
+  });
+
+  it("tells a tree with no reference to the repository apart from one already at the version", async () => {
+    const none = bender(["bump", "ghcr.io/acme/billing:2.0.0"]);
+    expect(none.code).toBe(0);
+    expect(none.stdout).toBe("No file refers to ghcr.io/acme/billing.\n");
+    expect(JSON.parse(bender(["bump", "ghcr.io/acme/billing:2.0.0", "--json"]).stdout)).toEqual(expect.objectContaining({ outcome: "no-references", alreadyCurrent: 0, changes: [] }));
+
+    expect(bender(["bump", "ghcr.io/acme/api:1.4.1"]).code).toBe(0);
+    const again = bender(["bump", "ghcr.io/acme/api:1.4.1"]);
+    expect(again.code).toBe(0);
+    // The Deployment's image, the Helm tag (the template under chart/ is skipped: it holds a template).
+    expect(again.stdout).toMatch(/^Already at ghcr\.io\/acme\/api:1\.4\.1: 2 references hold it; 1 skipped\.\n$/m);
+    expect(JSON.parse(bender(["bump", "ghcr.io/acme/api:1.4.1", "--json"]).stdout)).toEqual(expect.objectContaining({ outcome: "already-current", alreadyCurrent: 2, changes: [] }));
+  });
+
+  it("marks a move to a lower semantic version as a downgrade, and --no-downgrade refuses it, writing nothing", async () => {
+    const down = bender(["bump", "ghcr.io/acme/api:1.3.9", "--dry-run"]);
+    expect(down.code).toBe(0);
+    expect(down.stdout).toContain('clusters/prod/values.yaml:3  helm-tag  1.4.0 -> 1.3.9  (downgrade: 1.3.9 is lower than 1.4.0)');
+    expect(down.stdout).toMatch(/^Would change 2 values in 2 files to ghcr\.io\/acme\/api:1\.3\.9 \(2 downgrades\); 1 skipped\./m);
+
+    const refused = bender(["bump", "ghcr.io/acme/api:1.3.9", "--no-downgrade"]);
+    expect(refused.code).toBe(2);
+    expect(refused.stdout).toMatch(/^Refused: 2 values would move to a lower version than written \(--no-downgrade\); nothing written\.\n$/m);
+    expect(await tree()).toEqual([DEPLOYMENT, VALUES]);
+    const json = JSON.parse(bender(["bump", "ghcr.io/acme/api:1.3.9", "--no-downgrade", "--json"]).stdout) as { outcome: string; changes: { downgrade?: boolean }[] };
+    expect(json.outcome).toBe("refused-downgrade");
+    expect(json.changes.map((change) => change.downgrade)).toEqual([true, true]);
+
+    // Upwards (the control), --no-downgrade writes, and no change is marked.
+    const up = bender(["bump", "ghcr.io/acme/api:1.4.1", "--no-downgrade", "--json"]);
+    expect(up.code).toBe(0);
+    const upJson = JSON.parse(up.stdout) as { outcome: string; changes: { downgrade?: boolean }[]; written: string[] };
+    expect(upJson).toEqual(expect.objectContaining({ outcome: "changed", written: ["clusters/prod/deploy.yaml", "clusters/prod/values.yaml"] }));
+    expect(upJson.changes.every((change) => change.downgrade === undefined)).toBe(true);
+  });
+
+  it("prints its version, and a command's help through `bender help <command>`", async () => {
+    const { version } = JSON.parse(await readFile(fileURLToPath(new URL("../../package.json", import.meta.url)), "utf8")) as { version: string };
+    expect(bender(["--version"])).toEqual({ code: 0, stdout: `bender ${version}\n`, stderr: "" });
+    const help = bender(["help", "bump"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: bender bump <reference>/);
+    expect(help.stdout).toContain("--no-downgrade");
   });
 
   it("prints usage for help", () => {

@@ -10,7 +10,7 @@ import { createServer as createHttpServer } from "node:http";
 import { Writable } from "node:stream";
 import { pino } from "pino";
 import { ShutdownSequence } from "../../src/server/shutdown.js";
-import { PRIVATE_KEY, WEBHOOK_SECRET } from "../support/bender-server.js";
+import { CLOSED_GITHUB_ENV, PRIVATE_KEY, WEBHOOK_SECRET } from "../support/bender-server.js";
 
 // The real launcher (it runs dist/, which `npm test` builds first).
 const BIN = fileURLToPath(new URL("../../bin/bender.js", import.meta.url));
@@ -32,7 +32,7 @@ async function serve(env: Record<string, string>) {
   const port = await freePort();
   const child = spawn(process.execPath, [BIN, "serve"], {
     cwd: folder,
-    env: { PATH: process.env.PATH ?? "", APP_ID: "1", WEBHOOK_SECRET, PRIVATE_KEY_PATH: keyPath, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "info", ...env },
+    env: { PATH: process.env.PATH ?? "", ...CLOSED_GITHUB_ENV, APP_ID: "1", WEBHOOK_SECRET, PRIVATE_KEY_PATH: keyPath, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const lines: Record<string, unknown>[] = [];
@@ -66,11 +66,21 @@ async function slowDelivery(port: number, delivery: string): Promise<{ socket: S
   return { socket, answer, finish: () => socket.write(`${"x".repeat(90)}`) };
 }
 
+/**
+ * Waits until the server has read the slow request's head: a later request on another connection is answered only
+ * after the event loop has taken the data that arrived before it (the start-up's own work may hold the loop a while
+ * on a loaded machine, so a fixed pause is not enough).
+ */
+async function inFlight(port: number): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  await fetch(`http://127.0.0.1:${port}/healthz`);
+}
+
 describe("bender serve on SIGTERM", () => {
   it("cuts off a request still running at the deadline, logs its delivery id, and exits", async () => {
     const run = await serve({ BENDER_SHUTDOWN_TIMEOUT_MS: "300" });
     const slow = await slowDelivery(run.port, "slow-delivery-1");
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await inFlight(run.port);
     const signalled = Date.now();
     run.child.kill("SIGTERM");
     expect(await run.exited).toBe(0);
@@ -84,7 +94,7 @@ describe("bender serve on SIGTERM", () => {
   it("lets a request in flight finish within the deadline, and takes no new connection", async () => {
     const run = await serve({ BENDER_SHUTDOWN_TIMEOUT_MS: "5000" });
     const slow = await slowDelivery(run.port, "slow-delivery-2");
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await inFlight(run.port);
     run.child.kill("SIGTERM");
     for (const until = Date.now() + 5_000; !run.lines.some((line) => line.msg === "shutting down"); ) {
       if (Date.now() > until) throw new Error("no shutdown line");

@@ -9,7 +9,7 @@ import { sign } from "@octokit/webhooks-methods";
 import nock from "nock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { fixture } from "../builds/payloads.js";
-import { BUILD_SECRET, PRIVATE_KEY, WEBHOOK_SECRET, deliver, postBuild, startBender } from "../support/bender-server.js";
+import { BUILD_SECRET, CLOSED_GITHUB_ENV, PRIVATE_KEY, WEBHOOK_SECRET, deliver, postBuild, startBender } from "../support/bender-server.js";
 import type { RunningBender } from "../support/bender-server.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -202,7 +202,7 @@ describe("bender serve", () => {
 
   /** Runs `node bin/bender.js serve` in a folder of its own, with only the environment given. */
   function serve(env: Record<string, string>, cwd = folder) {
-    const child = spawn(process.execPath, [BIN, "serve"], { cwd, env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [BIN, "serve"], { cwd, env: { PATH: process.env.PATH ?? "", ...CLOSED_GITHUB_ENV, ...env }, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
@@ -245,13 +245,54 @@ describe("bender serve", () => {
     const run = serve({ APP_ID: "123", WEBHOOK_SECRET, PRIVATE_KEY_PATH: keyPath, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "info" });
     try {
       expect(await healthy(`http://127.0.0.1:${port}/healthz`)).toBe(200);
-      expect((await get(`http://127.0.0.1:${port}/readyz`)).json).toEqual({ status: "ready", buildWebhook: false, slack: "off (GitHub-only)" });
+      expect((await get(`http://127.0.0.1:${port}/readyz`)).json).toEqual({ status: "ready", buildWebhook: false, slack: "off (GitHub-only)", github: expect.stringMatching(/^(not checked yet|GitHub cannot be reached: .*ECONNREFUSED)/) });
     } finally {
       run.child.kill("SIGTERM");
     }
     expect(await run.exited).toBe(0);
     expect(run.output().stdout).toContain('"msg":"Bender is listening"');
     expect(run.output().stdout).not.toContain(WEBHOOK_SECRET);
+  });
+
+  it("exits 3 with one JSON log line when its port is in use (EADDRINUSE), nothing on stderr", { timeout: 20_000 }, async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const run = serve({ APP_ID: "123", WEBHOOK_SECRET, PRIVATE_KEY_PATH: keyPath, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "info" });
+      expect(await run.exited).toBe(3);
+      const { stdout, stderr } = run.output();
+      expect(stderr).toBe("");
+      const lines = stdout.trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(lines.filter((line) => line.level === 60)).toEqual([
+        expect.objectContaining({ code: "EADDRINUSE", port, msg: `cannot listen on 127.0.0.1:${port}: the port is in use (another Bender, or set PORT)` }),
+      ]);
+    } finally {
+      await new Promise<void>((resolve) => taken.close(() => resolve()));
+    }
+  });
+
+  it("serves /metrics on METRICS_PORT only, when it is set, and refuses METRICS_PORT equal to PORT", { timeout: 20_000 }, async () => {
+    const port = await freePort();
+    const metricsPort = await freePort();
+    const run = serve({ APP_ID: "123", WEBHOOK_SECRET, PRIVATE_KEY_PATH: keyPath, PORT: String(port), METRICS_PORT: String(metricsPort), HOST: "127.0.0.1", LOG_LEVEL: "fatal" });
+    try {
+      expect(await healthy(`http://127.0.0.1:${port}/healthz`)).toBe(200);
+      const publicPort = await fetch(`http://127.0.0.1:${port}/metrics`);
+      expect(publicPort.status).toBe(404);
+      expect(await publicPort.json()).toEqual({ error: `metrics are served on METRICS_PORT (${metricsPort}), not on this port` });
+      const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+      expect(metrics.status).toBe(200);
+      expect(await metrics.text()).toMatch(/^# HELP bender_builds_total /m);
+      expect((await fetch(`http://127.0.0.1:${metricsPort}/readyz`)).status).toBe(404);
+    } finally {
+      run.child.kill("SIGTERM");
+    }
+    expect(await run.exited).toBe(0);
+
+    const same = serve({ APP_ID: "123", WEBHOOK_SECRET, PRIVATE_KEY_PATH: keyPath, PORT: String(port), METRICS_PORT: String(port) });
+    expect(await same.exited).toBe(2);
+    expect(same.output().stderr).toContain("  - METRICS_PORT: must be a port number, 1 to 65535, other than PORT");
   });
 
   it("reads a .env file in its working directory", async () => {
@@ -261,7 +302,7 @@ describe("bender serve", () => {
     const run = serve({ PORT: String(port), LOG_LEVEL: "fatal" }, cwd);
     try {
       expect(await healthy(`http://127.0.0.1:${port}/healthz`)).toBe(200);
-      expect((await get(`http://127.0.0.1:${port}/readyz`)).json).toEqual({ status: "ready", buildWebhook: true, slack: "off (GitHub-only)" });
+      expect((await get(`http://127.0.0.1:${port}/readyz`)).json).toEqual({ status: "ready", buildWebhook: true, slack: "off (GitHub-only)", github: expect.stringMatching(/^(not checked yet|GitHub cannot be reached: .*ECONNREFUSED)/) });
     } finally {
       run.child.kill("SIGTERM");
     }

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PRIVATE_KEY, WEBHOOK_SECRET } from "../support/bender-server.js";
+import { CLOSED_GITHUB_ENV, PRIVATE_KEY, WEBHOOK_SECRET } from "../support/bender-server.js";
 import { APP_TOKEN, SIGNING_SECRET, waitUntil } from "../support/slack.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -53,6 +53,7 @@ describe("bender serve with a Slack that cannot be reached", () => {
     const port = await freePort();
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? "",
+      ...CLOSED_GITHUB_ENV,
       APP_ID: "123",
       WEBHOOK_SECRET,
       PRIVATE_KEY_PATH: keyPath,

@@ -2,6 +2,7 @@ import { generateKeyPairSync } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { sign } from "@octokit/webhooks-methods";
 import { pino } from "pino";
+import type { Logger } from "pino";
 import type { RetryPolicy } from "../../src/github/octokit.js";
 import type { ProposalEvent } from "../../src/proposals/events.js";
 import { BUILD_SIGNATURE_HEADER } from "../../src/server/build-webhook.js";
@@ -11,6 +12,12 @@ import { buildFromWebhookBody } from "../../src/builds/build.js";
 import { buildKey } from "../../src/queue/coalesce.js";
 import type { BuildQueue } from "../../src/queue/io/build-queue.js";
 import type { Settings } from "../../src/server/settings.js";
+
+/**
+ * For `bender serve` run as a child process: GitHub at a closed port on this machine (connection refused at once),
+ * so its start-up requests (the credentials check, the sweep) never leave 127.0.0.1.
+ */
+export const CLOSED_GITHUB_ENV = { GHE_HOST: "127.0.0.1:9", GHE_PROTOCOL: "http" } as const;
 
 export const WEBHOOK_SECRET = "test-webhook-secret-0123456789";
 export const BUILD_SECRET = "test-build-secret-0123456789";
@@ -66,11 +73,15 @@ export interface StartOptions {
   readonly now?: () => Date;
   /** Start the Slack app as `bender serve` does (its token check, auth.test); off by default. */
   readonly startSlack?: boolean;
+  /** Check the GitHub App's credentials as `bender serve` does (GET /app, then every minute); off by default. */
+  readonly checkGithub?: boolean;
+  /** The logger (silent by default, or at BENDER_TEST_LOG's level). */
+  readonly log?: Logger;
 }
 
 /** Starts Bender's real server on 127.0.0.1 with a random port. */
 export async function startBender(settings: Partial<Settings> = {}, options: StartOptions = {}): Promise<RunningBender> {
-  const log = pino({ level: process.env.BENDER_TEST_LOG ?? "silent" });
+  const log = options.log ?? pino({ level: process.env.BENDER_TEST_LOG ?? "silent" });
   const bender = await createBenderServer({
     settings: { ...TEST_SETTINGS, ...settings },
     retry: options.retry ?? FAST_RETRY,
@@ -87,12 +98,14 @@ export async function startBender(settings: Partial<Settings> = {}, options: Sta
   bender.events.subscribe((event) => emitted.push(event));
   // As `bender serve` does: the server listens first, Slack starts beside it and never holds it back.
   const slackStarted = options.startSlack && bender.slack ? bender.slack.start() : Promise.resolve();
+  if (options.checkGithub) await bender.githubHealth.start();
   return {
     ...bender,
     url: `http://127.0.0.1:${port}`,
     emitted,
     close: async () => {
       await slackStarted.catch(() => undefined);
+      bender.githubHealth.stop();
       await bender.slack?.stop();
       await bender.stopWork();
       await bender.engine?.stop();

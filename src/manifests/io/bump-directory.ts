@@ -34,6 +34,8 @@ export interface DirectoryBumpResult extends BumpResult {
   readonly edits: readonly FileEdit[];
   /** What was written, when writing; `notWritten` is non-empty only when a write failed. */
   readonly write?: WriteReport;
+  /** References to the image that already hold the target's value (0 and no change: no file refers to the image). */
+  readonly current: number;
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
@@ -58,6 +60,7 @@ export async function bumpDirectory(options: BumpDirectoryOptions): Promise<Dire
   const changes: Change[] = [];
   const skipped: Skipped[] = refused.map((refusal) => ({ file: refusal.file, code: refusal.code, reason: refusal.reason }));
   const writes: FileWrite[] = [];
+  let current = 0;
 
   // Reads are synchronous: files come from the page cache, and one open-read-close
   // per file beats four thread-pool round trips each.
@@ -83,6 +86,7 @@ export async function bumpDirectory(options: BumpDirectoryOptions): Promise<Dire
     }
     const outcome = bumpFile(entry.file, text, options.target, options.budget);
     skipped.push(...outcome.skipped);
+    current += outcome.current ?? 0;
     if (outcome.text === undefined) {
       changes.push(...outcome.changes);
       return;
@@ -105,6 +109,7 @@ export async function bumpDirectory(options: BumpDirectoryOptions): Promise<Dire
     changes: changes.sort(byFileThenLine),
     skipped: skipped.sort(byFileThenLine),
     edits: writes.map(({ file, before, after }) => ({ file, before, after })),
+    current,
     ...(write ? { write } : {}),
   };
 }
