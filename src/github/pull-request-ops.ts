@@ -1,3 +1,4 @@
+import { graphqlError } from "./github-error.js";
 import { failuresOf, runGraphql } from "./graphql-client.js";
 import type { GraphqlClient } from "./graphql-client.js";
 import { MERGE_METHODS, mutationDocument } from "./write-documents.js";
@@ -152,5 +153,5 @@ export async function closeAndDeleteBranch(
 export async function updatePullRequestBody(client: GraphqlClient, pullRequestId: string, body: string): Promise<void> {
   const document = mutationDocument([{ kind: "updatePullRequest", alias: "update", pullRequestId, body }]);
   const result = await runGraphql(client, document.query, document.variables);
-  if (result.failures.length > 0) throw new Error(result.failures.map((failure) => failure.message).join("; "));
+  if (result.failures.length > 0) throw graphqlError(result.failures, "updating the pull request's body", "");
 }

@@ -2,6 +2,7 @@ import type { Build } from "../builds/build.js";
 import { withMetadata } from "../proposals/metadata.js";
 import type { ProposalPlan } from "../proposals/plan-proposal.js";
 import { supersededComment } from "../proposals/render-proposal.js";
+import { isLostRace, isMergeRace } from "./github-error.js";
 import { failuresOf, runGraphql } from "./graphql-client.js";
 import type { GraphqlResult } from "./graphql-client.js";
 import { announce, emitProposalEvents } from "./proposal-events.js";
@@ -26,8 +27,6 @@ export type WritePlan = {
 };
 
 type Data = Record<string, { commit?: { oid: string }; pullRequest?: { id: string; number: number; url: string; state?: string; headRefOid?: string }; ref?: { id: string }; label?: { id: string; name: string }; labelable?: { state?: string } } | null>;
-
-const CONFLICT = /already exists|expected|is at|does not match|stale|not a fast forward|Reference update failed|ref.*exist|not open|already merged|not mergeable|Head branch was modified/i;
 
 /** A proposal whose writes went through: its PR, the head it now has, and whether it was pinned. */
 export interface Written {
@@ -141,7 +140,7 @@ async function writeInThreeDocuments(
   const opened: Written[] = [];
   const lost = (index: number, write: WritePlan, message: string, raced = false) => {
     const name = write.environment.read.name;
-    if (raced || CONFLICT.test(message)) retry.add(write.environment.read.proposalRef);
+    if (raced || isLostRace(message)) retry.add(write.environment.read.proposalRef);
     else outcomes.set(write.environment.read.proposalRef, { repository, environment: name, action: "failed", detail: message });
     context.log.warn({ environment: name, failures: message, step: index }, "proposal write failed");
   };
@@ -277,7 +276,7 @@ async function writeInThreeDocuments(
     }
     const mergeFailure = failed(stepAlias(index, "merge"));
     // The base moved under an automatic pin (GitHub: not mergeable, or the head moved): planned again from a fresh read.
-    const racedPin = mergeFailure.some((failure) => /not mergeable|Head branch was modified/i.test(failure.message));
+    const racedPin = isMergeRace(mergeFailure);
     if (racedPin) retry.add(write.environment.read.proposalRef);
     const pinned = merging.has(index) && mergeFailure.length === 0 && mergedIn(results, stepAlias(index, "merge"));
     const plan = write.plan;

@@ -1,3 +1,4 @@
+import type { CauseOptions, CodedError } from "../errors/coded-error.js";
 import { createPrivateKey } from "node:crypto";
 import { getPrivateKey } from "@probot/get-private-key";
 import { z } from "zod";
@@ -53,10 +54,12 @@ export interface SlackSettings {
 
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal";
 
-export class SettingsError extends Error {
+/** Bender's environment variables are wrong: every problem listed, none of them secret. */
+export class SettingsError extends Error implements CodedError {
   override readonly name = "SettingsError";
-  constructor(readonly problems: readonly string[]) {
-    super(`invalid settings:\n${problems.map((problem) => `  - ${problem}`).join("\n")}`);
+  readonly code = "invalid-settings";
+  constructor(readonly problems: readonly string[], options?: CauseOptions) {
+    super(`invalid settings:\n${problems.map((problem) => `  - ${problem}`).join("\n")}`, options);
   }
 }
 

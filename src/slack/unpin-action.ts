@@ -114,8 +114,8 @@ async function unpin(context: SlackContext, value: ButtonValue, location: Messag
   if (!authorization.ok) return tell(context, location, user, refusal(authorization.reason));
   const pullRequest = await readPullRequest(access.client, value.repository, value.number);
   const decoded = pullRequest ? decodeMetadata(pullRequest.body) : undefined;
-  if (!pullRequest || !decoded?.ok || decoded.metadata.kind !== "proposal") throw new SlackActionError(`${value.repository}#${value.number} is not a Bender proposal`);
-  if (pullRequest.state !== "MERGED") throw new SlackActionError(`${value.repository}#${value.number} was never pinned, so there is nothing to unpin`);
+  if (!pullRequest || !decoded?.ok || decoded.metadata.kind !== "proposal") throw new SlackActionError("not-a-proposal", `${value.repository}#${value.number} is not a Bender proposal`);
+  if (pullRequest.state !== "MERGED") throw new SlackActionError("never-pinned", `${value.repository}#${value.number} was never pinned, so there is nothing to unpin`);
   const pinned = decoded.metadata;
   const view = (status: ProposalView["status"]): ProposalView => ({
     repository: value.repository,
@@ -134,9 +134,9 @@ async function unpin(context: SlackContext, value: ButtonValue, location: Messag
     return tell(context, location, user, githubRefused(`only the latest pin of ${pinned.repository} in ${value.environment} can be unpinned: #${latest.number}`));
   }
   const repository = state.repository;
-  if (!repository) throw new SlackActionError(`cannot read ${value.repository}`);
+  if (!repository) throw new SlackActionError("repository-unreadable", `cannot read ${value.repository}`);
   const base = repository[`base`] as { name: string; target: { oid: string } } | null;
-  if (!base) throw new SlackActionError(`${value.repository} has no branch ${pinned.baseBranch}`);
+  if (!base) throw new SlackActionError("branch-missing", `${value.repository} has no branch ${pinned.baseBranch}`);
   const files = state.paths.flatMap((path, index) => {
     const text = (repository[`f${index}`] as { text?: string | null } | null)?.text;
     return text === undefined || text === null ? [] : [{ path, text }];
