@@ -52,14 +52,3 @@ export interface ProposalOutcome {
   readonly pullRequest?: { readonly number: number; readonly url: string } | undefined;
   readonly pinned?: boolean | undefined;
 }
-
-/** The labels every proposal carries. */
-export function labelsFor(environment: string): string[] {
-  return ["bender", `bender/${environment}`];
-}
-
-/** Whether a PR carries every label Bender gives a proposal of `environment` (an interrupted write may have left some off). */
-export function hasAllLabels(environment: string, labels: { readonly nodes: readonly { readonly name: string }[] } | null | undefined): boolean {
-  const present = new Set(labels?.nodes.map((label) => label.name) ?? []);
-  return labelsFor(environment).every((label) => present.has(label));
-}

@@ -1,12 +1,13 @@
 import { pathMatcher } from "../config/index.js";
 import type { Skipped } from "../manifests/index.js";
 import { parseHolds } from "../proposals/holds.js";
+import { labelsFor } from "../proposals/labels.js";
 import { decodeProposalMetadata } from "../proposals/metadata.js";
 import { referenceTrailer } from "../proposals/plan-proposal.js";
 import type { EnvironmentSnapshot } from "../proposals/plan-proposal.js";
 import { GitHubError, graphqlError } from "./github-error.js";
 import { runGraphql } from "./graphql-client.js";
-import { ConfigChangedError, labelsFor } from "./propose-context.js";
+import { ConfigChangedError } from "./propose-context.js";
 import type { ProposeContext } from "./propose-context.js";
 import { flattenTree, readObjectsQuery, readStateQuery } from "./read-state.js";
 import type { EnvironmentRead, ProposalRefResponse, TreeEntryResponse, TreeFile } from "./read-state.js";

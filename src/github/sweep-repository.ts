@@ -4,7 +4,7 @@ import { decodeProposalMetadata } from "../proposals/metadata.js";
 import { graphqlError } from "./github-error.js";
 import { runGraphql } from "./graphql-client.js";
 import { proposeBuilds } from "./propose-build.js";
-import { hasAllLabels } from "./propose-context.js";
+import { hasAllLabels } from "../proposals/labels.js";
 import type { ProposalOutcome, ProposeContext } from "./propose-context.js";
 import { ZERO_OID, mutationDocument } from "./write-documents.js";
 import type { WriteStep } from "./write-documents.js";

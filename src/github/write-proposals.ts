@@ -1,4 +1,5 @@
 import type { Build } from "../builds/build.js";
+import { hasAllLabels, labelsFor } from "../proposals/labels.js";
 import { withMetadata } from "../proposals/metadata.js";
 import type { ProposalPlan } from "../proposals/plan-proposal.js";
 import { supersededComment } from "../proposals/render-proposal.js";
@@ -6,7 +7,6 @@ import { isLostRace, isMergeRace } from "./github-error.js";
 import { failuresOf, runGraphql } from "./graphql-client.js";
 import type { GraphqlResult } from "./graphql-client.js";
 import { announce, emitProposalEvents } from "./proposal-events.js";
-import { hasAllLabels, labelsFor } from "./propose-context.js";
 import type { ProposalOutcome, ProposeContext } from "./propose-context.js";
 import type { EnvironmentState, RepositoryState } from "./read-repository-state.js";
 import { MERGE_METHODS, ZERO_OID, mutationDocument, stepAlias } from "./write-documents.js";

@@ -1,5 +1,6 @@
 import { decodeMetadata } from "../proposals/metadata.js";
 import type { ProposalMetadata } from "../proposals/metadata.js";
+import { slackTrailer } from "../proposals/trailers.js";
 import { closeAndDeleteBranch, enableAutoMerge, mergePullRequest, readPullRequest } from "../github/pull-request-ops.js";
 import type { PullRequestState } from "../github/pull-request-ops.js";
 import {
@@ -181,7 +182,7 @@ async function mergeOnce(context: SlackContext, click: Click, authorized: { valu
     method: access.config.mergeMethod,
     headline: `Pin ${prepared.metadata.reference} to ${value.environment}`,
     // GitHub records the App as the merger; the trailer names the person (read by /bender history).
-    body: `Pinned-by: <@${click.user}> (Slack)`,
+    body: slackTrailer("pinned", click.user),
   });
   if (merged.ok) return { kind: "merged", prepared, status: { kind: "pinned", by: click.user, via: "slack", at: context.now().toISOString() } };
   if (merged.refusal === "checks-pending") {
