@@ -2,8 +2,10 @@ import type { Logger } from "pino";
 import type { Build } from "../builds/build.js";
 import type { BenderServices } from "./app.js";
 import type { InstallationClient } from "./manifest-repositories.js";
-import { ConfigChangedError, proposeBuilds, sweepRepository } from "./propose-build.js";
-import type { ProposalOutcome, ProposeContext, SweepOutcome } from "./propose-build.js";
+import { ConfigChangedError, proposeBuilds } from "./propose-build.js";
+import type { ProposalOutcome, ProposeContext } from "./propose-build.js";
+import { sweepRepository } from "./sweep-repository.js";
+import type { SweepOutcome } from "./sweep-repository.js";
 import { repositoryName } from "./repository-name.js";
 
 /** One build for one repository's turn, to some of its environments (the queue coalesced the rest). */

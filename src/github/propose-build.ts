@@ -14,8 +14,6 @@ import type { WritePlan } from "./write-proposals.js";
 
 export { ConfigChangedError } from "./propose-context.js";
 export type { ProposalOutcome, ProposeContext } from "./propose-context.js";
-export { sweepRepository } from "./sweep-repository.js";
-export type { SweepOutcome } from "./sweep-repository.js";
 
 /** Stale heads and racing branches are planned again from a fresh read, this many times at most. */
 export const MAX_ATTEMPTS = 5;
