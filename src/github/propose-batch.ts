@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { Build } from "../builds/build.js";
-import type { BenderServices } from "./app.js";
+import type { BenderServices } from "./services.js";
 import type { InstallationClient } from "./manifest-repositories.js";
 import { ConfigChangedError, proposeBuilds } from "./propose-build.js";
 import type { ProposalOutcome, ProposeContext } from "./propose-build.js";

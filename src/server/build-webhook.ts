@@ -4,8 +4,8 @@ import type { Probot } from "probot";
 import type { Logger } from "pino";
 import { buildFromWebhookBody } from "../builds/build.js";
 import { describeBuild } from "../builds/render-build.js";
-import { reportIntake } from "../github/app.js";
-import type { BenderServices } from "../github/app.js";
+import { acceptBuild } from "../github/accept-build.js";
+import type { BenderServices } from "../github/services.js";
 import { BodyTooLargeError, readBody } from "./read-body.js";
 
 export const BUILD_SIGNATURE_HEADER = "x-bender-signature-256";
@@ -64,21 +64,10 @@ export function buildWebhookHandler(options: BuildWebhookOptions): (request: Inc
     } catch (error) {
       return reply(response, 400, { error: `the body is not JSON: ${(error as Error).message}` });
     }
-    const intake = buildFromWebhookBody(json);
-    reportIntake(options.services, log, "webhook", intake);
-    if (intake.kind === "invalid") return reply(response, 400, { error: "invalid build", problems: intake.problems });
-    if (intake.kind === "ignored") return reply(response, 200, { ignored: intake.reason, proposals: [] });
-    const build = intake.build;
-
     // 3. Queue; 4. answer.
-    const { services } = options;
-    const named = intake.repositories ?? services.repositories.explicitList;
-    const key = services.queue.accept(
-      build,
-      () => services.installations.targets(named, services.repositories, log),
-      log,
-    );
-    log.info({ build: key }, "build queued");
-    return reply(response, 202, { key, build: describeBuild(build) });
+    const accepted = acceptBuild(options.services, "webhook", buildFromWebhookBody(json), { kind: "named" }, log);
+    if (accepted.kind === "invalid") return reply(response, 400, { error: "invalid build", problems: accepted.problems });
+    if (accepted.kind === "ignored") return reply(response, 200, { ignored: accepted.reason, proposals: [] });
+    return reply(response, 202, { key: accepted.key, build: describeBuild(accepted.build) });
   };
 }

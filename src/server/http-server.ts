@@ -5,8 +5,9 @@ import { Probot, createNodeMiddleware } from "probot";
 import { Redis } from "ioredis";
 import { pino } from "pino";
 import type { Logger } from "pino";
-import { benderApp, reportOutcomes } from "../github/app.js";
-import type { BenderServices } from "../github/app.js";
+import { manifestTargets, reportOutcomes } from "../github/accept-build.js";
+import { benderApp } from "../github/app.js";
+import type { BenderServices } from "../github/services.js";
 import { BlobCache } from "../github/blob-cache.js";
 import { ConfigStore } from "../github/config-store.js";
 import { InstallationClients } from "../github/installation-clients.js";
@@ -255,7 +256,7 @@ export async function createBenderServer(options: ServerOptions): Promise<Bender
   }
 
   async function sweepRepositories(): Promise<void> {
-    const targets = await services.installations.targets(settings.manifestRepositories, services.repositories, log);
+    const targets = await manifestTargets(services, { kind: "named", repositories: settings.manifestRepositories }, log);
     for (const { repository, client } of targets) if (client) queue.requestSweep(repository, client);
   }
 

@@ -4,6 +4,7 @@ import type { ManifestEngine } from "../manifests/io/manifest-engine.js";
 import { findHold, parseHolds, HOLDS_PATH } from "../proposals/holds.js";
 import { decodeMetadata } from "../proposals/metadata.js";
 import type { BenderMetadata } from "../proposals/metadata.js";
+import { manifestTargets } from "../github/accept-build.js";
 import type { InstallationClient } from "../github/manifest-repositories.js";
 import { readEnvironmentStatus } from "../github/read-environment-status.js";
 import type { ListedPullRequest } from "../github/read-environment-status.js";
@@ -50,7 +51,7 @@ export async function handleCommand(context: SlackContext, invocation: CommandIn
 }
 
 async function manifestRepositories(context: SlackContext): Promise<{ repository: string; client: InstallationClient }[]> {
-  const targets = await context.services.installations.targets(context.services.repositories.explicitList, context.services.repositories, context.log);
+  const targets = await manifestTargets(context.services, { kind: "named" }, context.log);
   return targets.flatMap(({ repository, client }) => (client ? [{ repository, client }] : []));
 }
 

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { App, HTTPReceiver, LogLevel, SocketModeReceiver } from "@slack/bolt";
 import type { Logger as BoltLogger } from "@slack/bolt";
 import type { Logger } from "pino";
-import type { BenderServices } from "../github/app.js";
+import type { BenderServices } from "../github/services.js";
 import type { EventBus } from "../server/event-bus.js";
 import type { SlackSettings } from "../server/settings.js";
 import { Approvers } from "./approvers.js";

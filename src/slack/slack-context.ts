@@ -1,7 +1,7 @@
 import type { WebClient } from "@slack/web-api";
 import type { Logger } from "pino";
 import type { CauseOptions, CodedError } from "../errors/coded-error.js";
-import type { BenderServices } from "../github/app.js";
+import type { BenderServices } from "../github/services.js";
 import type { InstallationClient } from "../github/manifest-repositories.js";
 import type { BenderConfig, EnvironmentConfig } from "../config/schema.js";
 import type { Approvers } from "./approvers.js";
