@@ -23,6 +23,7 @@ import { BuildQueue } from "../queue/io/build-queue.js";
 import { RedisPacerStore } from "../github/redis-pacer-store.js";
 import { SLACK_PATH, createSlackApp } from "../slack/slack-app.js";
 import type { SlackApp } from "../slack/slack-app.js";
+import { sendJson } from "../http/json-reply.js";
 import { buildWebhookHandler } from "./build-webhook.js";
 import { EventBus } from "./event-bus.js";
 import { DEFAULT_WEBHOOK_MAX_BYTES, githubWebhookGate } from "./github-webhook-gate.js";
@@ -98,11 +99,6 @@ export interface ServerOptions {
   readonly slackRetries?: number;
   /** The clock Slack messages show times from; tests pass a fixed one. */
   readonly now?: () => Date;
-}
-
-function send(response: ServerResponse, status: number, body: Record<string, unknown>): void {
-  response.writeHead(status, { "content-type": "application/json; charset=utf-8" });
-  response.end(`${JSON.stringify(body)}\n`);
 }
 
 /** The path of a request target, or undefined for one that is not an origin-form path (`//x`, `*`, `http://…`). */
@@ -203,16 +199,16 @@ export async function createBenderServer(options: ServerOptions): Promise<Bender
 
   async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const path = requestPath(request.url);
-    if (path === undefined) return send(response, 400, { error: "the request target is not a path (it must start with a single /)" });
+    if (path === undefined) return sendJson(response, 400, { error: "the request target is not a path (it must start with a single /)" });
     const allowed = METHODS[path];
     if (allowed && !allowed.includes(request.method ?? "")) {
       response.setHeader("allow", allowed.join(", "));
-      return send(response, 405, { error: `use ${allowed.join(" or ")}` });
+      return sendJson(response, 405, { error: `use ${allowed.join(" or ")}` });
     }
-    if (path === "/healthz") return send(response, 200, { status: "ok" });
+    if (path === "/healthz") return sendJson(response, 200, { status: "ok" });
     if (path === "/readyz") {
       // Ready means GitHub work is served; a Slack that cannot be reached is reported, not a reason to stop traffic.
-      return send(response, 200, {
+      return sendJson(response, 200, {
         status: "ready",
         buildWebhook: settings.buildSecret !== undefined,
         slack: slack?.health() ?? "off (GitHub-only)",
@@ -229,7 +225,7 @@ export async function createBenderServer(options: ServerOptions): Promise<Bender
       await webhooks(request, response);
       return;
     }
-    send(response, 404, { error: `no route for ${path}` });
+    sendJson(response, 404, { error: `no route for ${path}` });
   }
 
   const server = createServer(
@@ -242,7 +238,7 @@ export async function createBenderServer(options: ServerOptions): Promise<Bender
       shutdown.track(request, response);
       route(request, response).catch((error: unknown) => {
         log.error({ err: error, path: request.url?.slice(0, 200), delivery: request.headers["x-github-delivery"] }, "request failed");
-        if (!response.headersSent) send(response, 500, { error: "internal error" });
+        if (!response.headersSent) sendJson(response, 500, { error: "internal error" });
         else response.end();
       });
     },

@@ -2,6 +2,7 @@ import type { CauseOptions, CodedError } from "../errors/coded-error.js";
 import { createPrivateKey } from "node:crypto";
 import { getPrivateKey } from "@probot/get-private-key";
 import { z } from "zod";
+import type { SlackSettings } from "../slack/slack-settings.js";
 
 /**
  * Bender's settings, read from the environment once at start-up. Every
@@ -43,14 +44,7 @@ export interface Settings {
   readonly engineFileTimeoutMs?: number | undefined;
 }
 
-export interface SlackSettings {
-  readonly botToken: string;
-  readonly signingSecret: string;
-  /** Socket Mode (no public ingress) when set. */
-  readonly appToken: string | undefined;
-  /** Slack Web API base URL, ending in a slash: https://slack.com/api/ by default (GovSlack: https://slack-gov.com/api/). */
-  readonly apiUrl: string;
-}
+export type { SlackSettings };
 
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal";
 

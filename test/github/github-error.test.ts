@@ -13,7 +13,7 @@ import {
 } from "../../src/github/github-error.js";
 import { GithubWaitInterrupted } from "../../src/github/github-pacer.js";
 import { ConfigChangedError } from "../../src/github/propose-context.js";
-import { BodyTooLargeError } from "../../src/server/read-body.js";
+import { BodyTooLargeError } from "../../src/http/read-body.js";
 import { SettingsError } from "../../src/server/settings.js";
 import { SlackActionError } from "../../src/slack/slack-context.js";
 import { InvalidInputError } from "../../src/cli/cli-error.js";
