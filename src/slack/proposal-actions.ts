@@ -80,23 +80,31 @@ interface Prepared {
   readonly value: ButtonValue;
   readonly pullRequest: PullRequestState;
   readonly metadata: ProposalMetadata;
+  readonly access: AuthorizedClick["access"];
+}
+
+/** A button's value, decoded, and the access of the person who pressed it. */
+export interface AuthorizedClick {
+  readonly value: ButtonValue;
   readonly access: Awaited<ReturnType<typeof repositoryAccess>>;
 }
 
 /**
- * What every button does first: decode what it carries, authorise the person
- * for the environment, read the PR as it is now. Refusals are told to the
- * person (ephemeral) and end the click.
+ * What every button (Pin, Dismiss, Unpin and its dialog) does first, written
+ * once: decode what it carries, find the repository's installation and config,
+ * authorise the person for the environment. Refusals are told to the person
+ * (ephemeral) and end the click; `unreadable` words the refusal of a button
+ * that cannot be decoded.
  */
-/** Decodes the button and authorises the person; refusals are told (ephemeral) and end the click. */
-async function authorizeClick(
+export async function authorizeClick(
   context: SlackContext,
-  click: Click,
-  action: "pin" | "dismiss",
-): Promise<{ value: ButtonValue; access: Prepared["access"] } | undefined> {
+  click: Pick<Click, "user" | "value" | "location">,
+  action: "pin" | "dismiss" | "unpin",
+  unreadable: (reason: string) => string = (detail) => refusal({ kind: "invalid-button", detail }),
+): Promise<AuthorizedClick | undefined> {
   const decoded = decodeButtonValue(click.value);
   if (!decoded.ok) {
-    await tell(context, click.location, click.user, refusal({ kind: "invalid-button", detail: decoded.reason }));
+    await tell(context, click.location, click.user, unreadable(decoded.reason));
     return undefined;
   }
   const value = decoded.value;
@@ -116,7 +124,7 @@ async function authorizeClick(
 }
 
 /** Reads the PR as it is now, with its validated metadata. */
-async function readProposal(context: SlackContext, click: Click, authorized: { value: ButtonValue; access: Prepared["access"] }): Promise<Prepared | undefined> {
+async function readProposal(context: SlackContext, click: Click, authorized: AuthorizedClick): Promise<Prepared | undefined> {
   const { value, access } = authorized;
   const pullRequest = await readPullRequest(access.client, value.repository, value.number);
   const metadata = pullRequest ? decodeMetadata(pullRequest.body) : undefined;

@@ -6,34 +6,24 @@ import { repositorySlug } from "../proposals/branch-name.js";
 import { decodeMetadata } from "../proposals/metadata.js";
 import { inlineEngine, restoreFiles } from "../manifests/io/manifest-engine.js";
 import { decideUnpin, unpinFiles } from "../proposals/plan-unpin.js";
-import { decodeButtonValue, githubRefused, refusal, unpinnedLine } from "./blocks/index.js";
-import type { ButtonValue, ProposalView } from "./model.js";
+import { githubRefused, unpinnedLine } from "./blocks/index.js";
+import type { ProposalView } from "./model.js";
 import { VIEW_UNPIN } from "./model.js";
-import { redraw, tell, threadReply } from "./proposal-actions.js";
-import type { Click } from "./proposal-actions.js";
-import { SlackActionError, repositoryAccess } from "./slack-context.js";
+import { authorizeClick, redraw, tell, threadReply } from "./proposal-actions.js";
+import type { AuthorizedClick, Click } from "./proposal-actions.js";
+import { SlackActionError } from "./slack-context.js";
 import type { MessageLocation, SlackContext } from "./slack-context.js";
 
 const REASON_BLOCK = "reason";
 const REASON_INPUT = "reason_input";
+const UNREADABLE = (): string => githubRefused("this button cannot be read");
 
 const privateMetadataSchema = z.object({ value: z.string(), channel: z.string().min(1), ts: z.string().min(1) });
 
 /** Unpin asks why first (optional), in a modal that carries the button's value and the message's place. */
 export async function openUnpinDialog(context: SlackContext, click: Click): Promise<void> {
-  const decoded = decodeButtonValue(click.value);
-  if (!decoded.ok || !click.triggerId) {
-    await tell(context, click.location, click.user, githubRefused("this button cannot be read"));
-    return;
-  }
-  try {
-    const access = await repositoryAccess(context, decoded.value.repository, decoded.value.environment);
-    const authorization = await context.approvers.authorize(click.user, decoded.value.environment, access.environment.slack, "unpin");
-    if (!authorization.ok) return tell(context, click.location, click.user, refusal(authorization.reason));
-  } catch (error) {
-    if (error instanceof SlackActionError) return tell(context, click.location, click.user, githubRefused(error.message));
-    throw error;
-  }
+  if (!click.triggerId) return tell(context, click.location, click.user, UNREADABLE());
+  if (!(await authorizeClick(context, click, "unpin", UNREADABLE))) return;
   await context.slack.views.open({
     trigger_id: click.triggerId,
     view: {
@@ -82,23 +72,20 @@ export async function unpinSubmitted(context: SlackContext, submission: UnpinSub
     return;
   }
   const location: MessageLocation = { channel: parsed.channel, ts: parsed.ts };
-  const decoded = decodeButtonValue(parsed.value);
-  if (!decoded.ok) return tell(context, location, submission.user, githubRefused("this button cannot be read"));
-  const value = decoded.value;
+  // The person is authorised again: the dialog may have stayed open while approvers changed.
+  const authorized = await authorizeClick(context, { user: submission.user, value: parsed.value, location }, "unpin", UNREADABLE);
+  if (!authorized) return;
   const reason = submission.values[REASON_BLOCK]?.[REASON_INPUT]?.value ?? undefined;
   try {
-    await unpin(context, value, location, submission.user, reason || undefined);
+    await unpin(context, authorized, location, submission.user, reason || undefined);
   } catch (error) {
     if (error instanceof SlackActionError) return tell(context, location, submission.user, githubRefused(error.message));
     throw error;
   }
 }
 
-async function unpin(context: SlackContext, value: ButtonValue, location: MessageLocation, user: string, reason: string | undefined): Promise<void> {
-  // 1. Authorise; merged, and the latest pin.
-  const access = await repositoryAccess(context, value.repository, value.environment);
-  const authorization = await context.approvers.authorize(user, value.environment, access.environment.slack, "unpin");
-  if (!authorization.ok) return tell(context, location, user, refusal(authorization.reason));
+async function unpin(context: SlackContext, { value, access }: AuthorizedClick, location: MessageLocation, user: string, reason: string | undefined): Promise<void> {
+  // 1. Authorised (by the caller); merged, and the latest pin.
   const pullRequest = await readPullRequest(access.client, value.repository, value.number);
   const decoded = pullRequest ? decodeMetadata(pullRequest.body) : undefined;
   if (!pullRequest || !decoded?.ok || decoded.metadata.kind !== "proposal") throw new SlackActionError("not-a-proposal", `${value.repository}#${value.number} is not a Bender proposal`);
