@@ -1,18 +1,26 @@
-import type { Build } from "../builds/build.js";
-import { hasAllLabels, labelsFor } from "../proposals/labels.js";
+import { hasAllLabels } from "../proposals/labels.js";
 import { withMetadata } from "../proposals/metadata.js";
-import type { ProposalPlan } from "../proposals/plan-proposal.js";
 import { supersededComment } from "../proposals/render-proposal.js";
 import { isLostRace, isMergeRace } from "./github-error.js";
 import { failuresOf, runGraphql } from "./graphql-client.js";
 import type { GraphqlResult } from "./graphql-client.js";
 import { announce, emitProposalEvents } from "./proposal-events.js";
 import type { ProposalOutcome, ProposeContext } from "./propose-context.js";
-import type { EnvironmentState, RepositoryState } from "./read-repository-state.js";
-import { MERGE_METHODS, ZERO_OID, mutationDocument, stepAlias } from "./write-documents.js";
+import type { RepositoryState } from "./read-repository-state.js";
+import {
+  closeSteps,
+  deleteTemporaryStep,
+  firstDocumentSteps,
+  labelAlias,
+  labelStep as proposalLabelStep,
+  mergeStep as proposalMergeStep,
+  moveRefStep,
+  rewriteSteps,
+  scrubAndCloseSteps,
+} from "./proposal-steps.js";
+import type { WritePlan } from "./proposal-steps.js";
+import { ZERO_OID, mutationDocument, stepAlias } from "./write-documents.js";
 import type { WriteStep } from "./write-documents.js";
-
-const LABEL_COLOR = "5319e7";
 
 /** The body of a PR opened on another writer's commit in a race, closed in the same breath. */
 const RACED_BODY = "Opened by Bender while another writer changed this branch, and closed at once: this build is proposed again from a fresh read.";
@@ -20,11 +28,7 @@ const RACED_BODY = "Opened by Bender while another writer changed this branch, a
 /** Temporary branches are named `bender-tmp/<epoch ms>-<id>`, so a sweep can tell an abandoned one from one in use. */
 export const TEMPORARY_PREFIX = "bender-tmp/";
 
-export type WritePlan = {
-  readonly build: Build;
-  readonly environment: EnvironmentState;
-  readonly plan: Extract<ProposalPlan, { action: "open" | "supersede" | "finish" | "close" }>;
-};
+export type { WritePlan } from "./proposal-steps.js";
 
 type Data = Record<string, { commit?: { oid: string }; pullRequest?: { id: string; number: number; url: string; state?: string; headRefOid?: string }; ref?: { id: string }; label?: { id: string; name: string }; labelable?: { state?: string } } | null>;
 
@@ -82,55 +86,17 @@ async function writeInThreeDocuments(
   const now = context.now ?? Date.now;
 
   // Document 1.
-  const first: WriteStep[] = [];
-  const needed = writes.flatMap((write) => (write.plan.action === "close" ? [] : labelsFor(write.environment.read.name)));
-  const missingLabels = [...new Set(needed)].filter((name) => !state.labelIds.has(name));
-  for (const [index, name] of missingLabels.entries()) {
-    first.push({ kind: "createLabel", alias: `label${index}`, repositoryId: state.repositoryId, name, color: LABEL_COLOR, description: "Opened by Bender" });
-  }
-  const temporaryNames = new Map<number, string>();
-  for (const [index, { environment, plan }] of writes.entries()) {
-    if (plan.action === "finish" || plan.action === "close") continue;
-    const branch = environment.read.proposalRef.slice("refs/heads/".length);
-    const commit = (onBranch: string): WriteStep => ({
-      kind: "commit",
-      alias: stepAlias(index, "commit"),
-      input: { repositoryNameWithOwner: state.nameWithOwner, branch: onBranch, expectedHeadOid: environment.baseOid, headline: plan.commit.headline, body: plan.commit.body, files: plan.files },
-    });
-    if (plan.action === "open") {
-      // The branch is (re)set to the base only if it is still as read: absent, or left without an open PR.
-      // Another writer's new branch is never deleted, and its PR never closed, by a writer that read before it.
-      const before = environment.proposal?.target?.oid ?? ZERO_OID;
-      first.push({ kind: "moveRef", alias: stepAlias(index, "ref"), repositoryId: state.repositoryId, name: environment.read.proposalRef, beforeOid: before, afterOid: environment.baseOid });
-      first.push(commit(branch));
-      first.push({ kind: "createPullRequest", alias: stepAlias(index, "pr"), repositoryId: state.repositoryId, baseRefName: environment.snapshot.baseBranch, headRefName: branch, title: plan.title, body: plan.body });
-    } else {
-      // Rebuild from the current base on a temporary branch, so the PR's head never equals its base.
-      const temporary = `${TEMPORARY_PREFIX}${now()}-${context.uniqueId()}`;
-      temporaryNames.set(index, temporary);
-      first.push({ kind: "createRef", alias: stepAlias(index, "tmpref"), repositoryId: state.repositoryId, name: `refs/heads/${temporary}`, oid: environment.baseOid });
-      first.push(commit(temporary));
-    }
-  }
-  const firstResult = first.length > 0 ? await run(context, first) : { data: {} as Data, failures: [] };
+  const first = firstDocumentSteps(state, writes, () => `${TEMPORARY_PREFIX}${now()}-${context.uniqueId()}`);
+  const temporaryNames = first.temporaryNames;
+  const firstResult = first.steps.length > 0 ? await run(context, first.steps) : { data: {} as Data, failures: [] };
   for (const [index, name] of temporaryNames) if (firstResult.data?.[stepAlias(index, "tmpref")]?.ref) temporaries.add(name);
   const labelIds = new Map(state.labelIds);
-  for (const index of missingLabels.keys()) {
-    const label = firstResult.data?.[`label${index}`]?.label;
+  for (const index of first.missingLabels.keys()) {
+    const label = firstResult.data?.[labelAlias(index)]?.label;
     if (label) labelIds.set(label.name, label.id);
   }
-  const labelStep = (index: number, write: WritePlan, pullRequestId: string): WriteStep | undefined => {
-    const ids = labelsFor(write.environment.read.name).map((label) => labelIds.get(label)).filter((id): id is string => id !== undefined);
-    return ids.length > 0 ? { kind: "addLabels", alias: stepAlias(index, "labels"), labelableId: pullRequestId, labelIds: ids } : undefined;
-  };
-  const mergeStep = (index: number, write: WritePlan, pullRequestId: string, headOid: string): WriteStep => ({
-    kind: "merge",
-    alias: stepAlias(index, "merge"),
-    pullRequestId,
-    expectedHeadOid: headOid,
-    mergeMethod: MERGE_METHODS[context.config.mergeMethod],
-    headline: write.plan.title,
-  });
+  const labelStep = (index: number, write: WritePlan, pullRequestId: string): WriteStep | undefined => proposalLabelStep(index, write.environment.read.name, labelIds, pullRequestId);
+  const mergeStep = (index: number, write: WritePlan, pullRequestId: string, headOid: string): WriteStep => proposalMergeStep(index, pullRequestId, headOid, context.config.mergeMethod, write.plan.title);
 
   // Document 2.
   const second: WriteStep[] = [];
@@ -149,8 +115,7 @@ async function writeInThreeDocuments(
     if (plan.action === "close") {
       const open = environment.openPullRequest;
       if (!open) continue;
-      second.push({ kind: "comment", alias: stepAlias(index, "comment"), subjectId: open.id, body: plan.comment });
-      second.push({ kind: "close", alias: stepAlias(index, "close"), pullRequestId: open.id });
+      second.push(...closeSteps(index, open.id, plan.comment));
       closing.push({ index, write, pullRequest: { id: open.id, number: open.number, url: open.url }, headOid: open.headRefOid });
       continue;
     }
@@ -177,12 +142,11 @@ async function writeInThreeDocuments(
         if (pullRequest && !headIsOurs) {
           // The document went on after the branch or commit failed, and GitHub opened a PR on another writer's
           // commit: it is closed at once, its metadata removed first so it never reads as a dismissal of this build.
-          second.push({ kind: "updatePullRequest", alias: stepAlias(index, "scrub"), pullRequestId: pullRequest.id, body: RACED_BODY });
-          second.push({ kind: "close", alias: stepAlias(index, "close"), pullRequestId: pullRequest.id });
+          second.push(...scrubAndCloseSteps(index, pullRequest.id, RACED_BODY));
         }
         // A branch this writer set, left without its PR, is removed (only if it is still as this writer left it).
         if (branchSet && !pullRequest) {
-          second.push({ kind: "moveRef", alias: stepAlias(index, "cleanup"), repositoryId: state.repositoryId, name: environment.read.proposalRef, beforeOid: commit?.oid ?? environment.baseOid, afterOid: ZERO_OID });
+          second.push(moveRefStep(index, "cleanup", state, environment.read.proposalRef, commit?.oid ?? environment.baseOid, ZERO_OID));
         }
         const message = failures.map((failure) => failure.message).join("; ") || "the proposal branch moved under the new pull request (another writer)";
         lost(index, write, message, failures.length === 0);
@@ -201,7 +165,7 @@ async function writeInThreeDocuments(
     const temporary = temporaryNames.get(index);
     const open = environment.openPullRequest;
     if (failures.length > 0 || !commit || !open || !environment.proposal?.target) {
-      if (temporary && temporaries.has(temporary)) second.push({ kind: "moveRef", alias: stepAlias(index, "tmp"), repositoryId: state.repositoryId, name: `refs/heads/${temporary}`, afterOid: ZERO_OID });
+      if (temporary && temporaries.has(temporary)) second.push(deleteTemporaryStep(index, state, temporary));
       lost(index, write, failures.map((failure) => failure.message).join("; ") || "GitHub returned no commit");
       continue;
     }
@@ -209,13 +173,13 @@ async function writeInThreeDocuments(
     // writer since the read) the state cannot be read back, so nothing is moved and the proposal is planned again.
     const labels = labelStep(index, write, open.id);
     if (!labels) {
-      if (temporary) second.push({ kind: "moveRef", alias: stepAlias(index, "tmp"), repositoryId: state.repositoryId, name: `refs/heads/${temporary}`, afterOid: ZERO_OID });
+      if (temporary) second.push(deleteTemporaryStep(index, state, temporary));
       retry.add(environment.read.proposalRef);
       continue;
     }
     // Compare-and-swap: a branch another writer moved since the read is not overwritten.
-    second.push({ kind: "moveRef", alias: stepAlias(index, "move"), repositoryId: state.repositoryId, name: environment.read.proposalRef, beforeOid: environment.proposal.target.oid, afterOid: commit.oid });
-    if (temporary) second.push({ kind: "moveRef", alias: stepAlias(index, "tmp"), repositoryId: state.repositoryId, name: `refs/heads/${temporary}`, afterOid: ZERO_OID });
+    second.push(moveRefStep(index, "move", state, environment.read.proposalRef, environment.proposal.target.oid, commit.oid));
+    if (temporary) second.push(deleteTemporaryStep(index, state, temporary));
     // Read back whether the PR is still open (merged or closed under this writer?), re-adding its labels in passing.
     second.push(labels);
     done.push({ index, write, pullRequest: { id: open.id, number: open.number, url: open.url }, headOid: commit.oid });
@@ -252,9 +216,8 @@ async function writeInThreeDocuments(
   });
   for (const { index, write, pullRequest, headOid } of written) {
     if (write.plan.action !== "supersede") continue;
-    third.push({ kind: "updatePullRequest", alias: stepAlias(index, "pr"), pullRequestId: pullRequest.id, title: write.plan.title, body: write.plan.body });
     const previous = write.environment.snapshot.openProposal?.metadata;
-    third.push({ kind: "comment", alias: stepAlias(index, "comment"), subjectId: pullRequest.id, body: supersededComment(previous, write.build) });
+    third.push(...rewriteSteps(index, pullRequest.id, write.plan.title, write.plan.body, supersededComment(previous, write.build)));
     if (write.plan.autoPin) {
       third.push(mergeStep(index, write, pullRequest.id, headOid));
       merging.add(index);
