@@ -116,3 +116,29 @@ export function graphqlError(failures: readonly GraphqlFailure[], what: string, 
   const detail = failures.map((failure) => failure.message).join("; ") || fallback;
   return new GitHubError(code, `${what}: ${detail}`, { cause: failures.length > 0 ? failures : undefined });
 }
+
+/**
+ * What a person can do about a failure that came from GitHub, in one
+ * sentence that keeps GitHub's own words; undefined for any other failure.
+ * A 401 means the App's credentials: `check APP_ID and the private key`.
+ */
+export function gitHubFailureReason(error: unknown): string | undefined {
+  const github = asGitHubError(error) ?? (gitHubFailureCode(error) === undefined ? undefined : toGitHubError(error, "GitHub"));
+  if (!github) return undefined;
+  const answer = github.status === undefined ? github.message : `HTTP ${github.status}: ${github.message}`;
+  switch (github.code) {
+    case "forbidden":
+      return github.status === 401
+        ? `GitHub refused Bender's credentials (${answer}): check APP_ID and the private key`
+        : `GitHub refused Bender (${answer}): check the App's installation and its permissions on the repository`;
+    case "not-found":
+      return `GitHub found nothing there (${answer}): check that the App is installed on the repository`;
+    case "unreachable":
+      return `GitHub could not be reached (${answer}): it is tried again later`;
+    case "rate-limited":
+      return `GitHub asked Bender to wait (${answer}): it is tried again later`;
+    case "conflict":
+    case "invalid":
+      return `GitHub refused the request (${answer})`;
+  }
+}

@@ -23,6 +23,7 @@ import { BuildQueue } from "../queue/io/build-queue.js";
 import { RedisPacerStore } from "../github/redis-pacer-store.js";
 import { SLACK_PATH, createSlackApp } from "../slack/slack-app.js";
 import type { SlackApp } from "../slack/slack-app.js";
+import { failureAnswer } from "../http/failure-answer.js";
 import { sendJson } from "../http/json-reply.js";
 import { buildWebhookHandler } from "./build-webhook.js";
 import { EventBus } from "./event-bus.js";
@@ -238,7 +239,8 @@ export async function createBenderServer(options: ServerOptions): Promise<Bender
       shutdown.track(request, response);
       route(request, response).catch((error: unknown) => {
         log.error({ err: error, path: request.url?.slice(0, 200), delivery: request.headers["x-github-delivery"] }, "request failed");
-        if (!response.headersSent) sendJson(response, 500, { error: "internal error" });
+        const answer = failureAnswer(error);
+        if (!response.headersSent) sendJson(response, answer.status, answer.body);
         else response.end();
       });
     },
