@@ -1,4 +1,5 @@
 import { hasAllLabels } from "../proposals/labels.js";
+import type { MessagePlace } from "../proposals/events.js";
 import { withMetadata } from "../proposals/metadata.js";
 import { supersededComment } from "../proposals/render-proposal.js";
 import { isLostRace, isMergeRace } from "./github-error.js";
@@ -74,6 +75,33 @@ export async function writeProposals(context: ProposeContext, state: RepositoryS
   return { outcomes, retry };
 }
 
+/** One writeProposals call: what it was given, and what it learns as its documents come back. */
+interface WriteRun {
+  readonly context: ProposeContext;
+  readonly state: RepositoryState;
+  readonly repository: string;
+  readonly outcomes: Map<string, ProposalOutcome>;
+  readonly retry: Set<string>;
+  /** Temporary branches that exist now (removed in `finally`, whatever happens). */
+  readonly temporaries: Set<string>;
+  /** Label IDs: those read, and those document 1 created. */
+  readonly labelIds: Map<string, string>;
+  /** Proposals whose writes went through so far, and which of them are pinned automatically. */
+  readonly done: Written[];
+  readonly merging: Set<number>;
+  readonly closing: Written[];
+  /** New PRs, whose Slack messages are announced before document 2. */
+  readonly opened: Written[];
+}
+
+/**
+ * 1. Document 1 (labels, branches, commits, new PRs), from the pure builders.
+ * 2. Document 2, from what document 1 answered: new PRs labelled (and pinned),
+ *    superseded branches moved, half-made writes undone, closes; new PRs'
+ *    Slack messages announced and their place added.
+ * 3. Document 3 for superseded PRs still open on their moved branch.
+ * 4. Outcomes and proposal events, from what documents 2 and 3 answered.
+ */
 async function writeInThreeDocuments(
   context: ProposeContext,
   state: RepositoryState,
@@ -82,34 +110,67 @@ async function writeInThreeDocuments(
   retry: Set<string>,
   temporaries: Set<string>,
 ): Promise<void> {
-  const repository = `${context.owner}/${context.repo}`;
   const now = context.now ?? Date.now;
 
-  // Document 1.
+  // 1. Document 1.
   const first = firstDocumentSteps(state, writes, () => `${TEMPORARY_PREFIX}${now()}-${context.uniqueId()}`);
-  const temporaryNames = first.temporaryNames;
   const firstResult = first.steps.length > 0 ? await run(context, first.steps) : { data: {} as Data, failures: [] };
-  for (const [index, name] of temporaryNames) if (firstResult.data?.[stepAlias(index, "tmpref")]?.ref) temporaries.add(name);
+  for (const [index, name] of first.temporaryNames) if (firstResult.data?.[stepAlias(index, "tmpref")]?.ref) temporaries.add(name);
   const labelIds = new Map(state.labelIds);
   for (const index of first.missingLabels.keys()) {
     const label = firstResult.data?.[labelAlias(index)]?.label;
     if (label) labelIds.set(label.name, label.id);
   }
-  const labelStep = (index: number, write: WritePlan, pullRequestId: string): WriteStep | undefined => proposalLabelStep(index, write.environment.read.name, labelIds, pullRequestId);
-  const mergeStep = (index: number, write: WritePlan, pullRequestId: string, headOid: string): WriteStep => proposalMergeStep(index, pullRequestId, headOid, context.config.mergeMethod, write.plan.title);
-
-  // Document 2.
-  const second: WriteStep[] = [];
-  const done: Written[] = [];
-  const merging = new Set<number>();
-  const closing: Written[] = [];
-  const opened: Written[] = [];
-  const lost = (index: number, write: WritePlan, message: string, raced = false) => {
-    const name = write.environment.read.name;
-    if (raced || isLostRace(message)) retry.add(write.environment.read.proposalRef);
-    else outcomes.set(write.environment.read.proposalRef, { repository, environment: name, action: "failed", detail: message });
-    context.log.warn({ environment: name, failures: message, step: index }, "proposal write failed");
+  const writeRun: WriteRun = {
+    context,
+    state,
+    repository: `${context.owner}/${context.repo}`,
+    outcomes,
+    retry,
+    temporaries,
+    labelIds,
+    done: [],
+    merging: new Set(),
+    closing: [],
+    opened: [],
   };
+
+  // 2. Document 2.
+  const second = secondDocumentSteps(writeRun, writes, firstResult, first.temporaryNames);
+  const places = await placeMessages(writeRun, second);
+  const secondResult = second.length > 0 ? await run(context, second) : undefined;
+  for (const [index, name] of first.temporaryNames) {
+    if (secondResult && secondResult.data?.[stepAlias(index, "tmp")] && failuresOf(secondResult, stepAlias(index, "tmp")).length === 0) temporaries.delete(name);
+  }
+
+  // 3. Document 3.
+  const { third, written } = thirdDocumentSteps(writeRun, secondResult);
+  const thirdResult = third.length > 0 ? await run(context, third) : undefined;
+
+  // 4. Outcomes.
+  settleOutcomes(writeRun, written, [secondResult, thirdResult].filter((result): result is GraphqlResult<Data> => result !== undefined), places, secondResult);
+}
+
+function labelStepOf(writeRun: WriteRun, index: number, write: WritePlan, pullRequestId: string): WriteStep | undefined {
+  return proposalLabelStep(index, write.environment.read.name, writeRun.labelIds, pullRequestId);
+}
+
+function mergeStepOf(writeRun: WriteRun, index: number, write: WritePlan, pullRequestId: string, headOid: string): WriteStep {
+  return proposalMergeStep(index, pullRequestId, headOid, writeRun.context.config.mergeMethod, write.plan.title);
+}
+
+/** A write that did not go through: planned again when another writer got there first, else reported as failed. */
+function lost(writeRun: WriteRun, index: number, write: WritePlan, message: string, raced = false): void {
+  const name = write.environment.read.name;
+  if (raced || isLostRace(message)) writeRun.retry.add(write.environment.read.proposalRef);
+  else writeRun.outcomes.set(write.environment.read.proposalRef, { repository: writeRun.repository, environment: name, action: "failed", detail: message });
+  writeRun.context.log.warn({ environment: name, failures: message, step: index }, "proposal write failed");
+}
+
+/** Document 2's steps, from document 1's answer; records what went through in `writeRun`. */
+function secondDocumentSteps(writeRun: WriteRun, writes: readonly WritePlan[], firstResult: GraphqlResult<Data>, temporaryNames: ReadonlyMap<number, string>): WriteStep[] {
+  const { state, retry, temporaries, done, merging, closing, opened } = writeRun;
+  const second: WriteStep[] = [];
   for (const [index, write] of writes.entries()) {
     const { environment, plan } = write;
     if (plan.action === "close") {
@@ -122,10 +183,10 @@ async function writeInThreeDocuments(
     if (plan.action === "finish") {
       const open = environment.openPullRequest;
       if (!open) continue;
-      const labels = hasAllLabels(environment.read.name, open.labels) ? undefined : labelStep(index, write, open.id);
+      const labels = hasAllLabels(environment.read.name, open.labels) ? undefined : labelStepOf(writeRun, index, write, open.id);
       if (labels) second.push(labels);
       if (plan.pin) {
-        second.push(mergeStep(index, write, open.id, open.headRefOid));
+        second.push(mergeStepOf(writeRun, index, write, open.id, open.headRefOid));
         merging.add(index);
       }
       done.push({ index, write, pullRequest: { id: open.id, number: open.number, url: open.url }, headOid: open.headRefOid });
@@ -149,14 +210,14 @@ async function writeInThreeDocuments(
           second.push(moveRefStep(index, "cleanup", state, environment.read.proposalRef, commit?.oid ?? environment.baseOid, ZERO_OID));
         }
         const message = failures.map((failure) => failure.message).join("; ") || "the proposal branch moved under the new pull request (another writer)";
-        lost(index, write, message, failures.length === 0);
+        lost(writeRun, index, write, message, failures.length === 0);
         continue;
       }
-      const labels = labelStep(index, write, pullRequest.id);
+      const labels = labelStepOf(writeRun, index, write, pullRequest.id);
       if (labels) second.push(labels);
       opened.push({ index, write, pullRequest, headOid: commit.oid });
       if (plan.autoPin) {
-        second.push(mergeStep(index, write, pullRequest.id, commit.oid));
+        second.push(mergeStepOf(writeRun, index, write, pullRequest.id, commit.oid));
         merging.add(index);
       }
       done.push({ index, write, pullRequest, headOid: commit.oid });
@@ -166,12 +227,12 @@ async function writeInThreeDocuments(
     const open = environment.openPullRequest;
     if (failures.length > 0 || !commit || !open || !environment.proposal?.target) {
       if (temporary && temporaries.has(temporary)) second.push(deleteTemporaryStep(index, state, temporary));
-      lost(index, write, failures.map((failure) => failure.message).join("; ") || "GitHub returned no commit");
+      lost(writeRun, index, write, failures.map((failure) => failure.message).join("; ") || "GitHub returned no commit");
       continue;
     }
     // Re-adding the labels reads back the PR's state in the same document; without them (labels created by a racing
     // writer since the read) the state cannot be read back, so nothing is moved and the proposal is planned again.
-    const labels = labelStep(index, write, open.id);
+    const labels = labelStepOf(writeRun, index, write, open.id);
     if (!labels) {
       if (temporary) second.push(deleteTemporaryStep(index, state, temporary));
       retry.add(environment.read.proposalRef);
@@ -184,9 +245,13 @@ async function writeInThreeDocuments(
     second.push(labels);
     done.push({ index, write, pullRequest: { id: open.id, number: open.number, url: open.url }, headOid: commit.oid });
   }
-  // New PRs' Slack messages are posted now, and their place goes into the PR with this document: no write of its own.
-  const places = await announce(context, opened);
-  for (const { index, write, pullRequest } of opened) {
+  return second;
+}
+
+/** New PRs' Slack messages are posted now, and their place goes into the PR with document 2: no write of its own. */
+async function placeMessages(writeRun: WriteRun, second: WriteStep[]): Promise<Map<number, MessagePlace>> {
+  const places = await announce(writeRun.context, writeRun.opened);
+  for (const { index, write, pullRequest } of writeRun.opened) {
     const place = places.get(index);
     if (!place || write.plan.action !== "open") continue;
     const body = withMetadata(write.plan.body, { ...write.plan.metadata, slack: place });
@@ -196,14 +261,17 @@ async function writeInThreeDocuments(
     if (at === -1) second.push(step);
     else second.splice(at, 0, step);
   }
-  const secondResult = second.length > 0 ? await run(context, second) : undefined;
-  for (const [index, name] of temporaryNames) {
-    if (secondResult && secondResult.data?.[stepAlias(index, "tmp")] && failuresOf(secondResult, stepAlias(index, "tmp")).length === 0) temporaries.delete(name);
-  }
+  return places;
+}
 
-  // Document 3: only a PR that is still open on its moved branch is rewritten, commented and pinned.
+/**
+ * Document 3: only a PR that is still open on its moved branch is rewritten,
+ * commented and pinned; the others are planned again. Closes are settled here.
+ */
+function thirdDocumentSteps(writeRun: WriteRun, secondResult: GraphqlResult<Data> | undefined): { third: WriteStep[]; written: Written[] } {
+  const { context, retry, merging } = writeRun;
   const third: WriteStep[] = [];
-  const written = done.filter(({ index, write }) => {
+  const written = writeRun.done.filter(({ index, write }) => {
     if (write.plan.action !== "supersede") return true;
     const moveFailed = !secondResult || failuresOf(secondResult, stepAlias(index, "move")).length > 0;
     const pullRequestState = secondResult?.data?.[stepAlias(index, "labels")]?.labelable?.state;
@@ -219,19 +287,22 @@ async function writeInThreeDocuments(
     const previous = write.environment.snapshot.openProposal?.metadata;
     third.push(...rewriteSteps(index, pullRequest.id, write.plan.title, write.plan.body, supersededComment(previous, write.build)));
     if (write.plan.autoPin) {
-      third.push(mergeStep(index, write, pullRequest.id, headOid));
+      third.push(mergeStepOf(writeRun, index, write, pullRequest.id, headOid));
       merging.add(index);
     }
   }
-  for (const { index, write, pullRequest } of closing) {
+  for (const { index, write, pullRequest } of writeRun.closing) {
     const failure = secondResult ? failuresOf(secondResult, stepAlias(index, "close")) : [];
-    if (failure.length > 0) lost(index, write, failure.map((entry) => entry.message).join("; "));
-    else if (write.plan.action === "close") outcomes.set(write.environment.read.proposalRef, { repository, environment: write.environment.read.name, action: "closed", detail: write.plan.detail, pullRequest: { number: pullRequest.number, url: pullRequest.url } });
+    if (failure.length > 0) lost(writeRun, index, write, failure.map((entry) => entry.message).join("; "));
+    else if (write.plan.action === "close") writeRun.outcomes.set(write.environment.read.proposalRef, { repository: writeRun.repository, environment: write.environment.read.name, action: "closed", detail: write.plan.detail, pullRequest: { number: pullRequest.number, url: pullRequest.url } });
   }
-  const thirdResult = third.length > 0 ? await run(context, third) : undefined;
-  const results = [secondResult, thirdResult].filter((result): result is GraphqlResult<Data> => result !== undefined);
-  const failed = (name: string) => results.flatMap((result) => failuresOf(result, name));
+  return { third, written };
+}
 
+/** Each written proposal's outcome and events, from what documents 2 and 3 answered. */
+function settleOutcomes(writeRun: WriteRun, written: readonly Written[], results: readonly GraphqlResult<Data>[], places: ReadonlyMap<number, MessagePlace>, secondResult: GraphqlResult<Data> | undefined): void {
+  const { context, retry, merging } = writeRun;
+  const failed = (name: string) => results.flatMap((result) => failuresOf(result, name));
   for (const { index, write, pullRequest, headOid } of written) {
     const name = write.environment.read.name;
     for (const failure of ["labels", "tmp", "pr", "comment"].flatMap((step) => failed(stepAlias(index, step)))) {
@@ -250,9 +321,9 @@ async function writeInThreeDocuments(
     if (racedPin && plan.action === "finish") continue;
     const action = plan.action === "open" ? "opened" : plan.action === "supersede" ? "superseded" : "finished";
     const detail = pinned ? "pinned automatically" : plan.action === "finish" ? (plan.pin ? `${plan.detail}; the automatic pin was refused` : plan.detail) : plan.heldBecause ? `not pinned automatically: ${plan.heldBecause}` : `${action} for review`;
-    outcomes.set(write.environment.read.proposalRef, { repository, environment: name, action, detail, pullRequest: { number: pullRequest.number, url: pullRequest.url }, pinned });
+    writeRun.outcomes.set(write.environment.read.proposalRef, { repository: writeRun.repository, environment: name, action, detail, pullRequest: { number: pullRequest.number, url: pullRequest.url }, pinned });
     // A PR opened without its labels (a racing writer created them first) is finished from a fresh read.
-    if (plan.action === "open" && labelStep(index, write, pullRequest.id) === undefined) retry.add(write.environment.read.proposalRef);
+    if (plan.action === "open" && labelStepOf(writeRun, index, write, pullRequest.id) === undefined) retry.add(write.environment.read.proposalRef);
     const place = places.get(index);
     const placed = place && secondResult && failuresOf(secondResult, stepAlias(index, "place")).length === 0 ? place : undefined;
     emitProposalEvents(context, write, { ...pullRequest, headOid }, pinned, placed);
