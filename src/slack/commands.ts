@@ -64,6 +64,11 @@ function clamp(lines: readonly string[]): string {
  * Per environment: the images Bender has pinned there and the version each
  * last pin set, whether automation is held, and the open proposals — read in
  * one query per repository.
+ *
+ * 1. For each manifest repository with a valid config, its environments (or the one asked for).
+ * 2. Read their PRs, holds and deployments in one query (`readEnvironmentStatus`).
+ * 3. Keep the latest pin or unpin of each image, and read what the manifests say it runs now.
+ * 4. Render a line per image, the clusters' sync reports, holds and open proposals.
  */
 async function status(context: SlackContext, only: string | undefined): Promise<string> {
   const lines: string[] = [];
@@ -160,7 +165,13 @@ async function readRunningVersions(
   return running;
 }
 
-/** The last pins and unpins of an image, newest first, from merged Bender PRs. */
+/**
+ * The last pins and unpins of an image, newest first, from merged Bender PRs.
+ *
+ * 1. Parse the image; a bad one is answered with the reason.
+ * 2. For each manifest repository, read its merged Bender PRs (`readMergedProposals`).
+ * 3. Keep those of the image (and environment), rendered with who and when.
+ */
 async function history(context: SlackContext, image: string, only: string | undefined): Promise<string> {
   const parsed = parseReference(image);
   if (!parsed.ok) return `\`${escapeMrkdwn(image)}\` is not an image: ${escapeMrkdwn(parsed.error.message)}`;

@@ -177,7 +177,7 @@ type PinOutcome =
  * Reads the PR and merges exactly the drawn head. A PR read before another
  * replica merged it is caught by GitHub: the merge comes back "not open".
  */
-async function mergeOnce(context: SlackContext, click: Click, authorized: { value: ButtonValue; access: Prepared["access"] }): Promise<PinOutcome> {
+async function mergeOnce(context: SlackContext, click: Click, authorized: AuthorizedClick): Promise<PinOutcome> {
   const prepared = await readProposal(context, click, authorized);
   if (!prepared) return { kind: "not-a-proposal" };
   const { value, access, pullRequest } = prepared;
@@ -210,7 +210,7 @@ async function mergeOnce(context: SlackContext, click: Click, authorized: { valu
 async function reportPin(
   context: SlackContext,
   click: Click,
-  authorized: { value: ButtonValue; access: Prepared["access"] },
+  authorized: AuthorizedClick,
   outcome: PinOutcome,
   joined: boolean,
 ): Promise<void> {
@@ -238,23 +238,34 @@ async function reportPin(
   }
 }
 
-/** Dismiss: close the PR and delete its branch; the message says who dismissed it. */
+/**
+ * Dismiss: close the PR and delete its branch; the message says who dismissed it.
+ *
+ * 1. Decode, authorise, read the PR.
+ * 2. Already merged or closed: say by whom and when, redraw.
+ * 3. Close the PR and delete its branch, in one request.
+ * 4. Redraw as dismissed, note it in the thread.
+ */
 export async function dismiss(context: SlackContext, click: Click): Promise<void> {
+  // 1. Decode, authorise, read.
   const prepared = await prepare(context, click, "dismiss");
   if (!prepared) return;
   const { value, access, pullRequest } = prepared;
   const webUrl = context.services.webUrl;
+  // 2. Settled already?
   const settled = settledStatus(pullRequest);
   if (settled) {
     await redraw(context, click.location, viewOf(value, pullRequest, prepared.metadata, webUrl, settled));
     await tell(context, click.location, click.user, alreadyDoneBy(settled));
     return;
   }
+  // 3. Close and delete.
   const closed = await closeAndDeleteBranch(access.client, pullRequest);
   if (!closed.ok) {
     await tell(context, click.location, click.user, githubRefused(closed.message));
     return;
   }
+  // 4. Tell.
   const at = context.now().toISOString();
   await redraw(context, click.location, viewOf(value, pullRequest, prepared.metadata, webUrl, { kind: "dismissed", by: click.user, via: "slack", at }));
   await threadReply(context, click.location, dismissedLine(click.user, at));
