@@ -1,6 +1,11 @@
+import type { CauseOptions, CodedError } from "../errors/coded-error.js";
 /** Input the user can fix (a bad reference, a missing directory): exit code 2, message only, nothing written. */
-export class InvalidInputError extends Error {
+export class InvalidInputError extends Error implements CodedError {
   override readonly name = "InvalidInputError";
+  readonly code = "invalid-input";
+  constructor(message: string, options?: CauseOptions) {
+    super(message, options);
+  }
 }
 
 export const EXIT_OK = 0;

@@ -3,6 +3,7 @@ import { CONFIG_FILE, parseConfig, renderProblems, summarizeProblems } from "../
 import type { ConfigStore } from "./config-store.js";
 import { runGraphql } from "./graphql-client.js";
 import type { GraphqlClient } from "./graphql-client.js";
+import { repositoryName } from "./repository-name.js";
 
 export const CONFIG_CHECK_NAME = "bender/config";
 
@@ -26,7 +27,7 @@ const FILE_AT_COMMIT =
  * the last valid config).
  */
 export async function reportConfigCheck(input: ConfigCheckInput): Promise<void> {
-  const [owner = "", name = ""] = input.repository.split("/");
+  const { owner, name } = repositoryName(input.repository);
   const result = await runGraphql<{ repository: { object: { oid: string; text: string | null } | null } | null }>(input.client, FILE_AT_COMMIT, {
     owner,
     name,

@@ -4,6 +4,7 @@ import type { ConfigProblem } from "../config/index.js";
 import type { BenderConfig } from "../config/schema.js";
 import { runGraphql } from "./graphql-client.js";
 import type { GraphqlClient } from "./graphql-client.js";
+import { repositoryName } from "./repository-name.js";
 
 interface Entry {
   /** The last valid config, kept while a newer one is invalid. */
@@ -91,7 +92,7 @@ export class ConfigStore {
   }
 
   private async read(client: GraphqlClient, repository: string, log?: Logger): Promise<ConfigLookup> {
-    const [owner = "", name = ""] = repository.split("/");
+    const { owner, name } = repositoryName(repository);
     const result = await runGraphql<{ repository: { object: { oid: string; text: string | null } | null } | null }>(client, CONFIG_QUERY, {
       owner,
       name,

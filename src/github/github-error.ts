@@ -1,13 +1,18 @@
+import type { CauseOptions, CodedError } from "../errors/coded-error.js";
+import type { GraphqlFailure } from "./graphql-client.js";
 import { isRateLimited } from "./octokit.js";
 
-/** What went wrong talking to GitHub, stable enough for a caller to act on (issue 10 will generalise these). */
+/** What went wrong talking to GitHub, stable enough for a caller to act on. */
 export type GitHubErrorCode = "unreachable" | "rate-limited" | "forbidden" | "not-found" | "conflict" | "invalid";
 
 /** A GitHub failure translated at the edge: a stable code, a message a person can act on, the original as `cause`. */
-export class GitHubError extends Error {
+export class GitHubError extends Error implements CodedError {
   override readonly name = "GitHubError";
-  constructor(readonly code: GitHubErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  /** GitHub's HTTP status, when it answered one (undefined: no answer, or a GraphQL field's failure). */
+  readonly status: number | undefined;
+  constructor(readonly code: GitHubErrorCode, message: string, options?: CauseOptions & { readonly status?: number | undefined }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.status = options?.status;
   }
 }
 
@@ -21,12 +26,119 @@ function codeFor(status: number | undefined, error: unknown): GitHubErrorCode {
   return "invalid";
 }
 
+function statusOf(error: unknown): number | undefined {
+  const status = (error as { status?: unknown } | null | undefined)?.status;
+  return typeof status === "number" ? status : undefined;
+}
+
 /** Translates an Octokit error (or a network failure) met while doing `what` into a GitHubError. */
 export function toGitHubError(error: unknown, what: string): GitHubError {
   if (error instanceof GitHubError) return error;
-  const failure = error as { status?: number; message?: string };
-  const status = typeof failure.status === "number" ? failure.status : undefined;
+  const failure = error as { message?: string };
+  const status = statusOf(error);
   const code = codeFor(status, error);
   const detail = status === undefined ? (failure.message ?? String(error)) : `GitHub answered ${status}`;
-  return new GitHubError(code, `${what}: ${code} (${detail})`, { cause: error });
+  return new GitHubError(code, `${what}: ${code} (${detail})`, { cause: error, status });
+}
+
+/**
+ * The GitHubError an error is, when it came from GitHub: already translated,
+ * or an Octokit HTTP error (its message kept as GitHub worded it). Undefined
+ * for anything else, so a caller outside src/github never reads Octokit's
+ * error fields.
+ */
+export function asGitHubError(error: unknown): GitHubError | undefined {
+  if (error instanceof GitHubError) return error;
+  const shape = error as { name?: unknown; message?: unknown } | null | undefined;
+  const status = statusOf(error);
+  if (shape?.name !== "HttpError" || status === undefined) return undefined;
+  return new GitHubError(codeFor(status, error), typeof shape.message === "string" ? shape.message : "", { cause: error, status });
+}
+
+/**
+ * The code of a failure that came from GitHub, or undefined for anything else
+ * (a bug, a shutdown): an Octokit error with an HTTP status (Octokit reports a
+ * network failure as 500), or an already translated GitHubError.
+ */
+export function gitHubFailureCode(error: unknown): GitHubErrorCode | undefined {
+  if (error instanceof GitHubError) return error.code;
+  const status = statusOf(error);
+  return status === undefined ? undefined : codeFor(status, error);
+}
+
+/** GitHub failed on its side or asked Bender to wait: the same work can be tried again later. */
+export function isRetryableGitHubFailure(error: unknown): boolean {
+  const code = gitHubFailureCode(error);
+  return code === "unreachable" || code === "rate-limited";
+}
+
+/**
+ * GitHub's words for "another writer got there first" in a GraphQL field's
+ * failure: a ref that exists or moved, an expected head that is not the head,
+ * a pull request merged or closed meanwhile. Such a write is planned again
+ * from a fresh read rather than reported.
+ */
+const LOST_RACE = /already exists|expected|is at|does not match|stale|not a fast forward|Reference update failed|ref.*exist|not open|already merged|not mergeable|Head branch was modified/i;
+/** An automatic merge refused because the base or head moved under it. */
+const MERGE_RACE = /not mergeable|Head branch was modified/i;
+
+/** Whether GitHub's message for a failed write says another writer got there first. */
+export function isLostRace(message: string): boolean {
+  return LOST_RACE.test(message);
+}
+
+/** The code of one GraphQL field's failure, by GitHub's error type first and its message second. */
+export function graphqlFailureCode(failure: Pick<GraphqlFailure, "type" | "message">): GitHubErrorCode {
+  switch (failure.type) {
+    case "NOT_FOUND":
+      return "not-found";
+    case "FORBIDDEN":
+      return "forbidden";
+    case "RATE_LIMITED":
+      return "rate-limited";
+  }
+  return LOST_RACE.test(failure.message) ? "conflict" : "invalid";
+}
+
+/** Whether a merge's failures say the base or head moved under it (planned again, not reported). */
+export function isMergeRace(failures: readonly Pick<GraphqlFailure, "message">[]): boolean {
+  return failures.some((failure) => MERGE_RACE.test(failure.message));
+}
+
+/**
+ * One GitHubError for the failures of a GraphQL document (or of the fields
+ * that matter): the first failure's code, every message, `fallback` when
+ * GitHub returned nothing and said nothing.
+ */
+export function graphqlError(failures: readonly GraphqlFailure[], what: string, fallback: string): GitHubError {
+  const first = failures[0];
+  const code = first ? graphqlFailureCode(first) : "not-found";
+  const detail = failures.map((failure) => failure.message).join("; ") || fallback;
+  return new GitHubError(code, `${what}: ${detail}`, { cause: failures.length > 0 ? failures : undefined });
+}
+
+/**
+ * What a person can do about a failure that came from GitHub, in one
+ * sentence that keeps GitHub's own words; undefined for any other failure.
+ * A 401 means the App's credentials: `check APP_ID and the private key`.
+ */
+export function gitHubFailureReason(error: unknown): string | undefined {
+  const github = asGitHubError(error) ?? (gitHubFailureCode(error) === undefined ? undefined : toGitHubError(error, "GitHub"));
+  if (!github) return undefined;
+  const answer = github.status === undefined ? github.message : `HTTP ${github.status}: ${github.message}`;
+  switch (github.code) {
+    case "forbidden":
+      return github.status === 401
+        ? `GitHub refused Bender's credentials (${answer}): check APP_ID and the private key`
+        : `GitHub refused Bender (${answer}): check the App's installation and its permissions on the repository`;
+    case "not-found":
+      return `GitHub found nothing there (${answer}): check that the App is installed on the repository`;
+    case "unreachable":
+      return `GitHub could not be reached (${answer}): it is tried again later`;
+    case "rate-limited":
+      return `GitHub asked Bender to wait (${answer}): it is tried again later`;
+    case "conflict":
+    case "invalid":
+      return `GitHub refused the request (${answer})`;
+  }
 }

@@ -1,11 +1,13 @@
+import type { CauseOptions, CodedError } from "../errors/coded-error.js";
 import { limitWaitMs, nextWriteAt, trimHistory } from "../queue/write-budget.js";
 import type { WriteWindow } from "../queue/write-budget.js";
 
 /** A wait for GitHub cut short because Bender is shutting down: the work is kept, not failed. */
-export class GithubWaitInterrupted extends Error {
+export class GithubWaitInterrupted extends Error implements CodedError {
   override readonly name = "GithubWaitInterrupted";
-  constructor(readonly installation: string) {
-    super(`stopped while waiting for GitHub's rate limit (${installation}); the work is kept`);
+  readonly code = "wait-interrupted";
+  constructor(readonly installation: string, options?: CauseOptions) {
+    super(`stopped while waiting for GitHub's rate limit (${installation}); the work is kept`, options);
   }
 }
 

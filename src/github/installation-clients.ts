@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { Probot } from "probot";
 import type { InstallationClient, ManifestRepositories } from "./manifest-repositories.js";
+import { repositoryName } from "./repository-name.js";
 
 /**
  * An installation's Octokit for a repository, whoever asks (the build webhook,
@@ -56,7 +57,7 @@ export class InstallationClients {
 
   private async lookUp(repository: string): Promise<number | undefined> {
     const app = await this.probot.auth();
-    const [owner = "", repo = ""] = repository.split("/");
+    const { owner, name: repo } = repositoryName(repository);
     try {
       const { data } = await app.request("GET /repos/{owner}/{repo}/installation", { owner, repo });
       this.#ids.set(repository, data.id);

@@ -3,6 +3,7 @@ import { CONFIG_FILE } from "../config/index.js";
 import type { ConfigStore } from "./config-store.js";
 import { runGraphql } from "./graphql-client.js";
 import type { GraphqlClient } from "./graphql-client.js";
+import { repositoryName } from "./repository-name.js";
 
 /** The REST and GraphQL parts of an installation's Octokit that discovery uses. */
 export interface InstallationClient extends GraphqlClient {
@@ -63,7 +64,7 @@ export class ManifestRepositories {
       const fields: string[] = [];
       const variables: Record<string, string> = { expression: `HEAD:${CONFIG_FILE}` };
       for (const [index, fullName] of batch.entries()) {
-        const [owner = "", name = ""] = fullName.split("/");
+        const { owner, name } = repositoryName(fullName);
         declarations.push(`$o${index}: String!`, `$n${index}: String!`);
         variables[`o${index}`] = owner;
         variables[`n${index}`] = name;

@@ -1,9 +1,12 @@
 import type { Logger } from "pino";
 import type { Build } from "../builds/build.js";
-import type { BenderServices } from "./app.js";
+import type { BenderServices } from "./services.js";
 import type { InstallationClient } from "./manifest-repositories.js";
-import { ConfigChangedError, proposeBuilds, sweepRepository } from "./propose-build.js";
-import type { ProposalOutcome, ProposeContext, SweepOutcome } from "./propose-build.js";
+import { ConfigChangedError, proposeBuilds } from "./propose-build.js";
+import type { ProposalOutcome, ProposeContext } from "./propose-build.js";
+import { sweepRepository } from "./sweep-repository.js";
+import type { SweepOutcome } from "./sweep-repository.js";
+import { repositoryName } from "./repository-name.js";
 
 /** One build for one repository's turn, to some of its environments (the queue coalesced the rest). */
 export interface QueuedTarget {
@@ -56,7 +59,7 @@ async function proposeTargets(services: BenderServices, client: InstallationClie
 async function proposeContextFor(services: BenderServices, client: InstallationClient, repository: string, log: Logger): Promise<ProposeContext | undefined> {
   const lookup = await services.configs.load(client, repository, log);
   if (lookup.kind !== "config") return undefined;
-  const [owner = "", repo = ""] = repository.split("/");
+  const { owner, name: repo } = repositoryName(repository);
   return {
     client,
     owner,

@@ -4,7 +4,8 @@ import { environmentsFor, tagAllowed } from "../config/index.js";
 import { proposalBranch } from "../proposals/branch-name.js";
 import { bumpFiles, inlineEngine } from "../manifests/io/manifest-engine.js";
 import { decideProposal, proposalFiles } from "../proposals/plan-proposal.js";
-import { ConfigChangedError, hasAllLabels } from "./propose-context.js";
+import { hasAllLabels } from "../proposals/labels.js";
+import { ConfigChangedError } from "./propose-context.js";
 import type { ProposalOutcome, ProposeContext } from "./propose-context.js";
 import { readRepositoryState } from "./read-repository-state.js";
 import type { EnvironmentRead } from "./read-state.js";
@@ -13,8 +14,6 @@ import type { WritePlan } from "./write-proposals.js";
 
 export { ConfigChangedError } from "./propose-context.js";
 export type { ProposalOutcome, ProposeContext } from "./propose-context.js";
-export { sweepRepository } from "./sweep-repository.js";
-export type { SweepOutcome } from "./sweep-repository.js";
 
 /** Stale heads and racing branches are planned again from a fresh read, this many times at most. */
 export const MAX_ATTEMPTS = 5;

@@ -1,3 +1,4 @@
+import type { CauseOptions, CodedError } from "../errors/coded-error.js";
 import type { Logger } from "pino";
 import type { BenderConfig } from "../config/schema.js";
 import type { ManifestEngine } from "../manifests/io/manifest-engine.js";
@@ -28,8 +29,12 @@ export interface ProposeContext {
 }
 
 /** The manifest repository's config changed since it was cached: reload it and propose again. */
-export class ConfigChangedError extends Error {
+export class ConfigChangedError extends Error implements CodedError {
   override readonly name = "ConfigChangedError";
+  readonly code = "config-changed";
+  constructor(message: string, options?: CauseOptions) {
+    super(message, options);
+  }
 }
 
 /** What became of a build in one environment; the build webhook answers with these. */
@@ -46,15 +51,4 @@ export interface ProposalOutcome {
   readonly detail: string;
   readonly pullRequest?: { readonly number: number; readonly url: string } | undefined;
   readonly pinned?: boolean | undefined;
-}
-
-/** The labels every proposal carries. */
-export function labelsFor(environment: string): string[] {
-  return ["bender", `bender/${environment}`];
-}
-
-/** Whether a PR carries every label Bender gives a proposal of `environment` (an interrupted write may have left some off). */
-export function hasAllLabels(environment: string, labels: { readonly nodes: readonly { readonly name: string }[] } | null | undefined): boolean {
-  const present = new Set(labels?.nodes.map((label) => label.name) ?? []);
-  return labelsFor(environment).every((label) => present.has(label));
 }

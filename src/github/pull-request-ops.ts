@@ -1,6 +1,9 @@
+import { trailerUser } from "../proposals/trailers.js";
+import { graphqlError } from "./github-error.js";
 import { failuresOf, runGraphql } from "./graphql-client.js";
 import type { GraphqlClient } from "./graphql-client.js";
 import { MERGE_METHODS, mutationDocument } from "./write-documents.js";
+import { repositoryName } from "./repository-name.js";
 
 /** A proposal PR as a Slack click needs to see it, read in one query. */
 export interface PullRequestState {
@@ -48,10 +51,8 @@ interface PullRequestResponse {
   } | null;
 }
 
-const PINNED_BY = /^Pinned-by: <@(?<user>[UW][A-Z0-9]+)>/m;
-
 export async function readPullRequest(client: GraphqlClient, repository: string, number: number): Promise<PullRequestState | undefined> {
-  const [owner = "", name = ""] = repository.split("/");
+  const { owner, name } = repositoryName(repository);
   const result = await runGraphql<PullRequestResponse>(client, READ_PULL_REQUEST, { owner, name, number });
   const pullRequest = result.data?.repository?.pullRequest;
   if (!pullRequest) return undefined;
@@ -66,7 +67,7 @@ export async function readPullRequest(client: GraphqlClient, repository: string,
     baseRefName: pullRequest.baseRefName,
     body: pullRequest.body,
     mergedBy: pullRequest.mergedBy?.login,
-    pinnedBy: PINNED_BY.exec(pullRequest.mergeCommit?.messageBody ?? "")?.groups?.user,
+    pinnedBy: trailerUser(pullRequest.mergeCommit?.messageBody, ["pinned"]),
     mergedAt: pullRequest.mergedAt ?? undefined,
     closedAt: pullRequest.closedAt ?? undefined,
     autoMergeEnabled: pullRequest.autoMergeRequest !== null,
@@ -152,5 +153,5 @@ export async function closeAndDeleteBranch(
 export async function updatePullRequestBody(client: GraphqlClient, pullRequestId: string, body: string): Promise<void> {
   const document = mutationDocument([{ kind: "updatePullRequest", alias: "update", pullRequestId, body }]);
   const result = await runGraphql(client, document.query, document.variables);
-  if (result.failures.length > 0) throw new Error(result.failures.map((failure) => failure.message).join("; "));
+  if (result.failures.length > 0) throw graphqlError(result.failures, "updating the pull request's body", "");
 }

@@ -1,11 +1,13 @@
 import { pathMatcher } from "../config/index.js";
 import type { Skipped } from "../manifests/index.js";
 import { parseHolds } from "../proposals/holds.js";
+import { labelsFor } from "../proposals/labels.js";
 import { decodeProposalMetadata } from "../proposals/metadata.js";
 import { referenceTrailer } from "../proposals/plan-proposal.js";
 import type { EnvironmentSnapshot } from "../proposals/plan-proposal.js";
+import { GitHubError, graphqlError } from "./github-error.js";
 import { runGraphql } from "./graphql-client.js";
-import { labelsFor } from "./propose-context.js";
+import { ConfigChangedError } from "./propose-context.js";
 import type { ProposeContext } from "./propose-context.js";
 import { flattenTree, readObjectsQuery, readStateQuery } from "./read-state.js";
 import type { EnvironmentRead, ProposalRefResponse, TreeEntryResponse, TreeFile } from "./read-state.js";
@@ -51,10 +53,10 @@ export async function readRepositoryState(context: ProposeContext, reads: readon
   const result = await runGraphql<StateResponse>(context.client, query, variables);
   const repository = result.data?.repository;
   if (!repository) {
-    throw new Error(`cannot read ${repositoryKey}: ${result.failures.map((failure) => failure.message).join("; ") || "no such repository"}`);
+    throw graphqlError(result.failures, `cannot read ${repositoryKey}`, "no such repository");
   }
   const defaultBranch = repository.defaultBranchRef;
-  if (!defaultBranch) throw new Error(`${repositoryKey} has no default branch (an empty repository?)`);
+  if (!defaultBranch) throw new GitHubError("not-found", `${repositoryKey} has no default branch (an empty repository?)`);
 
   // Files per environment; texts from the response, the cache, or a follow-up read.
   const perEnvironment = reads.map((read, index) => {
@@ -77,7 +79,7 @@ export async function readRepositoryState(context: ProposeContext, reads: readon
   const environments = perEnvironment.flatMap(({ read, index, files: own }): EnvironmentState[] => {
     const files = read.treesFrom === undefined ? own : (perEnvironment[read.treesFrom]?.files ?? own);
     const environment = context.config.environments[read.name];
-    if (!environment) throw new Error(`environment ${read.name} vanished from the config`);
+    if (!environment) throw new ConfigChangedError(`environment ${read.name} vanished from the config`);
     const branchRef = read.branch === undefined ? defaultBranch : (repository[`e${index}_branch`] as { name: string; target: { oid: string } } | null);
     // A config naming a branch that does not exist is this environment's problem, not the others'.
     if (!branchRef) {

@@ -1,3 +1,6 @@
+import { CONFIG_FILE } from "../config/index.js";
+import { HOLDS_PATH } from "../proposals/holds.js";
+
 /**
  * One GraphQL query reads everything a build needs from a manifest
  * repository: the default branch, each environment's branch head, the trees
@@ -51,7 +54,7 @@ export function readStateQuery(request: ReadStateRequest): { query: string; vari
     "config: object(expression: $configExpression) { oid }",
   ];
   declarations.push("$configExpression: String!");
-  variables.configExpression = "HEAD:.github/bender.yml";
+  variables.configExpression = `HEAD:${CONFIG_FILE}`;
 
   for (const [index, environment] of request.environments.entries()) {
     const revision = environment.branch ?? "HEAD";
@@ -67,7 +70,7 @@ export function readStateQuery(request: ReadStateRequest): { query: string; vari
       fields.push(`e${index}_t${folderIndex}: object(expression: $${key}) { ... on Tree { ${treeSelection(TREE_DEPTH, request.withText)} } }`);
     }
     declarations.push(`$holds${index}: String!`, `$proposal${index}: String!`, `$head${index}: String!`);
-    variables[`holds${index}`] = `${revision}:.bender/holds.yml`;
+    variables[`holds${index}`] = `${revision}:${HOLDS_PATH}`;
     variables[`proposal${index}`] = environment.proposalRef;
     variables[`head${index}`] = environment.proposalRef.slice("refs/heads/".length);
     fields.push(`e${index}_holds: object(expression: $holds${index}) { ... on Blob { text } }`);

@@ -1,9 +1,10 @@
 import { parseReference } from "../image-ref/index.js";
 import { BRANCH_PREFIX } from "../proposals/branch-name.js";
 import { decodeProposalMetadata } from "../proposals/metadata.js";
+import { graphqlError } from "./github-error.js";
 import { runGraphql } from "./graphql-client.js";
 import { proposeBuilds } from "./propose-build.js";
-import { hasAllLabels } from "./propose-context.js";
+import { hasAllLabels } from "../proposals/labels.js";
 import type { ProposalOutcome, ProposeContext } from "./propose-context.js";
 import { ZERO_OID, mutationDocument } from "./write-documents.js";
 import type { WriteStep } from "./write-documents.js";
@@ -50,7 +51,7 @@ export async function sweepRepository(context: ProposeContext): Promise<SweepOut
   const outcomes: SweepOutcome[] = [];
   const result = await runGraphql<SweepResponse>(context.client, SWEEP_QUERY, { owner: context.owner, name: context.repo, temporary: `refs/heads/${TEMPORARY_PREFIX}` });
   const repository = result.data?.repository;
-  if (!repository) throw new Error(`cannot sweep ${context.owner}/${context.repo}: ${result.failures.map((failure) => failure.message).join("; ") || "no such repository"}`);
+  if (!repository) throw graphqlError(result.failures, `cannot sweep ${context.owner}/${context.repo}`, "no such repository");
 
   // 2. Abandoned temporary branches.
   const abandoned = repository.temporary.nodes.filter((ref) => {

@@ -1,17 +1,27 @@
-import type { Build } from "../builds/build.js";
+import { hasAllLabels } from "../proposals/labels.js";
+import type { MessagePlace } from "../proposals/events.js";
 import { withMetadata } from "../proposals/metadata.js";
-import type { ProposalPlan } from "../proposals/plan-proposal.js";
 import { supersededComment } from "../proposals/render-proposal.js";
+import { isLostRace, isMergeRace } from "./github-error.js";
 import { failuresOf, runGraphql } from "./graphql-client.js";
 import type { GraphqlResult } from "./graphql-client.js";
 import { announce, emitProposalEvents } from "./proposal-events.js";
-import { hasAllLabels, labelsFor } from "./propose-context.js";
 import type { ProposalOutcome, ProposeContext } from "./propose-context.js";
-import type { EnvironmentState, RepositoryState } from "./read-repository-state.js";
-import { MERGE_METHODS, ZERO_OID, mutationDocument, stepAlias } from "./write-documents.js";
+import type { RepositoryState } from "./read-repository-state.js";
+import {
+  closeSteps,
+  deleteTemporaryStep,
+  firstDocumentSteps,
+  labelAlias,
+  labelStep as proposalLabelStep,
+  mergeStep as proposalMergeStep,
+  moveRefStep,
+  rewriteSteps,
+  scrubAndCloseSteps,
+} from "./proposal-steps.js";
+import type { WritePlan } from "./proposal-steps.js";
+import { ZERO_OID, mutationDocument, stepAlias } from "./write-documents.js";
 import type { WriteStep } from "./write-documents.js";
-
-const LABEL_COLOR = "5319e7";
 
 /** The body of a PR opened on another writer's commit in a race, closed in the same breath. */
 const RACED_BODY = "Opened by Bender while another writer changed this branch, and closed at once: this build is proposed again from a fresh read.";
@@ -19,15 +29,9 @@ const RACED_BODY = "Opened by Bender while another writer changed this branch, a
 /** Temporary branches are named `bender-tmp/<epoch ms>-<id>`, so a sweep can tell an abandoned one from one in use. */
 export const TEMPORARY_PREFIX = "bender-tmp/";
 
-export type WritePlan = {
-  readonly build: Build;
-  readonly environment: EnvironmentState;
-  readonly plan: Extract<ProposalPlan, { action: "open" | "supersede" | "finish" | "close" }>;
-};
+export type { WritePlan } from "./proposal-steps.js";
 
 type Data = Record<string, { commit?: { oid: string }; pullRequest?: { id: string; number: number; url: string; state?: string; headRefOid?: string }; ref?: { id: string }; label?: { id: string; name: string }; labelable?: { state?: string } } | null>;
-
-const CONFLICT = /already exists|expected|is at|does not match|stale|not a fast forward|Reference update failed|ref.*exist|not open|already merged|not mergeable|Head branch was modified/i;
 
 /** A proposal whose writes went through: its PR, the head it now has, and whether it was pinned. */
 export interface Written {
@@ -71,6 +75,33 @@ export async function writeProposals(context: ProposeContext, state: RepositoryS
   return { outcomes, retry };
 }
 
+/** One writeProposals call: what it was given, and what it learns as its documents come back. */
+interface WriteRun {
+  readonly context: ProposeContext;
+  readonly state: RepositoryState;
+  readonly repository: string;
+  readonly outcomes: Map<string, ProposalOutcome>;
+  readonly retry: Set<string>;
+  /** Temporary branches that exist now (removed in `finally`, whatever happens). */
+  readonly temporaries: Set<string>;
+  /** Label IDs: those read, and those document 1 created. */
+  readonly labelIds: Map<string, string>;
+  /** Proposals whose writes went through so far, and which of them are pinned automatically. */
+  readonly done: Written[];
+  readonly merging: Set<number>;
+  readonly closing: Written[];
+  /** New PRs, whose Slack messages are announced before document 2. */
+  readonly opened: Written[];
+}
+
+/**
+ * 1. Document 1 (labels, branches, commits, new PRs), from the pure builders.
+ * 2. Document 2, from what document 1 answered: new PRs labelled (and pinned),
+ *    superseded branches moved, half-made writes undone, closes; new PRs'
+ *    Slack messages announced and their place added.
+ * 3. Document 3 for superseded PRs still open on their moved branch.
+ * 4. Outcomes and proposal events, from what documents 2 and 3 answered.
+ */
 async function writeInThreeDocuments(
   context: ProposeContext,
   state: RepositoryState,
@@ -79,89 +110,83 @@ async function writeInThreeDocuments(
   retry: Set<string>,
   temporaries: Set<string>,
 ): Promise<void> {
-  const repository = `${context.owner}/${context.repo}`;
   const now = context.now ?? Date.now;
 
-  // Document 1.
-  const first: WriteStep[] = [];
-  const needed = writes.flatMap((write) => (write.plan.action === "close" ? [] : labelsFor(write.environment.read.name)));
-  const missingLabels = [...new Set(needed)].filter((name) => !state.labelIds.has(name));
-  for (const [index, name] of missingLabels.entries()) {
-    first.push({ kind: "createLabel", alias: `label${index}`, repositoryId: state.repositoryId, name, color: LABEL_COLOR, description: "Opened by Bender" });
-  }
-  const temporaryNames = new Map<number, string>();
-  for (const [index, { environment, plan }] of writes.entries()) {
-    if (plan.action === "finish" || plan.action === "close") continue;
-    const branch = environment.read.proposalRef.slice("refs/heads/".length);
-    const commit = (onBranch: string): WriteStep => ({
-      kind: "commit",
-      alias: stepAlias(index, "commit"),
-      input: { repositoryNameWithOwner: state.nameWithOwner, branch: onBranch, expectedHeadOid: environment.baseOid, headline: plan.commit.headline, body: plan.commit.body, files: plan.files },
-    });
-    if (plan.action === "open") {
-      // The branch is (re)set to the base only if it is still as read: absent, or left without an open PR.
-      // Another writer's new branch is never deleted, and its PR never closed, by a writer that read before it.
-      const before = environment.proposal?.target?.oid ?? ZERO_OID;
-      first.push({ kind: "moveRef", alias: stepAlias(index, "ref"), repositoryId: state.repositoryId, name: environment.read.proposalRef, beforeOid: before, afterOid: environment.baseOid });
-      first.push(commit(branch));
-      first.push({ kind: "createPullRequest", alias: stepAlias(index, "pr"), repositoryId: state.repositoryId, baseRefName: environment.snapshot.baseBranch, headRefName: branch, title: plan.title, body: plan.body });
-    } else {
-      // Rebuild from the current base on a temporary branch, so the PR's head never equals its base.
-      const temporary = `${TEMPORARY_PREFIX}${now()}-${context.uniqueId()}`;
-      temporaryNames.set(index, temporary);
-      first.push({ kind: "createRef", alias: stepAlias(index, "tmpref"), repositoryId: state.repositoryId, name: `refs/heads/${temporary}`, oid: environment.baseOid });
-      first.push(commit(temporary));
-    }
-  }
-  const firstResult = first.length > 0 ? await run(context, first) : { data: {} as Data, failures: [] };
-  for (const [index, name] of temporaryNames) if (firstResult.data?.[stepAlias(index, "tmpref")]?.ref) temporaries.add(name);
+  // 1. Document 1.
+  const first = firstDocumentSteps(state, writes, () => `${TEMPORARY_PREFIX}${now()}-${context.uniqueId()}`);
+  const firstResult = first.steps.length > 0 ? await run(context, first.steps) : { data: {} as Data, failures: [] };
+  for (const [index, name] of first.temporaryNames) if (firstResult.data?.[stepAlias(index, "tmpref")]?.ref) temporaries.add(name);
   const labelIds = new Map(state.labelIds);
-  for (const index of missingLabels.keys()) {
-    const label = firstResult.data?.[`label${index}`]?.label;
+  for (const index of first.missingLabels.keys()) {
+    const label = firstResult.data?.[labelAlias(index)]?.label;
     if (label) labelIds.set(label.name, label.id);
   }
-  const labelStep = (index: number, write: WritePlan, pullRequestId: string): WriteStep | undefined => {
-    const ids = labelsFor(write.environment.read.name).map((label) => labelIds.get(label)).filter((id): id is string => id !== undefined);
-    return ids.length > 0 ? { kind: "addLabels", alias: stepAlias(index, "labels"), labelableId: pullRequestId, labelIds: ids } : undefined;
+  const writeRun: WriteRun = {
+    context,
+    state,
+    repository: `${context.owner}/${context.repo}`,
+    outcomes,
+    retry,
+    temporaries,
+    labelIds,
+    done: [],
+    merging: new Set(),
+    closing: [],
+    opened: [],
   };
-  const mergeStep = (index: number, write: WritePlan, pullRequestId: string, headOid: string): WriteStep => ({
-    kind: "merge",
-    alias: stepAlias(index, "merge"),
-    pullRequestId,
-    expectedHeadOid: headOid,
-    mergeMethod: MERGE_METHODS[context.config.mergeMethod],
-    headline: write.plan.title,
-  });
 
-  // Document 2.
+  // 2. Document 2.
+  const second = secondDocumentSteps(writeRun, writes, firstResult, first.temporaryNames);
+  const places = await placeMessages(writeRun, second);
+  const secondResult = second.length > 0 ? await run(context, second) : undefined;
+  for (const [index, name] of first.temporaryNames) {
+    if (secondResult && secondResult.data?.[stepAlias(index, "tmp")] && failuresOf(secondResult, stepAlias(index, "tmp")).length === 0) temporaries.delete(name);
+  }
+
+  // 3. Document 3.
+  const { third, written } = thirdDocumentSteps(writeRun, secondResult);
+  const thirdResult = third.length > 0 ? await run(context, third) : undefined;
+
+  // 4. Outcomes.
+  settleOutcomes(writeRun, written, [secondResult, thirdResult].filter((result): result is GraphqlResult<Data> => result !== undefined), places, secondResult);
+}
+
+function labelStepOf(writeRun: WriteRun, index: number, write: WritePlan, pullRequestId: string): WriteStep | undefined {
+  return proposalLabelStep(index, write.environment.read.name, writeRun.labelIds, pullRequestId);
+}
+
+function mergeStepOf(writeRun: WriteRun, index: number, write: WritePlan, pullRequestId: string, headOid: string): WriteStep {
+  return proposalMergeStep(index, pullRequestId, headOid, writeRun.context.config.mergeMethod, write.plan.title);
+}
+
+/** A write that did not go through: planned again when another writer got there first, else reported as failed. */
+function lost(writeRun: WriteRun, index: number, write: WritePlan, message: string, raced = false): void {
+  const name = write.environment.read.name;
+  if (raced || isLostRace(message)) writeRun.retry.add(write.environment.read.proposalRef);
+  else writeRun.outcomes.set(write.environment.read.proposalRef, { repository: writeRun.repository, environment: name, action: "failed", detail: message });
+  writeRun.context.log.warn({ environment: name, failures: message, step: index }, "proposal write failed");
+}
+
+/** Document 2's steps, from document 1's answer; records what went through in `writeRun`. */
+function secondDocumentSteps(writeRun: WriteRun, writes: readonly WritePlan[], firstResult: GraphqlResult<Data>, temporaryNames: ReadonlyMap<number, string>): WriteStep[] {
+  const { state, retry, temporaries, done, merging, closing, opened } = writeRun;
   const second: WriteStep[] = [];
-  const done: Written[] = [];
-  const merging = new Set<number>();
-  const closing: Written[] = [];
-  const opened: Written[] = [];
-  const lost = (index: number, write: WritePlan, message: string, raced = false) => {
-    const name = write.environment.read.name;
-    if (raced || CONFLICT.test(message)) retry.add(write.environment.read.proposalRef);
-    else outcomes.set(write.environment.read.proposalRef, { repository, environment: name, action: "failed", detail: message });
-    context.log.warn({ environment: name, failures: message, step: index }, "proposal write failed");
-  };
   for (const [index, write] of writes.entries()) {
     const { environment, plan } = write;
     if (plan.action === "close") {
       const open = environment.openPullRequest;
       if (!open) continue;
-      second.push({ kind: "comment", alias: stepAlias(index, "comment"), subjectId: open.id, body: plan.comment });
-      second.push({ kind: "close", alias: stepAlias(index, "close"), pullRequestId: open.id });
+      second.push(...closeSteps(index, open.id, plan.comment));
       closing.push({ index, write, pullRequest: { id: open.id, number: open.number, url: open.url }, headOid: open.headRefOid });
       continue;
     }
     if (plan.action === "finish") {
       const open = environment.openPullRequest;
       if (!open) continue;
-      const labels = hasAllLabels(environment.read.name, open.labels) ? undefined : labelStep(index, write, open.id);
+      const labels = hasAllLabels(environment.read.name, open.labels) ? undefined : labelStepOf(writeRun, index, write, open.id);
       if (labels) second.push(labels);
       if (plan.pin) {
-        second.push(mergeStep(index, write, open.id, open.headRefOid));
+        second.push(mergeStepOf(writeRun, index, write, open.id, open.headRefOid));
         merging.add(index);
       }
       done.push({ index, write, pullRequest: { id: open.id, number: open.number, url: open.url }, headOid: open.headRefOid });
@@ -178,22 +203,21 @@ async function writeInThreeDocuments(
         if (pullRequest && !headIsOurs) {
           // The document went on after the branch or commit failed, and GitHub opened a PR on another writer's
           // commit: it is closed at once, its metadata removed first so it never reads as a dismissal of this build.
-          second.push({ kind: "updatePullRequest", alias: stepAlias(index, "scrub"), pullRequestId: pullRequest.id, body: RACED_BODY });
-          second.push({ kind: "close", alias: stepAlias(index, "close"), pullRequestId: pullRequest.id });
+          second.push(...scrubAndCloseSteps(index, pullRequest.id, RACED_BODY));
         }
         // A branch this writer set, left without its PR, is removed (only if it is still as this writer left it).
         if (branchSet && !pullRequest) {
-          second.push({ kind: "moveRef", alias: stepAlias(index, "cleanup"), repositoryId: state.repositoryId, name: environment.read.proposalRef, beforeOid: commit?.oid ?? environment.baseOid, afterOid: ZERO_OID });
+          second.push(moveRefStep(index, "cleanup", state, environment.read.proposalRef, commit?.oid ?? environment.baseOid, ZERO_OID));
         }
         const message = failures.map((failure) => failure.message).join("; ") || "the proposal branch moved under the new pull request (another writer)";
-        lost(index, write, message, failures.length === 0);
+        lost(writeRun, index, write, message, failures.length === 0);
         continue;
       }
-      const labels = labelStep(index, write, pullRequest.id);
+      const labels = labelStepOf(writeRun, index, write, pullRequest.id);
       if (labels) second.push(labels);
       opened.push({ index, write, pullRequest, headOid: commit.oid });
       if (plan.autoPin) {
-        second.push(mergeStep(index, write, pullRequest.id, commit.oid));
+        second.push(mergeStepOf(writeRun, index, write, pullRequest.id, commit.oid));
         merging.add(index);
       }
       done.push({ index, write, pullRequest, headOid: commit.oid });
@@ -202,28 +226,32 @@ async function writeInThreeDocuments(
     const temporary = temporaryNames.get(index);
     const open = environment.openPullRequest;
     if (failures.length > 0 || !commit || !open || !environment.proposal?.target) {
-      if (temporary && temporaries.has(temporary)) second.push({ kind: "moveRef", alias: stepAlias(index, "tmp"), repositoryId: state.repositoryId, name: `refs/heads/${temporary}`, afterOid: ZERO_OID });
-      lost(index, write, failures.map((failure) => failure.message).join("; ") || "GitHub returned no commit");
+      if (temporary && temporaries.has(temporary)) second.push(deleteTemporaryStep(index, state, temporary));
+      lost(writeRun, index, write, failures.map((failure) => failure.message).join("; ") || "GitHub returned no commit");
       continue;
     }
     // Re-adding the labels reads back the PR's state in the same document; without them (labels created by a racing
     // writer since the read) the state cannot be read back, so nothing is moved and the proposal is planned again.
-    const labels = labelStep(index, write, open.id);
+    const labels = labelStepOf(writeRun, index, write, open.id);
     if (!labels) {
-      if (temporary) second.push({ kind: "moveRef", alias: stepAlias(index, "tmp"), repositoryId: state.repositoryId, name: `refs/heads/${temporary}`, afterOid: ZERO_OID });
+      if (temporary) second.push(deleteTemporaryStep(index, state, temporary));
       retry.add(environment.read.proposalRef);
       continue;
     }
     // Compare-and-swap: a branch another writer moved since the read is not overwritten.
-    second.push({ kind: "moveRef", alias: stepAlias(index, "move"), repositoryId: state.repositoryId, name: environment.read.proposalRef, beforeOid: environment.proposal.target.oid, afterOid: commit.oid });
-    if (temporary) second.push({ kind: "moveRef", alias: stepAlias(index, "tmp"), repositoryId: state.repositoryId, name: `refs/heads/${temporary}`, afterOid: ZERO_OID });
+    second.push(moveRefStep(index, "move", state, environment.read.proposalRef, environment.proposal.target.oid, commit.oid));
+    if (temporary) second.push(deleteTemporaryStep(index, state, temporary));
     // Read back whether the PR is still open (merged or closed under this writer?), re-adding its labels in passing.
     second.push(labels);
     done.push({ index, write, pullRequest: { id: open.id, number: open.number, url: open.url }, headOid: commit.oid });
   }
-  // New PRs' Slack messages are posted now, and their place goes into the PR with this document: no write of its own.
-  const places = await announce(context, opened);
-  for (const { index, write, pullRequest } of opened) {
+  return second;
+}
+
+/** New PRs' Slack messages are posted now, and their place goes into the PR with document 2: no write of its own. */
+async function placeMessages(writeRun: WriteRun, second: WriteStep[]): Promise<Map<number, MessagePlace>> {
+  const places = await announce(writeRun.context, writeRun.opened);
+  for (const { index, write, pullRequest } of writeRun.opened) {
     const place = places.get(index);
     if (!place || write.plan.action !== "open") continue;
     const body = withMetadata(write.plan.body, { ...write.plan.metadata, slack: place });
@@ -233,14 +261,17 @@ async function writeInThreeDocuments(
     if (at === -1) second.push(step);
     else second.splice(at, 0, step);
   }
-  const secondResult = second.length > 0 ? await run(context, second) : undefined;
-  for (const [index, name] of temporaryNames) {
-    if (secondResult && secondResult.data?.[stepAlias(index, "tmp")] && failuresOf(secondResult, stepAlias(index, "tmp")).length === 0) temporaries.delete(name);
-  }
+  return places;
+}
 
-  // Document 3: only a PR that is still open on its moved branch is rewritten, commented and pinned.
+/**
+ * Document 3: only a PR that is still open on its moved branch is rewritten,
+ * commented and pinned; the others are planned again. Closes are settled here.
+ */
+function thirdDocumentSteps(writeRun: WriteRun, secondResult: GraphqlResult<Data> | undefined): { third: WriteStep[]; written: Written[] } {
+  const { context, retry, merging } = writeRun;
   const third: WriteStep[] = [];
-  const written = done.filter(({ index, write }) => {
+  const written = writeRun.done.filter(({ index, write }) => {
     if (write.plan.action !== "supersede") return true;
     const moveFailed = !secondResult || failuresOf(secondResult, stepAlias(index, "move")).length > 0;
     const pullRequestState = secondResult?.data?.[stepAlias(index, "labels")]?.labelable?.state;
@@ -253,23 +284,25 @@ async function writeInThreeDocuments(
   });
   for (const { index, write, pullRequest, headOid } of written) {
     if (write.plan.action !== "supersede") continue;
-    third.push({ kind: "updatePullRequest", alias: stepAlias(index, "pr"), pullRequestId: pullRequest.id, title: write.plan.title, body: write.plan.body });
     const previous = write.environment.snapshot.openProposal?.metadata;
-    third.push({ kind: "comment", alias: stepAlias(index, "comment"), subjectId: pullRequest.id, body: supersededComment(previous, write.build) });
+    third.push(...rewriteSteps(index, pullRequest.id, write.plan.title, write.plan.body, supersededComment(previous, write.build)));
     if (write.plan.autoPin) {
-      third.push(mergeStep(index, write, pullRequest.id, headOid));
+      third.push(mergeStepOf(writeRun, index, write, pullRequest.id, headOid));
       merging.add(index);
     }
   }
-  for (const { index, write, pullRequest } of closing) {
+  for (const { index, write, pullRequest } of writeRun.closing) {
     const failure = secondResult ? failuresOf(secondResult, stepAlias(index, "close")) : [];
-    if (failure.length > 0) lost(index, write, failure.map((entry) => entry.message).join("; "));
-    else if (write.plan.action === "close") outcomes.set(write.environment.read.proposalRef, { repository, environment: write.environment.read.name, action: "closed", detail: write.plan.detail, pullRequest: { number: pullRequest.number, url: pullRequest.url } });
+    if (failure.length > 0) lost(writeRun, index, write, failure.map((entry) => entry.message).join("; "));
+    else if (write.plan.action === "close") writeRun.outcomes.set(write.environment.read.proposalRef, { repository: writeRun.repository, environment: write.environment.read.name, action: "closed", detail: write.plan.detail, pullRequest: { number: pullRequest.number, url: pullRequest.url } });
   }
-  const thirdResult = third.length > 0 ? await run(context, third) : undefined;
-  const results = [secondResult, thirdResult].filter((result): result is GraphqlResult<Data> => result !== undefined);
-  const failed = (name: string) => results.flatMap((result) => failuresOf(result, name));
+  return { third, written };
+}
 
+/** Each written proposal's outcome and events, from what documents 2 and 3 answered. */
+function settleOutcomes(writeRun: WriteRun, written: readonly Written[], results: readonly GraphqlResult<Data>[], places: ReadonlyMap<number, MessagePlace>, secondResult: GraphqlResult<Data> | undefined): void {
+  const { context, retry, merging } = writeRun;
+  const failed = (name: string) => results.flatMap((result) => failuresOf(result, name));
   for (const { index, write, pullRequest, headOid } of written) {
     const name = write.environment.read.name;
     for (const failure of ["labels", "tmp", "pr", "comment"].flatMap((step) => failed(stepAlias(index, step)))) {
@@ -277,7 +310,7 @@ async function writeInThreeDocuments(
     }
     const mergeFailure = failed(stepAlias(index, "merge"));
     // The base moved under an automatic pin (GitHub: not mergeable, or the head moved): planned again from a fresh read.
-    const racedPin = mergeFailure.some((failure) => /not mergeable|Head branch was modified/i.test(failure.message));
+    const racedPin = isMergeRace(mergeFailure);
     if (racedPin) retry.add(write.environment.read.proposalRef);
     const pinned = merging.has(index) && mergeFailure.length === 0 && mergedIn(results, stepAlias(index, "merge"));
     const plan = write.plan;
@@ -288,9 +321,9 @@ async function writeInThreeDocuments(
     if (racedPin && plan.action === "finish") continue;
     const action = plan.action === "open" ? "opened" : plan.action === "supersede" ? "superseded" : "finished";
     const detail = pinned ? "pinned automatically" : plan.action === "finish" ? (plan.pin ? `${plan.detail}; the automatic pin was refused` : plan.detail) : plan.heldBecause ? `not pinned automatically: ${plan.heldBecause}` : `${action} for review`;
-    outcomes.set(write.environment.read.proposalRef, { repository, environment: name, action, detail, pullRequest: { number: pullRequest.number, url: pullRequest.url }, pinned });
+    writeRun.outcomes.set(write.environment.read.proposalRef, { repository: writeRun.repository, environment: name, action, detail, pullRequest: { number: pullRequest.number, url: pullRequest.url }, pinned });
     // A PR opened without its labels (a racing writer created them first) is finished from a fresh read.
-    if (plan.action === "open" && labelStep(index, write, pullRequest.id) === undefined) retry.add(write.environment.read.proposalRef);
+    if (plan.action === "open" && labelStepOf(writeRun, index, write, pullRequest.id) === undefined) retry.add(write.environment.read.proposalRef);
     const place = places.get(index);
     const placed = place && secondResult && failuresOf(secondResult, stepAlias(index, "place")).length === 0 ? place : undefined;
     emitProposalEvents(context, write, { ...pullRequest, headOid }, pinned, placed);

@@ -60,3 +60,18 @@ export interface ProposalEventSink {
    */
   announce?(event: Extract<ProposalEvent, { type: "proposal.opened" }>): Promise<MessagePlace | undefined>;
 }
+
+/** Draws a new proposal's message and says where it is (the Slack app). */
+export type ProposalAnnouncer = (event: Extract<ProposalEvent, { type: "proposal.opened" }>) => Promise<MessagePlace | undefined>;
+
+/**
+ * Where proposal events can be followed: the Slack app subscribes through
+ * this (the server's EventBus implements it), so Slack needs nothing of the
+ * server.
+ */
+export interface ProposalEventSource {
+  /** Calls `listener` for every event; returns a function that stops it. */
+  subscribe(listener: (event: ProposalEvent) => unknown): () => void;
+  /** Sets the one announcer; returns a function that removes it. */
+  setAnnouncer(announcer: ProposalAnnouncer): () => void;
+}

@@ -4,9 +4,10 @@ import type { Probot } from "probot";
 import type { Logger } from "pino";
 import { buildFromWebhookBody } from "../builds/build.js";
 import { describeBuild } from "../builds/render-build.js";
-import { reportIntake } from "../github/app.js";
-import type { BenderServices } from "../github/app.js";
-import { BodyTooLargeError, readBody } from "./read-body.js";
+import { acceptBuild } from "../github/accept-build.js";
+import type { BenderServices } from "../github/services.js";
+import { sendJson } from "../http/json-reply.js";
+import { BodyTooLargeError, readBody } from "../http/read-body.js";
 
 export const BUILD_SIGNATURE_HEADER = "x-bender-signature-256";
 const MAX_BODY_BYTES = 64 * 1024;
@@ -17,11 +18,6 @@ export interface BuildWebhookOptions {
   readonly probot: Probot;
   readonly services: BenderServices;
   readonly log: Logger;
-}
-
-function reply(response: ServerResponse, status: number, body: Record<string, unknown>): void {
-  response.writeHead(status, { "content-type": "application/json; charset=utf-8" });
-  response.end(`${JSON.stringify(body)}\n`);
 }
 
 /**
@@ -37,9 +33,9 @@ function reply(response: ServerResponse, status: number, body: Record<string, un
 export function buildWebhookHandler(options: BuildWebhookOptions): (request: IncomingMessage, response: ServerResponse) => Promise<void> {
   return async (request, response) => {
     const log = options.log.child({ endpoint: "/api/builds" });
-    if (request.method !== "POST") return reply(response, 405, { error: "use POST" });
+    if (request.method !== "POST") return sendJson(response, 405, { error: "use POST" });
     if (options.secret === undefined) {
-      return reply(response, 404, { error: "the build webhook is off: set BENDER_BUILD_SECRET to turn it on" });
+      return sendJson(response, 404, { error: "the build webhook is off: set BENDER_BUILD_SECRET to turn it on" });
     }
 
     // 1. Body and signature, before anything else.
@@ -47,14 +43,14 @@ export function buildWebhookHandler(options: BuildWebhookOptions): (request: Inc
     try {
       body = await readBody(request, MAX_BODY_BYTES);
     } catch (error) {
-      if (error instanceof BodyTooLargeError) return reply(response, 413, { error: error.message });
+      if (error instanceof BodyTooLargeError) return sendJson(response, 413, { error: error.message });
       throw error;
     }
     const signature = request.headers[BUILD_SIGNATURE_HEADER];
     const text = body.toString("utf8");
     if (typeof signature !== "string" || !(await verify(options.secret, text, signature).catch(() => false))) {
       log.warn({ signed: typeof signature === "string" }, "build refused: bad signature");
-      return reply(response, 401, { error: `missing or wrong ${BUILD_SIGNATURE_HEADER}: expected sha256=<HMAC-SHA256 of the body with BENDER_BUILD_SECRET>` });
+      return sendJson(response, 401, { error: `missing or wrong ${BUILD_SIGNATURE_HEADER}: expected sha256=<HMAC-SHA256 of the body with BENDER_BUILD_SECRET>` });
     }
 
     // 2. Validate.
@@ -62,23 +58,12 @@ export function buildWebhookHandler(options: BuildWebhookOptions): (request: Inc
     try {
       json = JSON.parse(text);
     } catch (error) {
-      return reply(response, 400, { error: `the body is not JSON: ${(error as Error).message}` });
+      return sendJson(response, 400, { error: `the body is not JSON: ${(error as Error).message}` });
     }
-    const intake = buildFromWebhookBody(json);
-    reportIntake(options.services, log, "webhook", intake);
-    if (intake.kind === "invalid") return reply(response, 400, { error: "invalid build", problems: intake.problems });
-    if (intake.kind === "ignored") return reply(response, 200, { ignored: intake.reason, proposals: [] });
-    const build = intake.build;
-
     // 3. Queue; 4. answer.
-    const { services } = options;
-    const named = intake.repositories ?? services.repositories.explicitList;
-    const key = services.queue.accept(
-      build,
-      () => services.installations.targets(named, services.repositories, log),
-      log,
-    );
-    log.info({ build: key }, "build queued");
-    return reply(response, 202, { key, build: describeBuild(build) });
+    const accepted = acceptBuild(options.services, "webhook", buildFromWebhookBody(json), { kind: "named" }, log);
+    if (accepted.kind === "invalid") return sendJson(response, 400, { error: "invalid build", problems: accepted.problems });
+    if (accepted.kind === "ignored") return sendJson(response, 200, { ignored: accepted.reason, proposals: [] });
+    return sendJson(response, 202, { key: accepted.key, build: describeBuild(accepted.build) });
   };
 }

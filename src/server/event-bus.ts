@@ -1,15 +1,15 @@
 import { EventEmitter } from "node:events";
 import type { Logger } from "pino";
-import type { MessagePlace, ProposalEvent, ProposalEventSink } from "../proposals/events.js";
+import type { MessagePlace, ProposalAnnouncer, ProposalEvent, ProposalEventSink, ProposalEventSource } from "../proposals/events.js";
 
-type Announcer = (event: Extract<ProposalEvent, { type: "proposal.opened" }>) => Promise<MessagePlace | undefined>;
+type Announcer = ProposalAnnouncer;
 
 /**
  * The in-process bus proposal events travel on: the GitHub App emits, the
  * Slack app (and tests) subscribe. A failing listener is logged and never
  * stops the others or the emitter.
  */
-export class EventBus implements ProposalEventSink {
+export class EventBus implements ProposalEventSink, ProposalEventSource {
   readonly #emitter = new EventEmitter();
 
   constructor(private readonly log?: Logger) {}

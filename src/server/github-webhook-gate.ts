@@ -1,7 +1,8 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
-import { BodyTooLargeError, readChunks } from "./read-body.js";
+import { sendJson } from "../http/json-reply.js";
+import { BodyTooLargeError, readChunks } from "../http/read-body.js";
 import { webhookShapeProblem } from "./webhook-shape.js";
 
 /** GitHub caps payloads at 25 MB; the events Bender handles are far smaller. */
@@ -44,8 +45,7 @@ export function githubWebhookGate(options: GithubWebhookGateOptions): (request: 
     const event = header(request, "x-github-event");
     const refuse = (status: number, reason: string, extra: Record<string, string> = {}): void => {
       options.log.warn({ delivery, event, status, reason }, "GitHub webhook refused");
-      response.writeHead(status, { "content-type": "application/json; charset=utf-8", connection: "close", ...extra });
-      response.end(`${JSON.stringify({ error: reason })}\n`);
+      sendJson(response, status, { error: reason }, { connection: "close", ...extra });
     };
 
     if (request.method !== "POST") return refuse(405, "use POST", { allow: "POST" });

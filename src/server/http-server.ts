@@ -5,8 +5,9 @@ import { Probot, createNodeMiddleware } from "probot";
 import { Redis } from "ioredis";
 import { pino } from "pino";
 import type { Logger } from "pino";
-import { benderApp, reportOutcomes } from "../github/app.js";
-import type { BenderServices } from "../github/app.js";
+import { manifestTargets, reportOutcomes } from "../github/accept-build.js";
+import { benderApp } from "../github/app.js";
+import type { BenderServices } from "../github/services.js";
 import { BlobCache } from "../github/blob-cache.js";
 import { ConfigStore } from "../github/config-store.js";
 import { InstallationClients } from "../github/installation-clients.js";
@@ -22,6 +23,8 @@ import { BuildQueue } from "../queue/io/build-queue.js";
 import { RedisPacerStore } from "../github/redis-pacer-store.js";
 import { SLACK_PATH, createSlackApp } from "../slack/slack-app.js";
 import type { SlackApp } from "../slack/slack-app.js";
+import { failureAnswer } from "../http/failure-answer.js";
+import { sendJson } from "../http/json-reply.js";
 import { buildWebhookHandler } from "./build-webhook.js";
 import { EventBus } from "./event-bus.js";
 import { GithubHealth, exportHealthMetrics } from "./github-health.js";
@@ -107,11 +110,6 @@ export interface ServerOptions {
   readonly slackRetries?: number;
   /** The clock Slack messages show times from; tests pass a fixed one. */
   readonly now?: () => Date;
-}
-
-function send(response: ServerResponse, status: number, body: Record<string, unknown>): void {
-  response.writeHead(status, { "content-type": "application/json; charset=utf-8" });
-  response.end(`${JSON.stringify(body)}\n`);
 }
 
 /** The path of a request target, or undefined for one that is not an origin-form path (`//x`, `*`, `http://…`). */
@@ -222,18 +220,18 @@ export async function createBenderServer(options: ServerOptions): Promise<Bender
 
   async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const path = requestPath(request.url);
-    if (path === undefined) return send(response, 400, { error: "the request target is not a path (it must start with a single /)" });
+    if (path === undefined) return sendJson(response, 400, { error: "the request target is not a path (it must start with a single /)" });
     const allowed = METHODS[path];
     if (allowed && !allowed.includes(request.method ?? "")) {
       response.setHeader("allow", allowed.join(", "));
-      return send(response, 405, { error: `use ${allowed.join(" or ")}` });
+      return sendJson(response, 405, { error: `use ${allowed.join(" or ")}` });
     }
-    if (path === "/healthz") return send(response, 200, { status: "ok" });
+    if (path === "/healthz") return sendJson(response, 200, { status: "ok" });
     if (path === "/readyz") {
       // Ready means GitHub work is served; a Slack that cannot be reached is reported, not a reason to stop traffic.
       // Credentials GitHub refused are: no GitHub work can succeed until a person fixes them.
       const ready = githubHealth.ready();
-      return send(response, ready ? 200 : 503, {
+      return sendJson(response, ready ? 200 : 503, {
         status: ready ? "ready" : "not ready",
         github: githubHealth.health(),
         buildWebhook: settings.buildSecret !== undefined,
@@ -242,7 +240,7 @@ export async function createBenderServer(options: ServerOptions): Promise<Bender
     }
     if (path === SLACK_PATH && slack?.listener) return slack.listener(request, response);
     if (path === "/metrics") {
-      if (settings.metricsPort !== undefined) return send(response, 404, { error: `metrics are served on METRICS_PORT (${settings.metricsPort}), not on this port` });
+      if (settings.metricsPort !== undefined) return sendJson(response, 404, { error: `metrics are served on METRICS_PORT (${settings.metricsPort}), not on this port` });
       response.writeHead(200, { "content-type": metrics.registry.contentType });
       response.end(await metrics.registry.metrics());
       return;
@@ -255,7 +253,7 @@ export async function createBenderServer(options: ServerOptions): Promise<Bender
       }
       return;
     }
-    send(response, 404, { error: `no route for ${path}` });
+    sendJson(response, 404, { error: `no route for ${path}` });
   }
 
   const server = createServer(
@@ -268,7 +266,8 @@ export async function createBenderServer(options: ServerOptions): Promise<Bender
       shutdown.track(request, response);
       route(request, response).catch((error: unknown) => {
         log.error({ err: error, path: request.url?.slice(0, 200), delivery: request.headers["x-github-delivery"] }, "request failed");
-        if (!response.headersSent) send(response, 500, { error: "internal error" });
+        const answer = failureAnswer(error);
+        if (!response.headersSent) sendJson(response, answer.status, answer.body);
         else response.end();
       });
     },
@@ -282,7 +281,7 @@ export async function createBenderServer(options: ServerOptions): Promise<Bender
   }
 
   async function sweepRepositories(): Promise<void> {
-    const targets = await services.installations.targets(settings.manifestRepositories, services.repositories, log);
+    const targets = await manifestTargets(services, { kind: "named", repositories: settings.manifestRepositories }, log);
     for (const { repository, client } of targets) if (client) queue.requestSweep(repository, client);
   }
 

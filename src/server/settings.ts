@@ -1,6 +1,8 @@
+import type { CauseOptions, CodedError } from "../errors/coded-error.js";
 import { createPrivateKey } from "node:crypto";
 import { getPrivateKey } from "@probot/get-private-key";
 import { z } from "zod";
+import type { SlackSettings } from "../slack/slack-settings.js";
 
 /**
  * Bender's settings, read from the environment once at start-up. Every
@@ -44,21 +46,16 @@ export interface Settings {
   readonly metricsPort?: number | undefined;
 }
 
-export interface SlackSettings {
-  readonly botToken: string;
-  readonly signingSecret: string;
-  /** Socket Mode (no public ingress) when set. */
-  readonly appToken: string | undefined;
-  /** Slack Web API base URL, ending in a slash: https://slack.com/api/ by default (GovSlack: https://slack-gov.com/api/). */
-  readonly apiUrl: string;
-}
+export type { SlackSettings };
 
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal";
 
-export class SettingsError extends Error {
+/** Bender's environment variables are wrong: every problem listed, none of them secret. */
+export class SettingsError extends Error implements CodedError {
   override readonly name = "SettingsError";
-  constructor(readonly problems: readonly string[]) {
-    super(`invalid settings:\n${problems.map((problem) => `  - ${problem}`).join("\n")}`);
+  readonly code = "invalid-settings";
+  constructor(readonly problems: readonly string[], options?: CauseOptions) {
+    super(`invalid settings:\n${problems.map((problem) => `  - ${problem}`).join("\n")}`, options);
   }
 }
 

@@ -4,10 +4,13 @@ import type { ManifestEngine } from "../manifests/io/manifest-engine.js";
 import { findHold, parseHolds, HOLDS_PATH } from "../proposals/holds.js";
 import { decodeMetadata } from "../proposals/metadata.js";
 import type { BenderMetadata } from "../proposals/metadata.js";
-import { runGraphql } from "../github/graphql-client.js";
+import { manifestTargets } from "../github/accept-build.js";
 import type { InstallationClient } from "../github/manifest-repositories.js";
+import { readEnvironmentStatus } from "../github/read-environment-status.js";
+import type { ListedPullRequest } from "../github/read-environment-status.js";
+import { readFileTexts } from "../github/read-file-texts.js";
+import { readMergedProposals } from "../github/read-merged-proposals.js";
 import { clusterStatusLines } from "./blocks/cluster-status.js";
-import type { DeploymentNode } from "./blocks/cluster-status.js";
 import { escapeMrkdwn } from "./blocks/index.js";
 import type { SlackContext } from "./slack-context.js";
 
@@ -23,27 +26,10 @@ export interface CommandInvocation {
   readonly channel: string;
 }
 
-interface PullRequestNode {
-  number: number;
-  url: string;
-  title: string;
-  body: string;
-  mergedAt: string | null;
-  mergedBy: { login: string } | null;
-  mergeCommit?: { messageBody: string } | null;
-}
-
 /** Who pinned or unpinned from Slack: GitHub names the App as the merger, the merge commit's trailer names the person. */
-function actor(pullRequest: PullRequestNode): string {
-  const trailer = /^(?:Pinned|Unpinned)-by: <@(?<user>[UW][A-Z0-9]+)>/m.exec(pullRequest.mergeCommit?.messageBody ?? "");
-  if (trailer?.groups?.user) return `<@${trailer.groups.user}>`;
-  return pullRequest.mergedBy ? escapeMrkdwn(pullRequest.mergedBy.login) : "someone";
-}
-
-interface EnvironmentStatusResponse {
-  repository: {
-    [alias: string]: { nodes?: PullRequestNode[]; text?: string | null } | null;
-  } & { deployments?: { nodes?: DeploymentNode[] } | null } | null;
+function actor(pullRequest: ListedPullRequest): string {
+  if (pullRequest.slackUser) return `<@${pullRequest.slackUser}>`;
+  return pullRequest.mergedBy ? escapeMrkdwn(pullRequest.mergedBy) : "someone";
 }
 
 const LIMIT = 3000;
@@ -65,7 +51,7 @@ export async function handleCommand(context: SlackContext, invocation: CommandIn
 }
 
 async function manifestRepositories(context: SlackContext): Promise<{ repository: string; client: InstallationClient }[]> {
-  const targets = await context.services.installations.targets(context.services.repositories.explicitList, context.services.repositories, context.log);
+  const targets = await manifestTargets(context.services, { kind: "named" }, context.log);
   return targets.flatMap(({ repository, client }) => (client ? [{ repository, client }] : []));
 }
 
@@ -78,6 +64,11 @@ function clamp(lines: readonly string[]): string {
  * Per environment: the images Bender has pinned there and the version each
  * last pin set, whether automation is held, and the open proposals — read in
  * one query per repository.
+ *
+ * 1. For each manifest repository with a valid config, its environments (or the one asked for).
+ * 2. Read their PRs, holds and deployments in one query (`readEnvironmentStatus`).
+ * 3. Keep the latest pin or unpin of each image, and read what the manifests say it runs now.
+ * 4. Render a line per image, the clusters' sync reports, holds and open proposals.
  */
 async function status(context: SlackContext, only: string | undefined): Promise<string> {
   const lines: string[] = [];
@@ -86,29 +77,12 @@ async function status(context: SlackContext, only: string | undefined): Promise<
     if (lookup.kind !== "config") continue;
     const environments = Object.keys(lookup.config.environments).filter((name) => only === undefined || name === only);
     if (environments.length === 0) continue;
-    const [owner = "", name = ""] = repository.split("/");
-    const declarations = ["$owner: String!", "$name: String!"];
-    const variables: Record<string, unknown> = { owner, name };
-    const fields: string[] = [];
-    for (const [index, environment] of environments.entries()) {
-      const branch = lookup.config.environments[environment]?.branch ?? "HEAD";
-      declarations.push(`$l${index}: [String!]`, `$h${index}: String!`);
-      variables[`l${index}`] = [`bender/${environment}`];
-      variables[`h${index}`] = `${branch}:${HOLDS_PATH}`;
-      fields.push(`open${index}: pullRequests(labels: $l${index}, states: OPEN, first: 10) { nodes { number url title body mergedAt mergedBy { login } } }`);
-      fields.push(`pinned${index}: pullRequests(labels: $l${index}, states: MERGED, first: 20, orderBy: { field: UPDATED_AT, direction: DESC }) { nodes { number url title body mergedAt mergedBy { login } mergeCommit { messageBody } } }`);
-      fields.push(`holds${index}: object(expression: $h${index}) { ... on Blob { text } }`);
-    }
-    // What the sync jobs reported, newest first: the commit each cluster runs.
-    fields.push("deployments(first: 100, orderBy: { field: CREATED_AT, direction: DESC }) { nodes { environment commitOid latestStatus { state description } } }");
-    const query = `query BenderStatus(${declarations.join(", ")}) { repository(owner: $owner, name: $name) { ${fields.join(" ")} } }`;
-    const result = await runGraphql<EnvironmentStatusResponse>(client, query, variables);
-    const data = result.data?.repository ?? {};
+    const read = await readEnvironmentStatus(client, repository, environments.map((environment) => ({ name: environment, branch: lookup.config.environments[environment]?.branch ?? "HEAD" })));
 
     // The latest pin or unpin of each image per environment, then what the manifests on the branch say now.
-    const latest = environments.map((environment, index) => {
-      const seen = new Map<string, { pullRequest: PullRequestNode; metadata: BenderMetadata }>();
-      for (const pullRequest of data[`pinned${index}`]?.nodes ?? []) {
+    const latest = environments.map((_, index) => {
+      const seen = new Map<string, { pullRequest: ListedPullRequest; metadata: BenderMetadata }>();
+      for (const pullRequest of read.environments[index]?.merged ?? []) {
         const decoded = decodeMetadata(pullRequest.body);
         if (decoded.ok && !seen.has(decoded.metadata.repository)) seen.set(decoded.metadata.repository, { pullRequest, metadata: decoded.metadata });
       }
@@ -121,7 +95,8 @@ async function status(context: SlackContext, only: string | undefined): Promise<
 
     for (const [index, environment] of environments.entries()) {
       lines.push(`*${escapeMrkdwn(environment)}* (${escapeMrkdwn(repository)})`);
-      const holds = parseHolds(data[`holds${index}`]?.text ?? undefined);
+      const status = read.environments[index];
+      const holds = parseHolds(status?.holdsText);
       for (const { pullRequest, metadata } of latest[index]?.values() ?? []) {
         const hold = findHold(holds, environment, metadata.repository);
         // An unpin put back (and holds) its `version`; its `reference` is what it removed.
@@ -132,10 +107,10 @@ async function status(context: SlackContext, only: string | undefined): Promise<
         const held = hold && hold !== "unreadable" ? `, held at ${escapeMrkdwn(hold.version ?? "its version")}${hold.by ? ` by ${escapeMrkdwn(hold.by)}` : ""}` : "";
         lines.push(`• ${escapeMrkdwn(metadata.repository)}: runs ${runs} (last ${verb} <${pullRequest.url}|#${pullRequest.number}> by ${actor(pullRequest)})${held}`);
       }
-      lines.push(...clusterStatusLines(environment, data.deployments?.nodes ?? []));
+      lines.push(...clusterStatusLines(environment, read.deployments));
       if (!holds.ok) lines.push(`• ${HOLDS_PATH} cannot be read: automation is held`);
-      for (const pullRequest of data[`open${index}`]?.nodes ?? []) lines.push(`• open: <${pullRequest.url}|${escapeMrkdwn(pullRequest.title)}>`);
-      if ((latest[index]?.size ?? 0) === 0 && (data[`open${index}`]?.nodes ?? []).length === 0) lines.push("• nothing pinned or proposed by Bender yet");
+      for (const pullRequest of status?.open ?? []) lines.push(`• open: <${pullRequest.url}|${escapeMrkdwn(pullRequest.title)}>`);
+      if ((latest[index]?.size ?? 0) === 0 && (status?.open ?? []).length === 0) lines.push("• nothing pinned or proposed by Bender yet");
     }
   }
   return lines.length > 0 ? clamp(lines) : only ? `No environment named ${escapeMrkdwn(only)}.` : "No manifest repository found.";
@@ -162,7 +137,6 @@ async function readRunningVersions(
   repository: string,
   environments: readonly { branch: string; images: readonly { repository: string; files: readonly string[] }[] }[],
 ): Promise<Map<string, string[]>> {
-  const [owner = "", name = ""] = repository.split("/");
   const wanted: { key: string; image: string; path: string }[] = [];
   for (const [index, environment] of environments.entries()) {
     for (const image of environment.images) {
@@ -171,15 +145,10 @@ async function readRunningVersions(
   }
   const running = new Map<string, string[]>();
   if (wanted.length === 0) return running;
-  const declarations = ["$owner: String!", "$name: String!", ...wanted.map((_, index) => `$f${index}: String!`)];
-  const fields = wanted.map((_, index) => `f${index}: object(expression: $f${index}) { ... on Blob { text } }`);
-  const variables: Record<string, string> = { owner, name };
-  for (const [index, entry] of wanted.entries()) variables[`f${index}`] = entry.path;
-  const query = `query BenderRunning(${declarations.join(", ")}) { repository(owner: $owner, name: $name) { ${fields.join(" ")} } }`;
-  const result = await runGraphql<{ repository: Record<string, { text?: string | null } | null> | null }>(client, query, variables);
+  const texts = await readFileTexts(client, repository, wanted.map((entry) => entry.path));
   const found: { key: string; image: ReturnType<typeof parseReference>; file: { path: string; text: string } }[] = [];
   for (const [index, entry] of wanted.entries()) {
-    const text = result.data?.repository?.[`f${index}`]?.text;
+    const text = texts[index];
     if (typeof text === "string") found.push({ key: entry.key, image: parseReference(entry.image), file: { path: entry.path.slice(entry.path.indexOf(":") + 1), text } });
   }
   // One engine call for every file, so the pool's workers share them.
@@ -196,21 +165,19 @@ async function readRunningVersions(
   return running;
 }
 
-/** The last pins and unpins of an image, newest first, from merged Bender PRs. */
+/**
+ * The last pins and unpins of an image, newest first, from merged Bender PRs.
+ *
+ * 1. Parse the image; a bad one is answered with the reason.
+ * 2. For each manifest repository, read its merged Bender PRs (`readMergedProposals`).
+ * 3. Keep those of the image (and environment), rendered with who and when.
+ */
 async function history(context: SlackContext, image: string, only: string | undefined): Promise<string> {
   const parsed = parseReference(image);
   if (!parsed.ok) return `\`${escapeMrkdwn(image)}\` is not an image: ${escapeMrkdwn(parsed.error.message)}`;
   const lines: string[] = [];
   for (const { repository, client } of await manifestRepositories(context)) {
-    const [owner = "", name = ""] = repository.split("/");
-    const query =
-      "query BenderHistory($owner: String!, $name: String!, $labels: [String!]) { repository(owner: $owner, name: $name) { pullRequests(labels: $labels, states: MERGED, first: 50, orderBy: { field: UPDATED_AT, direction: DESC }) { nodes { number url title body mergedAt mergedBy { login } mergeCommit { messageBody } } } } }";
-    const result = await runGraphql<{ repository: { pullRequests: { nodes: PullRequestNode[] } } | null }>(client, query, {
-      owner,
-      name,
-      labels: [only ? `bender/${only}` : "bender"],
-    });
-    for (const pullRequest of result.data?.repository?.pullRequests.nodes ?? []) {
+    for (const pullRequest of await readMergedProposals(client, repository, only)) {
       const decoded = decodeMetadata(pullRequest.body);
       if (!decoded.ok || decoded.metadata.repository !== parsed.reference.repository) continue;
       if (only && decoded.metadata.environment !== only) continue;

@@ -1,3 +1,4 @@
+import { asGitHubError } from "../github/github-error.js";
 import { code, sanitizeReason } from "./blocks/index.js";
 
 /** Slack's refusals that mean the bot token itself is the problem. */
@@ -7,8 +8,6 @@ interface ErrorShape {
   readonly name?: string;
   readonly code?: string;
   readonly message?: string;
-  readonly status?: number;
-  readonly statusCode?: number;
   readonly retryAfter?: number;
   readonly data?: { readonly error?: string; readonly needed?: string };
 }
@@ -45,12 +44,14 @@ export function failureReply(error: unknown, subject?: { readonly pullRequestUrl
       return `Bender could not answer through Slack (${sanitizeReason(shape.message ?? "no answer")}). Try again in a minute.${check}`;
   }
   if (shape.message === "Slack client stopped") return `Bender is restarting: press again in a moment.${check}`;
-  if (shape.name === "HttpError" && typeof shape.status === "number") {
-    const reason = sanitizeReason(shape.message ?? "");
-    if (shape.status >= 500 || shape.status === 0) {
-      return `GitHub could not be reached (HTTP ${shape.status}: ${reason}), so Bender could not finish. Try again in a minute.${check}`;
+  const github = asGitHubError(error);
+  if (github) {
+    const reason = sanitizeReason(github.message);
+    const answer = github.status === undefined ? reason : `HTTP ${github.status}: ${reason}`;
+    if (github.code === "unreachable" || github.status === 0) {
+      return `GitHub could not be reached (${answer}), so Bender could not finish. Try again in a minute.${check}`;
     }
-    return `GitHub refused Bender (HTTP ${shape.status}: ${reason}). Whoever runs Bender should check the GitHub App's installation and permissions.${check}`;
+    return `GitHub refused Bender (${answer}). Whoever runs Bender should check the GitHub App's installation and permissions.${check}`;
   }
   if (/fetch failed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|socket hang up/i.test(shape.message ?? "")) {
     return `A service Bender needs could not be reached (${sanitizeReason(shape.message ?? "")}). Try again in a minute.${check}`;

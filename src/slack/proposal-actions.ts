@@ -1,5 +1,6 @@
 import { decodeMetadata } from "../proposals/metadata.js";
 import type { ProposalMetadata } from "../proposals/metadata.js";
+import { slackTrailer } from "../proposals/trailers.js";
 import { closeAndDeleteBranch, enableAutoMerge, mergePullRequest, readPullRequest } from "../github/pull-request-ops.js";
 import type { PullRequestState } from "../github/pull-request-ops.js";
 import {
@@ -79,23 +80,31 @@ interface Prepared {
   readonly value: ButtonValue;
   readonly pullRequest: PullRequestState;
   readonly metadata: ProposalMetadata;
+  readonly access: AuthorizedClick["access"];
+}
+
+/** A button's value, decoded, and the access of the person who pressed it. */
+export interface AuthorizedClick {
+  readonly value: ButtonValue;
   readonly access: Awaited<ReturnType<typeof repositoryAccess>>;
 }
 
 /**
- * What every button does first: decode what it carries, authorise the person
- * for the environment, read the PR as it is now. Refusals are told to the
- * person (ephemeral) and end the click.
+ * What every button (Pin, Dismiss, Unpin and its dialog) does first, written
+ * once: decode what it carries, find the repository's installation and config,
+ * authorise the person for the environment. Refusals are told to the person
+ * (ephemeral) and end the click; `unreadable` words the refusal of a button
+ * that cannot be decoded.
  */
-/** Decodes the button and authorises the person; refusals are told (ephemeral) and end the click. */
-async function authorizeClick(
+export async function authorizeClick(
   context: SlackContext,
-  click: Click,
-  action: "pin" | "dismiss",
-): Promise<{ value: ButtonValue; access: Prepared["access"] } | undefined> {
+  click: Pick<Click, "user" | "value" | "location">,
+  action: "pin" | "dismiss" | "unpin",
+  unreadable: (reason: string) => string = (detail) => refusal({ kind: "invalid-button", detail }),
+): Promise<AuthorizedClick | undefined> {
   const decoded = decodeButtonValue(click.value);
   if (!decoded.ok) {
-    await tell(context, click.location, click.user, refusal({ kind: "invalid-button", detail: decoded.reason }));
+    await tell(context, click.location, click.user, unreadable(decoded.reason));
     return undefined;
   }
   const value = decoded.value;
@@ -115,7 +124,7 @@ async function authorizeClick(
 }
 
 /** Reads the PR as it is now, with its validated metadata. */
-async function readProposal(context: SlackContext, click: Click, authorized: { value: ButtonValue; access: Prepared["access"] }): Promise<Prepared | undefined> {
+async function readProposal(context: SlackContext, click: Click, authorized: AuthorizedClick): Promise<Prepared | undefined> {
   const { value, access } = authorized;
   const pullRequest = await readPullRequest(access.client, value.repository, value.number);
   const metadata = pullRequest ? decodeMetadata(pullRequest.body) : undefined;
@@ -168,7 +177,7 @@ type PinOutcome =
  * Reads the PR and merges exactly the drawn head. A PR read before another
  * replica merged it is caught by GitHub: the merge comes back "not open".
  */
-async function mergeOnce(context: SlackContext, click: Click, authorized: { value: ButtonValue; access: Prepared["access"] }): Promise<PinOutcome> {
+async function mergeOnce(context: SlackContext, click: Click, authorized: AuthorizedClick): Promise<PinOutcome> {
   const prepared = await readProposal(context, click, authorized);
   if (!prepared) return { kind: "not-a-proposal" };
   const { value, access, pullRequest } = prepared;
@@ -181,7 +190,7 @@ async function mergeOnce(context: SlackContext, click: Click, authorized: { valu
     method: access.config.mergeMethod,
     headline: `Pin ${prepared.metadata.reference} to ${value.environment}`,
     // GitHub records the App as the merger; the trailer names the person (read by /bender history).
-    body: `Pinned-by: <@${click.user}> (Slack)`,
+    body: slackTrailer("pinned", click.user),
   });
   if (merged.ok) return { kind: "merged", prepared, status: { kind: "pinned", by: click.user, via: "slack", at: context.now().toISOString() } };
   if (merged.refusal === "checks-pending") {
@@ -201,7 +210,7 @@ async function mergeOnce(context: SlackContext, click: Click, authorized: { valu
 async function reportPin(
   context: SlackContext,
   click: Click,
-  authorized: { value: ButtonValue; access: Prepared["access"] },
+  authorized: AuthorizedClick,
   outcome: PinOutcome,
   joined: boolean,
 ): Promise<void> {
@@ -229,23 +238,34 @@ async function reportPin(
   }
 }
 
-/** Dismiss: close the PR and delete its branch; the message says who dismissed it. */
+/**
+ * Dismiss: close the PR and delete its branch; the message says who dismissed it.
+ *
+ * 1. Decode, authorise, read the PR.
+ * 2. Already merged or closed: say by whom and when, redraw.
+ * 3. Close the PR and delete its branch, in one request.
+ * 4. Redraw as dismissed, note it in the thread.
+ */
 export async function dismiss(context: SlackContext, click: Click): Promise<void> {
+  // 1. Decode, authorise, read.
   const prepared = await prepare(context, click, "dismiss");
   if (!prepared) return;
   const { value, access, pullRequest } = prepared;
   const webUrl = context.services.webUrl;
+  // 2. Settled already?
   const settled = settledStatus(pullRequest);
   if (settled) {
     await redraw(context, click.location, viewOf(value, pullRequest, prepared.metadata, webUrl, settled));
     await tell(context, click.location, click.user, alreadyDoneBy(settled));
     return;
   }
+  // 3. Close and delete.
   const closed = await closeAndDeleteBranch(access.client, pullRequest);
   if (!closed.ok) {
     await tell(context, click.location, click.user, githubRefused(closed.message));
     return;
   }
+  // 4. Tell.
   const at = context.now().toISOString();
   await redraw(context, click.location, viewOf(value, pullRequest, prepared.metadata, webUrl, { kind: "dismissed", by: click.user, via: "slack", at }));
   await threadReply(context, click.location, dismissedLine(click.user, at));

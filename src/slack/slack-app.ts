@@ -2,9 +2,10 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { App, HTTPReceiver, LogLevel, SocketModeReceiver } from "@slack/bolt";
 import type { Logger as BoltLogger } from "@slack/bolt";
 import type { Logger } from "pino";
-import type { BenderServices } from "../github/app.js";
-import type { EventBus } from "../server/event-bus.js";
-import type { SlackSettings } from "../server/settings.js";
+import type { BenderServices } from "../github/services.js";
+import { sendJson } from "../http/json-reply.js";
+import type { ProposalEventSource } from "../proposals/events.js";
+import type { SlackSettings } from "./slack-settings.js";
 import { Approvers } from "./approvers.js";
 import { ACTION_DISMISS, ACTION_PIN, ACTION_UNPIN, VIEW_UNPIN } from "./model.js";
 import { SlackNotifier } from "./notifier.js";
@@ -24,7 +25,7 @@ export const SLACK_PATH = "/slack/events";
 export interface SlackAppOptions {
   readonly settings: SlackSettings;
   readonly services: BenderServices;
-  readonly events: EventBus;
+  readonly events: ProposalEventSource;
   readonly log: Logger;
   /** Retries of Slack Web API calls (429s wait for Retry-After); tests pass 0. */
   readonly retries?: number;
@@ -175,9 +176,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
         const verified = await verifySlackRequest(request, settings.signingSecret, Date.now());
         if (!verified.ok) {
           log.warn({ reason: verified.reason }, "Slack request refused");
-          response.writeHead(verified.status, { "content-type": "application/json; charset=utf-8" });
-          response.end(`${JSON.stringify({ error: verified.reason })}\n`);
-          return;
+          return sendJson(response, verified.status, { error: verified.reason });
         }
         receiver.requestListener(request, response);
       }

@@ -1,6 +1,7 @@
 import type { WebClient } from "@slack/web-api";
 import type { Logger } from "pino";
-import type { BenderServices } from "../github/app.js";
+import type { CauseOptions, CodedError } from "../errors/coded-error.js";
+import type { BenderServices } from "../github/services.js";
 import type { InstallationClient } from "../github/manifest-repositories.js";
 import type { BenderConfig, EnvironmentConfig } from "../config/schema.js";
 import type { Approvers } from "./approvers.js";
@@ -44,8 +45,22 @@ export function singleFlight(): SingleFlight {
   };
 }
 
-export class SlackActionError extends Error {
+/** Why a Slack action cannot go on; each is told to the person who clicked, none is a bug. */
+export type SlackActionErrorCode =
+  | "not-installed"
+  | "no-config"
+  | "unknown-environment"
+  | "not-a-proposal"
+  | "never-pinned"
+  | "repository-unreadable"
+  | "branch-missing";
+
+/** A refusal a person can act on, with a stable code and, when it came from a failure, its cause. */
+export class SlackActionError extends Error implements CodedError {
   override readonly name = "SlackActionError";
+  constructor(readonly code: SlackActionErrorCode, message: string, options?: CauseOptions) {
+    super(message, options);
+  }
 }
 
 /** The installation client and config of a manifest repository, or an error a person can act on. */
@@ -55,10 +70,10 @@ export async function repositoryAccess(
   environment: string,
 ): Promise<{ client: InstallationClient; config: BenderConfig; environment: EnvironmentConfig }> {
   const client = await context.services.installations.forRepository(repository);
-  if (!client) throw new SlackActionError(`Bender is not installed on ${repository}`);
+  if (!client) throw new SlackActionError("not-installed", `Bender is not installed on ${repository}`);
   const lookup = await context.services.configs.load(client, repository, context.log);
-  if (lookup.kind !== "config") throw new SlackActionError(`${repository} has no valid .github/bender.yml`);
+  if (lookup.kind !== "config") throw new SlackActionError("no-config", `${repository} has no valid .github/bender.yml`);
   const environmentConfig = lookup.config.environments[environment];
-  if (!environmentConfig) throw new SlackActionError(`${repository} has no environment ${environment} any more`);
+  if (!environmentConfig) throw new SlackActionError("unknown-environment", `${repository} has no environment ${environment} any more`);
   return { client, config: lookup.config, environment: environmentConfig };
 }

@@ -1,42 +1,29 @@
 import { z } from "zod";
-import { failuresOf, runGraphql } from "../github/graphql-client.js";
-import type { GraphqlClient } from "../github/graphql-client.js";
 import { readPullRequest } from "../github/pull-request-ops.js";
-import { MERGE_METHODS, mutationDocument } from "../github/write-documents.js";
-import { repositorySlug, proposalBranch } from "../proposals/branch-name.js";
-import { HOLDS_PATH } from "../proposals/holds.js";
+import { readUnpinState } from "../github/read-unpin-state.js";
+import { writeUnpin } from "../github/write-unpin.js";
+import { repositorySlug } from "../proposals/branch-name.js";
 import { decodeMetadata } from "../proposals/metadata.js";
-import type { ProposalMetadata } from "../proposals/metadata.js";
 import { inlineEngine, restoreFiles } from "../manifests/io/manifest-engine.js";
 import { decideUnpin, unpinFiles } from "../proposals/plan-unpin.js";
-import { decodeButtonValue, githubRefused, refusal, unpinnedLine } from "./blocks/index.js";
-import type { ButtonValue, ProposalView } from "./model.js";
+import { githubRefused, unpinnedLine } from "./blocks/index.js";
+import type { ProposalView } from "./model.js";
 import { VIEW_UNPIN } from "./model.js";
-import { redraw, tell, threadReply } from "./proposal-actions.js";
-import type { Click } from "./proposal-actions.js";
-import { SlackActionError, repositoryAccess } from "./slack-context.js";
+import { authorizeClick, redraw, tell, threadReply } from "./proposal-actions.js";
+import type { AuthorizedClick, Click } from "./proposal-actions.js";
+import { SlackActionError } from "./slack-context.js";
 import type { MessageLocation, SlackContext } from "./slack-context.js";
 
 const REASON_BLOCK = "reason";
 const REASON_INPUT = "reason_input";
+const UNREADABLE = (): string => githubRefused("this button cannot be read");
 
 const privateMetadataSchema = z.object({ value: z.string(), channel: z.string().min(1), ts: z.string().min(1) });
 
 /** Unpin asks why first (optional), in a modal that carries the button's value and the message's place. */
 export async function openUnpinDialog(context: SlackContext, click: Click): Promise<void> {
-  const decoded = decodeButtonValue(click.value);
-  if (!decoded.ok || !click.triggerId) {
-    await tell(context, click.location, click.user, githubRefused("this button cannot be read"));
-    return;
-  }
-  try {
-    const access = await repositoryAccess(context, decoded.value.repository, decoded.value.environment);
-    const authorization = await context.approvers.authorize(click.user, decoded.value.environment, access.environment.slack, "unpin");
-    if (!authorization.ok) return tell(context, click.location, click.user, refusal(authorization.reason));
-  } catch (error) {
-    if (error instanceof SlackActionError) return tell(context, click.location, click.user, githubRefused(error.message));
-    throw error;
-  }
+  if (!click.triggerId) return tell(context, click.location, click.user, UNREADABLE());
+  if (!(await authorizeClick(context, click, "unpin", UNREADABLE))) return;
   await context.slack.views.open({
     trigger_id: click.triggerId,
     view: {
@@ -65,16 +52,6 @@ export interface UnpinSubmission {
   readonly values: Record<string, Record<string, { value?: string | null }>>;
 }
 
-interface UnpinReadResponse {
-  repository: {
-    id: string;
-    nameWithOwner: string;
-    defaultBranchRef: { name: string } | null;
-    latest: { nodes: { number: number; url: string }[] };
-    [alias: string]: unknown;
-  } | null;
-}
-
 /**
  * Unpin: restore the values the pin replaced, through a new PR merged at
  * once, and hold the (environment, image) there in the same commit.
@@ -95,27 +72,24 @@ export async function unpinSubmitted(context: SlackContext, submission: UnpinSub
     return;
   }
   const location: MessageLocation = { channel: parsed.channel, ts: parsed.ts };
-  const decoded = decodeButtonValue(parsed.value);
-  if (!decoded.ok) return tell(context, location, submission.user, githubRefused("this button cannot be read"));
-  const value = decoded.value;
+  // The person is authorised again: the dialog may have stayed open while approvers changed.
+  const authorized = await authorizeClick(context, { user: submission.user, value: parsed.value, location }, "unpin", UNREADABLE);
+  if (!authorized) return;
   const reason = submission.values[REASON_BLOCK]?.[REASON_INPUT]?.value ?? undefined;
   try {
-    await unpin(context, value, location, submission.user, reason || undefined);
+    await unpin(context, authorized, location, submission.user, reason || undefined);
   } catch (error) {
     if (error instanceof SlackActionError) return tell(context, location, submission.user, githubRefused(error.message));
     throw error;
   }
 }
 
-async function unpin(context: SlackContext, value: ButtonValue, location: MessageLocation, user: string, reason: string | undefined): Promise<void> {
-  // 1. Authorise; merged, and the latest pin.
-  const access = await repositoryAccess(context, value.repository, value.environment);
-  const authorization = await context.approvers.authorize(user, value.environment, access.environment.slack, "unpin");
-  if (!authorization.ok) return tell(context, location, user, refusal(authorization.reason));
+async function unpin(context: SlackContext, { value, access }: AuthorizedClick, location: MessageLocation, user: string, reason: string | undefined): Promise<void> {
+  // 1. Authorised (by the caller); merged, and the latest pin.
   const pullRequest = await readPullRequest(access.client, value.repository, value.number);
   const decoded = pullRequest ? decodeMetadata(pullRequest.body) : undefined;
-  if (!pullRequest || !decoded?.ok || decoded.metadata.kind !== "proposal") throw new SlackActionError(`${value.repository}#${value.number} is not a Bender proposal`);
-  if (pullRequest.state !== "MERGED") throw new SlackActionError(`${value.repository}#${value.number} was never pinned, so there is nothing to unpin`);
+  if (!pullRequest || !decoded?.ok || decoded.metadata.kind !== "proposal") throw new SlackActionError("not-a-proposal", `${value.repository}#${value.number} is not a Bender proposal`);
+  if (pullRequest.state !== "MERGED") throw new SlackActionError("never-pinned", `${value.repository}#${value.number} was never pinned, so there is nothing to unpin`);
   const pinned = decoded.metadata;
   const view = (status: ProposalView["status"]): ProposalView => ({
     repository: value.repository,
@@ -127,29 +101,23 @@ async function unpin(context: SlackContext, value: ButtonValue, location: Messag
   });
 
   // 2. Read.
-  const state = await readForUnpin(access.client, value, pinned);
-  const latest = state.repository?.latest.nodes[0];
+  const state = await readUnpinState(access.client, value.repository, value.environment, pinned);
+  const latest = state?.latestPin;
   if (latest && latest.number !== pullRequest.number) {
     await redraw(context, location, view({ kind: "stale-pin", laterPin: latest }));
     return tell(context, location, user, githubRefused(`only the latest pin of ${pinned.repository} in ${value.environment} can be unpinned: #${latest.number}`));
   }
-  const repository = state.repository;
-  if (!repository) throw new SlackActionError(`cannot read ${value.repository}`);
-  const base = repository[`base`] as { name: string; target: { oid: string } } | null;
-  if (!base) throw new SlackActionError(`${value.repository} has no branch ${pinned.baseBranch}`);
-  const files = state.paths.flatMap((path, index) => {
-    const text = (repository[`f${index}`] as { text?: string | null } | null)?.text;
-    return text === undefined || text === null ? [] : [{ path, text }];
-  });
-  const holdsText = (repository.holds as { text?: string | null } | null)?.text ?? undefined;
+  if (!state) throw new SlackActionError("repository-unreadable", `cannot read ${value.repository}`);
+  const base = state.base;
+  if (!base) throw new SlackActionError("branch-missing", `${value.repository} has no branch ${pinned.baseBranch}`);
 
   // 3. Plan.
   const at = context.now().toISOString();
   const input = {
     pinned,
     pinnedPullRequest: { number: pullRequest.number, url: pullRequest.url },
-    files,
-    holdsText,
+    files: state.files,
+    holdsText: state.holdsText,
     by: `<@${user}>`,
     at,
     ...(reason ? { reason } : {}),
@@ -159,86 +127,22 @@ async function unpin(context: SlackContext, value: ButtonValue, location: Messag
   const plan = decideUnpin(input, await restoreFiles(context.services.engine ?? inlineEngine, unpinFiles(input), pinned.changes));
   if (plan.action === "none") return tell(context, location, user, githubRefused(plan.detail));
 
-  // 4. Write: branch + commit + PR, then the merge.
+  // 4. Write: branch + commit + PR, then labels + merge.
   const branch = `bender-unpin/${value.environment}/${repositorySlug({ repository: pinned.repository })}-${context.services.uniqueId()}`;
-  const first = mutationDocument([
-    { kind: "createRef", alias: "ref", repositoryId: repository.id, name: `refs/heads/${branch}`, oid: base.target.oid },
-    {
-      kind: "commit",
-      alias: "commit",
-      input: {
-        repositoryNameWithOwner: repository.nameWithOwner,
-        branch,
-        expectedHeadOid: base.target.oid,
-        headline: plan.commit.headline,
-        body: plan.commit.body,
-        files: plan.files,
-      },
-    },
-    { kind: "createPullRequest", alias: "pr", repositoryId: repository.id, baseRefName: base.name, headRefName: branch, title: plan.title, body: plan.body },
-  ]);
-  const created = await runGraphql<{ pr: { pullRequest: { id: string; number: number; url: string } } | null; commit: { commit: { oid: string } } | null }>(
-    access.client,
-    first.query,
-    first.variables,
-  );
-  const failures = ["ref", "commit", "pr"].flatMap((alias) => failuresOf(created, alias));
-  const unpinPullRequest = created.data?.pr?.pullRequest;
-  const commit = created.data?.commit?.commit;
-  if (failures.length > 0 || !unpinPullRequest || !commit) {
-    return tell(context, location, user, githubRefused(`the unpin could not be written: ${failures.map((failure) => failure.message).join("; ") || "no pull request"}; try again`));
-  }
-  // Labelled like proposals (so `/bender history` finds unpins beside pins) and merged, in one document.
-  const labelIds = [repository.label, repository.environmentLabel].flatMap((label) => ((label as { id?: string } | null)?.id ? [(label as { id: string }).id] : []));
-  const second = mutationDocument([
-    ...(labelIds.length > 0 ? [{ kind: "addLabels" as const, alias: "labels", labelableId: unpinPullRequest.id, labelIds }] : []),
-    { kind: "merge", alias: "merge", pullRequestId: unpinPullRequest.id, expectedHeadOid: commit.oid, mergeMethod: MERGE_METHODS[access.config.mergeMethod], headline: plan.title, body: `Unpinned-by: <@${user}> (Slack)` },
-  ]);
-  const finished = await runGraphql(access.client, second.query, second.variables);
-  const mergeFailures = failuresOf(finished, "merge");
-  if (mergeFailures.length > 0) {
-    const message = mergeFailures.map((failure) => failure.message).join("; ");
-    return tell(context, location, user, githubRefused(`the unpin PR ${unpinPullRequest.url} is open but GitHub refused to merge it: ${message}`));
-  }
+  const written = await writeUnpin(access.client, {
+    state: { ...state, base },
+    branch,
+    title: plan.title,
+    body: plan.body,
+    commit: plan.commit,
+    files: plan.files,
+    mergeMethod: access.config.mergeMethod,
+    user,
+  });
+  if (!written.ok && written.stage === "create") return tell(context, location, user, githubRefused(`the unpin could not be written: ${written.message}; try again`));
+  if (!written.ok) return tell(context, location, user, githubRefused(`the unpin PR ${written.pullRequest.url} is open but GitHub refused to merge it: ${written.message}`));
 
   // 5. Tell.
   await redraw(context, location, view({ kind: "unpinned", by: user, at, backTo: plan.version, reason }));
   await threadReply(context, location, unpinnedLine(user, at, plan.version, reason));
-}
-
-async function readForUnpin(
-  client: GraphqlClient,
-  value: ButtonValue,
-  pinned: ProposalMetadata,
-): Promise<{ repository: UnpinReadResponse["repository"]; paths: string[] }> {
-  const [owner = "", name = ""] = value.repository.split("/");
-  const paths = [...new Set(pinned.changes.map((change) => change.file))];
-  const declarations = ["$owner: String!", "$name: String!", "$base: String!", "$head: String!", "$holds: String!", "$label: String!", "$environmentLabel: String!"];
-  const variables: Record<string, string> = {
-    owner,
-    name,
-    base: `refs/heads/${pinned.baseBranch}`,
-    head: proposalBranch(value.environment, { repository: pinned.repository }),
-    holds: `${pinned.baseBranch}:${HOLDS_PATH}`,
-    label: "bender",
-    environmentLabel: `bender/${value.environment}`,
-  };
-  const fields = [
-    "id",
-    "nameWithOwner",
-    "defaultBranchRef { name }",
-    "base: ref(qualifiedName: $base) { name target { oid } }",
-    "holds: object(expression: $holds) { ... on Blob { text } }",
-    "latest: pullRequests(headRefName: $head, states: MERGED, first: 1, orderBy: { field: UPDATED_AT, direction: DESC }) { nodes { number url } }",
-    "label: label(name: $label) { id }",
-    "environmentLabel: label(name: $environmentLabel) { id }",
-  ];
-  for (const [index, path] of paths.entries()) {
-    declarations.push(`$f${index}: String!`);
-    variables[`f${index}`] = `${pinned.baseBranch}:${path}`;
-    fields.push(`f${index}: object(expression: $f${index}) { ... on Blob { text } }`);
-  }
-  const query = `query BenderUnpinRead(${declarations.join(", ")}) { repository(owner: $owner, name: $name) { ${fields.join(" ")} } }`;
-  const result = await runGraphql<UnpinReadResponse>(client, query, variables);
-  return { repository: result.data?.repository ?? null, paths };
 }

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import { isValidSlackRequest } from "@slack/bolt";
-import { BodyTooLargeError, readBody } from "../server/read-body.js";
+import { BodyTooLargeError, readBody } from "../http/read-body.js";
 
 /** Slack's window: a request more than five minutes from Bender's clock, either way, is refused. */
 export const MAX_CLOCK_SKEW_SECONDS = 300;

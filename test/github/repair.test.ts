@@ -4,7 +4,8 @@
  * exact GraphQL requests it expects (one nock interceptor each).
  */
 import { describe, expect, it } from "vitest";
-import { proposeBuild, sweepRepository } from "../../src/github/propose-build.js";
+import { proposeBuild } from "../../src/github/propose-build.js";
+import { sweepRepository } from "../../src/github/sweep-repository.js";
 import { TEMPORARY_MAX_AGE_MS } from "../../src/github/sweep-repository.js";
 import type { ProposalEvent } from "../../src/proposals/events.js";
 import { FakeRepository } from "../support/fake-github.js";

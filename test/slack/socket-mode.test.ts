@@ -10,7 +10,7 @@ import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { pino } from "pino";
 import { WebSocketServer } from "ws";
-import type { BenderServices } from "../../src/github/app.js";
+import type { BenderServices } from "../../src/github/services.js";
 import { EventBus } from "../../src/server/event-bus.js";
 import { createSlackApp } from "../../src/slack/slack-app.js";
 import type { WebSocket } from "ws";

@@ -7,6 +7,7 @@ import type { ProposalOutcome } from "../../github/propose-build.js";
 import { planBatch } from "../coalesce.js";
 import type { WaitingBuild } from "../coalesce.js";
 import { isTransient } from "./transient.js";
+import { gitHubFailureReason } from "../../github/github-error.js";
 
 /** What a turn needs from the world. */
 export interface TurnOptions<T extends WaitingBuild> {
@@ -81,16 +82,21 @@ export async function runTurn<T extends WaitingBuild>(
         keep.push(target.waiting);
       } else {
         log.warn({ err: result.error, build: target.waiting.key }, "build not proposed to a repository");
-        options.record(target.waiting, [{ repository, environment: "", action: "failed", detail: (result.error as Error).message }], log);
+        options.record(target.waiting, [{ repository, environment: "", action: "failed", detail: failureDetail(result.error) }], log);
       }
     }
   } catch (error) {
     if (!isTransient(error)) {
       log.error({ err: error }, "repository turn failed; its builds are dropped");
-      for (const waiting of batch) options.record(waiting, [{ repository, environment: "", action: "failed", detail: (error as Error).message }], log);
+      for (const waiting of batch) options.record(waiting, [{ repository, environment: "", action: "failed", detail: failureDetail(error) }], log);
       return { keep: [], failed: undefined, swept };
     }
     return { keep: [...batch], failed: error, swept };
   }
   return { keep, failed, swept };
+}
+
+/** A failed outcome's detail: what to do about a GitHub failure (its words kept), or the error's message. */
+function failureDetail(error: unknown): string {
+  return gitHubFailureReason(error) ?? (error as Error).message;
 }

@@ -1,5 +1,5 @@
+import { isRetryableGitHubFailure } from "../../github/github-error.js";
 import { GithubWaitInterrupted } from "../../github/github-pacer.js";
-import { isRateLimited } from "../../github/octokit.js";
 
 /**
  * Whether work that failed should be kept and tried again: GitHub failed on
@@ -9,7 +9,5 @@ import { isRateLimited } from "../../github/octokit.js";
  */
 export function isTransient(error: unknown): boolean {
   if (error instanceof GithubWaitInterrupted) return true;
-  if (isRateLimited(error)) return true;
-  const status = (error as { status?: unknown } | undefined)?.status;
-  return typeof status === "number" && status >= 500;
+  return isRetryableGitHubFailure(error);
 }

@@ -1,7 +1,13 @@
+import type { CauseOptions, CodedError } from "../errors/coded-error.js";
 import type { IncomingMessage } from "node:http";
 
-export class BodyTooLargeError extends Error {
+/** A request body over its endpoint's limit: refused as soon as it passes it (413). */
+export class BodyTooLargeError extends Error implements CodedError {
   override readonly name = "BodyTooLargeError";
+  readonly code = "body-too-large";
+  constructor(message: string, options?: CauseOptions) {
+    super(message, options);
+  }
 }
 
 /**
