@@ -61,8 +61,8 @@ export function counts(requests: readonly RecordedRequest[]) {
 export async function prepare(fake: FakeKubernetes): Promise<void> {
   // The job's own namespace, made by its kustomize base before the first run.
   const kubeconfig = fake.writeKubeconfig();
-  const { connectToCluster } = await import("../../src/sync/io/kube-connection.js");
-  await connectToCluster({ KUBECONFIG: kubeconfig }).objects.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: "bender" } });
+  const [{ connectToCluster }, { applyObject }] = await Promise.all([import("../../src/sync/io/kube-connection.js"), import("../../src/sync/io/kube-objects.js")]);
+  await applyObject(connectToCluster({ KUBECONFIG: kubeconfig }), { apiVersion: "v1", kind: "Namespace", metadata: { name: "bender" } }, { dryRun: false, force: false });
   fake.store.defaultSettleReads = 1;
 }
 

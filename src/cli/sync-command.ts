@@ -4,6 +4,8 @@ import { parseArgs } from "node:util";
 import { syncRepository } from "../github/sync-github.js";
 import { DEFAULT_BUDGETS } from "../sync/budgets.js";
 import type { ClusterPort } from "../sync/cluster-port.js";
+import { bindCluster } from "../sync/io/bind-cluster.js";
+import { connectToCluster } from "../sync/io/kube-connection.js";
 import { kubectlKustomize } from "../sync/io/kubectl-kustomize.js";
 import { runSync } from "../sync/run-sync.js";
 import type { SyncJob, SyncMemory, SyncWorld } from "../sync/run-sync.js";
@@ -74,12 +76,10 @@ function normaliseWatch(args: readonly string[]): string[] {
   return out;
 }
 
-/** How the cluster side is reached: tests pass a stand-in; by default client-node, from KUBECONFIG or the pod's service account. */
+/** How the cluster side is reached: tests pass a stand-in; by default the API server from KUBECONFIG or the pod's service account. */
 export type ConnectCluster = (env: NodeJS.ProcessEnv) => Promise<ClusterPort>;
 
 async function defaultConnectCluster(env: NodeJS.ProcessEnv): Promise<ClusterPort> {
-  // Loaded only when a sync runs: client-node is heavy, and no other command needs it.
-  const [{ connectToCluster }, { bindCluster }] = await Promise.all([import("../sync/io/kube-connection.js"), import("../sync/io/bind-cluster.js")]);
   return bindCluster(connectToCluster(env));
 }
 

@@ -1,5 +1,5 @@
 import type { DeploymentState } from "../sync/github-port.js";
-import { toGitHubError } from "./github-error.js";
+import { syncGitHubError } from "./sync-octokit.js";
 import type { GitHubClient } from "./resolve-commit.js";
 
 /** GitHub's limit on a deployment status description. */
@@ -42,7 +42,7 @@ export async function createDeployment(
     if (!("id" in data)) throw new Error(`GitHub did not create the deployment: ${JSON.stringify(data).slice(0, 200)}`);
     return Number(data.id);
   } catch (error) {
-    throw toGitHubError(error, `creating a deployment of ${target.sha.slice(0, 7)} to ${deploymentEnvironment(target.environment, target.cluster)}`);
+    throw await syncGitHubError(error, `creating a deployment of ${target.sha.slice(0, 7)} to ${deploymentEnvironment(target.environment, target.cluster)}`);
   }
 }
 
@@ -65,7 +65,7 @@ export async function setDeploymentStatus(
       auto_inactive: true,
     });
   } catch (error) {
-    throw toGitHubError(error, `reporting deployment ${target.deploymentId} as ${target.state}`);
+    throw await syncGitHubError(error, `reporting deployment ${target.deploymentId} as ${target.state}`);
   }
 }
 
@@ -93,6 +93,6 @@ export async function findDeployment(
     });
     return { id: Number(deployment.id), state: statuses[0]?.state, description: statuses[0]?.description ?? undefined };
   } catch (error) {
-    throw toGitHubError(error, `reading deployments of ${target.sha.slice(0, 7)}`);
+    throw await syncGitHubError(error, `reading deployments of ${target.sha.slice(0, 7)}`);
   }
 }

@@ -6,6 +6,9 @@
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { syncCommand } from "../../src/cli/sync-command.js";
+import { connectToCluster } from "../../src/sync/io/kube-connection.js";
+import { applyObject } from "../../src/sync/io/kube-objects.js";
+import { kubeRequest } from "../../src/sync/io/kube-request.js";
 import type { SyncRunResult } from "../../src/sync/sync-result.js";
 import { startFakeKubernetes, type FakeKubernetes, type RecordedRequest } from "../support/fake-kubernetes.js";
 import { githubTarball } from "../support/tarballs.js";
@@ -30,8 +33,7 @@ beforeEach(async () => {
   env = { GITHUB_TOKEN: TOKEN, KUBECONFIG: fake.writeKubeconfig(), PATH: process.env.PATH, KUBECTL: process.env.KUBECTL };
   github = [];
   // The job's namespace, made by deploy/sync before the first run.
-  const { connectToCluster } = await import("../../src/sync/io/kube-connection.js");
-  await connectToCluster({ KUBECONFIG: env.KUBECONFIG }).objects.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: "bender" } });
+  await applyObject(connectToCluster({ KUBECONFIG: env.KUBECONFIG }), { apiVersion: "v1", kind: "Namespace", metadata: { name: "bender" } }, { dryRun: false, force: false });
   fake.requests.length = 0;
 });
 afterEach(async () => {
@@ -248,10 +250,9 @@ describe("bender sync end to end (GitHub behind nock, the fake Kubernetes API, k
   it("the prune keeps protected kinds and opted-out objects, and the result says which and why (--json and text)", async () => {
     await firstRun();
     // Somebody marks the live ConfigMap as not to be pruned.
-    const { connectToCluster } = await import("../../src/sync/io/kube-connection.js");
-    const objects = connectToCluster({ KUBECONFIG: env.KUBECONFIG }).objects;
-    const settings = await objects.read({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "settings", namespace: "shop" } });
-    await objects.replace({ ...settings, metadata: { ...settings.metadata, annotations: { "bender.dev/prune": "disabled" } } });
+    const kube = connectToCluster({ KUBECONFIG: env.KUBECONFIG });
+    const settings = await kubeRequest<Record<string, unknown> & { metadata: object }>(kube, { method: "GET", path: "/api/v1/namespaces/shop/configmaps/settings" });
+    await kubeRequest(kube, { method: "PUT", path: "/api/v1/namespaces/shop/configmaps/settings", body: { ...settings, metadata: { ...settings.metadata, annotations: { "bender.dev/prune": "disabled" } } } });
 
     const from = fake.requests.length;
     gh.ref(SHA.removed, '"e3"', '"e1"');
