@@ -34,6 +34,7 @@ const SCENARIOS = {
   "slack-stop": () => import("./scenarios/slack-stop.js"),
   "sync-cluster": () => import("./scenarios/sync-cluster.js"),
   sync: () => import("./scenarios/sync.js"),
+  "sync-watch": () => import("./scenarios/sync-watch.js"),
 };
 
 const benchDir = dirname(fileURLToPath(import.meta.url));

@@ -19,7 +19,7 @@ const TOKEN = "github_pat_bench_0123456789abcdef";
 const ARGS = ["sync", "--repository", "acme/manifests", "--path", "clusters/bench", "--environment", "bench", "--cluster", "fake", "--namespace", "bender", "--prune", "--json"];
 
 /** The tree as the repository holds it: one multi-document YAML file per source, under clusters/bench/. */
-async function archiveOf(sha: string, tree: readonly RenderedObject[]): Promise<Buffer> {
+export async function archiveOf(sha: string, tree: readonly RenderedObject[]): Promise<Buffer> {
   const files = new Map<string, string[]>();
   for (const object of tree) {
     const name = `clusters/bench/${object.source}`;

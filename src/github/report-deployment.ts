@@ -69,10 +69,13 @@ export async function setDeploymentStatus(
   }
 }
 
-/** The latest deployment of `sha` to `<environment>/<cluster>` and its latest status, so a failing run retried every minute reports once. */
+/**
+ * The latest deployment of `sha` to `<environment>/<cluster>`, and with `withStatus` its latest status, so a
+ * failing run retried every minute reports once.
+ */
 export async function findDeployment(
   github: GitHubClient,
-  target: { repository: string; sha: string; environment: string; cluster: string },
+  target: { repository: string; sha: string; environment: string; cluster: string; withStatus: boolean },
 ): Promise<{ id: number; state: string | undefined; description: string | undefined } | undefined> {
   const [owner = "", repo = ""] = target.repository.split("/");
   try {
@@ -85,6 +88,7 @@ export async function findDeployment(
     });
     const [deployment] = deployments;
     if (!deployment) return undefined;
+    if (!target.withStatus) return { id: Number(deployment.id), state: undefined, description: undefined };
     const { data: statuses } = await github.request("GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses", {
       owner,
       repo,

@@ -39,7 +39,7 @@ export function syncRepository(options: {
       installationId,
       resolveCommit: (etag) => resolveCommit(github, { repository, ref: options.ref, etag }),
       downloadTree: (sha) => downloadTarball(github, { repository, sha, paths: options.paths }, options.budgets),
-      findDeployment: (sha) => findDeployment(github, { repository, sha, environment, cluster }),
+      findDeployment: (sha, { withStatus }) => findDeployment(github, { repository, sha, environment, cluster, withStatus }),
       createDeployment: (sha, description) => createDeployment(github, { repository, sha, environment, cluster, description }),
       setDeploymentStatus: (deploymentId, state, description) => setDeploymentStatus(github, { repository, deploymentId, state, description, environment, cluster }),
     };

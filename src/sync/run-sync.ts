@@ -35,6 +35,12 @@ export interface SyncWorld {
   readonly kustomizer: (files: ReadonlyMap<string, Uint8Array>) => { kustomize: Kustomize; close(): Promise<void> };
   readonly now: () => number;
   readonly holder: string;
+  /**
+   * Resolves once a run has been busy long enough to be worth reporting as in progress (a second in production:
+   * GitHub spaces writes that far apart anyway). Without it a new commit is reported as in progress at once.
+   * Its timer must not keep the process alive.
+   */
+  readonly inProgressAfter?: () => Promise<void>;
 }
 
 /** What a --watch loop keeps between runs, so a run with nothing new reads nothing from the cluster. */
@@ -142,9 +148,18 @@ async function applyCommit(
     return job.dryRun ? result : report(github, result, undefined);
   }
 
-  // 5. Apply. A new commit is reported as in progress (a full run of the same commit only at the end, if it applied
-  // anything); GitHub's writes are paced a second apart, so that report goes out alongside the cluster work.
-  const started = !job.dryRun && target.commit !== previous?.commit ? startDeployment(github, target.commit, warnings) : Promise.resolve(undefined);
+  // 5. Apply. A new commit whose cluster work is still going after world.inProgressAfter is reported as in
+  // progress, alongside that work; a quicker run reports only its outcome, and only if it applied something or
+  // failed (a commit that changes nothing here stays silent).
+  let clusterDone = false;
+  let started: Promise<number | undefined> | undefined;
+  if (!job.dryRun && target.commit !== previous?.commit) {
+    const start = () => {
+      if (!clusterDone) started = startDeployment(github, target.commit, warnings);
+    };
+    if (world.inProgressAfter) void world.inProgressAfter().then(start);
+    else start();
+  }
   let cluster: ClusterResult;
   try {
     cluster = await world.cluster.applyToCluster(objects, previous, {
@@ -161,10 +176,12 @@ async function applyCommit(
       clock: world.now,
     });
   } catch (error) {
+    clusterDone = true;
     const { code, reason } = errorOf(error);
     const result: SyncRunResult = { ...base, applied: [], unchanged: 0, pruned: [], wouldPrune: [], kept: [], failures: [{ reason }], errorCode: code, warnings, outcome: "failed", fullRun };
     return job.dryRun ? result : report(github, result, await started);
   }
+  clusterDone = true;
   const deploymentId = await started;
   const result: SyncRunResult = {
     ...base,
@@ -199,13 +216,15 @@ async function applyCommit(
       return report(github, { ...result, outcome: "failed", errorCode: code, failures: [{ reason: `applied, but the state could not be recorded: ${reason}` }] }, deploymentId);
     }
   }
-  // 7. Report
+  // 7. Report. A full run that re-applied the commit already recorded (drift correction) adds nothing to that
+  // commit's deployment, which its own run reported: only a failure is reported.
+  if (cluster.ok && previous?.commit === target.commit && deploymentId === undefined) return result;
   return report(github, result, deploymentId);
 }
 
 async function startDeployment(github: SyncRepository, commit: string, warnings: string[]): Promise<number | undefined> {
   try {
-    const id = (await github.findDeployment(commit))?.id ?? (await github.createDeployment(commit, "bender sync"));
+    const id = (await github.findDeployment(commit, { withStatus: false }))?.id ?? (await github.createDeployment(commit, "bender sync"));
     await github.setDeploymentStatus(id, "in_progress", "applying");
     return id;
   } catch (error) {
@@ -229,7 +248,7 @@ async function report(github: SyncRepository, result: SyncRunResult, deploymentI
   try {
     let id = deploymentId;
     if (id === undefined) {
-      const existing = await github.findDeployment(commit);
+      const existing = await github.findDeployment(commit, { withStatus: true });
       if (existing && existing.state === state && existing.description === description) return { ...result, deployment: { id: existing.id, state } };
       id = existing?.id ?? (await github.createDeployment(commit, "bender sync"));
     }

@@ -65,7 +65,8 @@ async function sync(args: string[] = ARGS, options: { env?: NodeJS.ProcessEnv; s
     stderr: { write: () => true },
     cwd: "/",
   };
-  const code = await syncCommand(args, context, { env: options.env ?? env, ...(options.signal ? { signal: options.signal } : {}) });
+  // In progress is reported at once (in production after a second's work), so the requests below do not depend on speed.
+  const code = await syncCommand(args, context, { env: options.env ?? env, inProgressAfter: async () => {}, ...(options.signal ? { signal: options.signal } : {}) });
   return { code, results };
 }
 

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ClusterOptions, ClusterResult, ObjectRef, RenderedObject, SyncState } from "../cluster-types.js";
-import { describeRef, plainRef, refOf } from "../object-ref.js";
+import { describeRef, plainRef, refKey, refOf } from "../object-ref.js";
 import { pruneBlockedBy } from "../plan-prune.js";
 import { planSync } from "../plan-sync.js";
 import { rolloutOf, WORKLOAD_KINDS } from "../rollout-status.js";
@@ -105,7 +105,12 @@ export async function applyToCluster(kube: KubeConnection, objects: readonly Ren
       const live = await readObject(kube, ref);
       if (!live) continue;
       const blocked = pruneBlockedBy(live.metadata ?? {});
-      if (blocked) result.kept.push({ object: ref, reason: blocked });
+      if (blocked) {
+        // Opted out for now, still Bender's: it stays in the inventory, so removing the annotation lets a later run prune it.
+        result.kept.push({ object: ref, reason: blocked });
+        const entry = previous?.inventory.find((candidate) => refKey(candidate) === refKey(ref));
+        if (entry) result.inventory.push(entry);
+      }
       else if (options.dryRun) result.wouldPrune.push(ref);
       else if ((await deleteObject(kube, ref, { dryRun: false })) === "deleted") result.pruned.push(ref);
     } catch (error) {
