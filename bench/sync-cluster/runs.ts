@@ -41,6 +41,11 @@ export function benchTree(objects = 1_000, imageTag = "1.0.0"): RenderedObject[]
   return tree;
 }
 
+/** CPU time (user + system) of a process.cpuUsage() delta: here, what the fake API in this process spent serving a case. */
+export function cpuMs(usage: NodeJS.CpuUsage): number {
+  return Math.round((usage.user + usage.system) / 1000);
+}
+
 export function counts(requests: readonly RecordedRequest[]) {
   const lease = (request: RecordedRequest) => request.path.includes("/leases/");
   const state = (request: RecordedRequest) => request.path.includes("/namespaces/bender/configmaps");
@@ -70,13 +75,14 @@ export async function prepare(fake: FakeKubernetes): Promise<void> {
  * The peer: the real kubectl's `kubectl apply --server-side` of `listFile` (a v1 List) against a fresh fake, with a
  * fresh discovery cache as a fresh pod would have; wall time, kubectl's peak RSS (/usr/bin/time -f %M) and requests.
  */
-export async function kubectlPeer(listFile: string, workDir: string, round: number): Promise<{ wallMs: number; maxRssKiB: number; requests: ReturnType<typeof counts> }> {
+export async function kubectlPeer(listFile: string, workDir: string, round: number): Promise<{ wallMs: number; maxRssKiB: number; serverCpuMs: number; requests: ReturnType<typeof counts> }> {
   const peer = await startFakeKubernetes();
   try {
     await prepare(peer);
     const kubeconfig = peer.writeKubeconfig();
     const from = peer.requests.length;
     const started = performance.now();
+    const cpu = process.cpuUsage();
     const kubectl = process.env.KUBECTL || "kubectl";
     const timed = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
       const child = spawn("/usr/bin/time", ["-f", "%M", kubectl, "--kubeconfig", kubeconfig, "apply", "--server-side", "--validate=false", "-f", listFile],
@@ -86,8 +92,9 @@ export async function kubectlPeer(listFile: string, workDir: string, round: numb
       child.on("close", (code) => resolve({ code, stderr: errors.join("") }));
     });
     const wallMs = performance.now() - started;
+    const serverCpuMs = cpuMs(process.cpuUsage(cpu));
     if (timed.code !== 0) throw new Error(`kubectl apply failed: ${timed.stderr.slice(0, 2000)}`);
-    return { wallMs, maxRssKiB: Number(timed.stderr.trim().split("\n").pop()), requests: counts(peer.requests.slice(from)) };
+    return { wallMs, maxRssKiB: Number(timed.stderr.trim().split("\n").pop()), serverCpuMs, requests: counts(peer.requests.slice(from)) };
   } finally {
     await peer.close();
   }

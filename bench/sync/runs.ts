@@ -12,7 +12,7 @@ import { stringify } from "yaml";
 import type { RenderedObject } from "../../src/sync/cluster-types.js";
 import { startFakeKubernetes } from "../../test/support/fake-kubernetes.js";
 import { githubTarball } from "../../test/support/tarballs.js";
-import { benchTree, counts, kubectlPeer, prepare, type MeasureLib } from "../sync-cluster/runs.js";
+import { benchTree, counts, cpuMs, kubectlPeer, prepare, type MeasureLib } from "../sync-cluster/runs.js";
 import { startBenchGitHub } from "./github-server.js";
 
 const TOKEN = "github_pat_bench_0123456789abcdef";
@@ -28,7 +28,7 @@ export async function archiveOf(sha: string, tree: readonly RenderedObject[]): P
   return githubTarball(sha, [...files].map(([name, documents]) => ({ name, content: documents.join("---\n") })));
 }
 
-interface Figure { wallMs: number[]; maxRssKiB: number[]; github?: string[]; kubernetes?: ReturnType<typeof counts>; result?: unknown }
+interface Figure { wallMs: number[]; maxRssKiB: number[]; serverCpuMs: number[]; github?: string[]; kubernetes?: ReturnType<typeof counts>; result?: unknown }
 
 export async function run(options: { repoRoot: string; workDir: string; runs: number; log: (line?: string) => void; measure: MeasureLib }) {
   const { repoRoot, workDir, log } = options;
@@ -58,33 +58,40 @@ export async function run(options: { repoRoot: string; workDir: string; runs: nu
       for (const step of cases) {
         if (step.push) github.push(commits[step.push], archives[step.push]);
         const from = { kubernetes: fake.requests.length, github: github.requests.length };
+        const cpu = process.cpuUsage();
         const measured = await measureNode(bender, ARGS, { env: { ...env, ...step.env } });
+        const serverCpuMs = cpuMs(process.cpuUsage(cpu));
         if (measured.exitCode !== 0) throw new Error(`${step.name} exited with ${measured.exitCode}: ${measured.stdout.slice(0, 2000)}${measured.stderr.slice(0, 2000)}`);
         const result = JSON.parse(measured.stdout) as { outcome: string; applied: unknown[]; unchanged: number; pruned: unknown[]; deployment?: unknown };
         const entry = (figures[step.name] ??= {
-          wallMs: [], maxRssKiB: [], github: github.requests.slice(from.github), kubernetes: counts(fake.requests.slice(from.kubernetes)),
+          wallMs: [], maxRssKiB: [], serverCpuMs: [], github: github.requests.slice(from.github), kubernetes: counts(fake.requests.slice(from.kubernetes)),
           result: { outcome: result.outcome, applied: result.applied.length, unchanged: result.unchanged, pruned: result.pruned.length, deployment: result.deployment },
         });
         entry.wallMs.push(measured.wallMs);
         entry.maxRssKiB.push(measured.maxRssKiB);
+        entry.serverCpuMs.push(serverCpuMs);
       }
     } finally {
       await github.close();
       await fake.close();
     }
     const peer = await kubectlPeer(list, workDir, round);
-    const entry = (figures["kubectl apply --server-side (peer)"] ??= { wallMs: [], maxRssKiB: [], kubernetes: peer.requests });
+    const entry = (figures["kubectl apply --server-side (peer)"] ??= { wallMs: [], maxRssKiB: [], serverCpuMs: [], kubernetes: peer.requests });
     entry.wallMs.push(peer.wallMs);
     entry.maxRssKiB.push(peer.maxRssKiB);
+    entry.serverCpuMs.push(peer.serverCpuMs);
   }
 
   const summary: Record<string, unknown> = {};
-  log(`${"case".padEnd(36)} ${"wall".padStart(10)}  ${"RSS".padStart(8)}  requests`);
+  // "fake CPU": what the fake API (and the GitHub stand-in) spent serving the case, in this process: the share of
+  // the wall time that is the server's, not the client's.
+  log(`${"case".padEnd(36)} ${"wall".padStart(10)}  ${"RSS".padStart(8)}  ${"fake CPU".padStart(9)}  requests`);
   for (const [name, value] of Object.entries(figures)) {
     const wallMsMedian = Math.round(summarize(value.wallMs).median);
     const peakRssMiB = value.maxRssKiB.every(Number.isFinite) ? Math.round(summarize(value.maxRssKiB).median / 1024) : undefined;
-    summary[name] = { wallMsMedian, peakRssMiB, github: value.github, kubernetes: value.kubernetes, result: value.result };
-    log(`${name.padEnd(36)} ${String(wallMsMedian).padStart(7)} ms  ${peakRssMiB === undefined ? "   -" : String(peakRssMiB).padStart(4)} MiB  GitHub ${value.github?.length ?? "-"}, Kubernetes ${JSON.stringify(value.kubernetes)}`);
+    const serverCpuMsMedian = Math.round(summarize(value.serverCpuMs).median);
+    summary[name] = { wallMsMedian, peakRssMiB, serverCpuMsMedian, github: value.github, kubernetes: value.kubernetes, result: value.result };
+    log(`${name.padEnd(36)} ${String(wallMsMedian).padStart(7)} ms  ${peakRssMiB === undefined ? "   -" : String(peakRssMiB).padStart(4)} MiB  ${String(serverCpuMsMedian).padStart(6)} ms  GitHub ${value.github?.length ?? "-"}, Kubernetes ${JSON.stringify(value.kubernetes)}`);
     if (value.github) log(`${"".padEnd(38)}GitHub: ${value.github.join(", ")}`);
   }
   const quiet = figures["nothing new"]!;

@@ -25,10 +25,10 @@ export async function connectToGitHub(
 ): Promise<SyncGitHub> {
   // A rate limit longer than a minute fails the run (rate-limited): the next run, a minute later, tries again.
   const client = { baseUrl: options.apiUrl, policy: { ...(options.policy ?? SYNC_RETRY_POLICY), maxLimitWaitSeconds: SYNC_MAX_LIMIT_WAIT_SECONDS } };
-  if (auth.kind === "token") return { github: syncOctokit({ token: auth.token }, client), installationId: undefined };
+  if (auth.kind === "token") return { github: await syncOctokit({ token: auth.token }, client), installationId: undefined };
   let installationId = options.installationId;
   if (installationId === undefined) {
-    const app = syncOctokit({ appId: auth.appId, privateKey: auth.privateKey }, client);
+    const app = await syncOctokit({ appId: auth.appId, privateKey: auth.privateKey }, client);
     const [owner = "", repo = ""] = options.repository.split("/");
     try {
       const { data } = await app.request("GET /repos/{owner}/{repo}/installation", { owner, repo });
@@ -39,5 +39,5 @@ export async function connectToGitHub(
       throw translated;
     }
   }
-  return { github: syncOctokit({ appId: auth.appId, privateKey: auth.privateKey, installationId }, client), installationId };
+  return { github: await syncOctokit({ appId: auth.appId, privateKey: auth.privateKey, installationId }, client), installationId };
 }

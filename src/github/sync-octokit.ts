@@ -1,4 +1,3 @@
-import { createAppAuth } from "@octokit/auth-app";
 import { Octokit } from "@octokit/core";
 import { retry } from "@octokit/plugin-retry";
 import { limitWaitMs } from "../queue/write-budget.js";
@@ -68,8 +67,11 @@ export type SyncOctokitAuth =
   | { readonly token: string }
   | { readonly appId: number; readonly privateKey: string; readonly installationId?: number };
 
-/** An Octokit for the sync job: a token's, the App's (JWT), or an installation's (auth-app fetches and caches its token). */
-export function syncOctokit(auth: SyncOctokitAuth, options: { baseUrl: string; policy?: RetryPolicy }): SyncOctokit {
+/**
+ * An Octokit for the sync job: a token's, the App's (JWT), or an installation's (auth-app, loaded only for App
+ * credentials, fetches and caches its token).
+ */
+export async function syncOctokit(auth: SyncOctokitAuth, options: { baseUrl: string; policy?: RetryPolicy }): Promise<SyncOctokit> {
   const policy = options.policy ?? SYNC_RETRY_POLICY;
   const pacer = new GithubPacer({
     windows: [
@@ -86,6 +88,7 @@ export function syncOctokit(auth: SyncOctokitAuth, options: { baseUrl: string; p
     log: { debug() {}, info() {}, warn() {}, error() {} },
   };
   if ("token" in auth) return new Paced({ ...common, auth: auth.token });
+  const { createAppAuth } = await import("@octokit/auth-app");
   return new Paced({ ...common, authStrategy: createAppAuth, auth: { ...auth } });
 }
 
