@@ -48,8 +48,11 @@ Kubernetes: the pod's service account in a cluster, KUBECONFIG outside one.
 Exit status: 0 the cluster matches the commit, 1 the run failed, 2 bad settings.
 `;
 
-/** How long a run works before it is reported as in progress. */
-const IN_PROGRESS_AFTER_MS = 1000;
+/**
+ * How long after its deployment is created a run still working is reported as in progress. GitHub spaces writes
+ * a second apart: a status sent sooner would hold the final one back; a quicker run reports only its outcome.
+ */
+const IN_PROGRESS_AFTER_MS = 2000;
 
 const SERVICE_ACCOUNT_NAMESPACE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
 
@@ -90,7 +93,7 @@ async function defaultConnectCluster(env: NodeJS.ProcessEnv): Promise<ClusterPor
 export async function syncCommand(
   args: readonly string[],
   context: CliContext,
-  options: { env?: NodeJS.ProcessEnv; connectCluster?: ConnectCluster; signal?: AbortSignal; inProgressAfter?: () => Promise<void> } = {},
+  options: { env?: NodeJS.ProcessEnv; connectCluster?: ConnectCluster; signal?: AbortSignal; inProgressAfter?: (() => Promise<void>) | "at-once" } = {},
 ): Promise<number> {
   const env = options.env ?? process.env;
   let flags: SyncFlagValues & { help?: boolean };
@@ -119,8 +122,7 @@ export async function syncCommand(
     kustomizer: (files) => kubectlKustomize(files, DEFAULT_BUDGETS, kubectl),
     now: Date.now,
     holder: `${hostname()}-${process.pid}`,
-    // GitHub spaces writes a second apart: a run done sooner reports only its outcome.
-    inProgressAfter: options.inProgressAfter ?? (() => new Promise<void>((resolve) => setTimeout(resolve, IN_PROGRESS_AFTER_MS).unref())),
+    ...(options.inProgressAfter === "at-once" ? {} : { inProgressAfter: options.inProgressAfter ?? (() => new Promise<void>((resolve) => setTimeout(resolve, IN_PROGRESS_AFTER_MS).unref())) }),
   };
   const print = (result: SyncRunResult) => context.stdout.write(settings.json ? `${JSON.stringify(result)}\n` : renderSyncText(result));
   const memory: SyncMemory = { state: undefined };

@@ -2,6 +2,7 @@ import type { SyncBudgets } from "./budgets.js";
 import type { ClusterPort, ClusterResult, RenderedObject, SyncState } from "./cluster-port.js";
 import type { ConnectRepository, SyncRepository } from "./github-port.js";
 import type { Kustomize } from "./render-tree.js";
+import { planSync } from "./plan-sync.js";
 import { renderTree } from "./render-tree.js";
 import { summarise } from "./sync-result.js";
 import type { SyncRunResult } from "./sync-result.js";
@@ -36,9 +37,9 @@ export interface SyncWorld {
   readonly now: () => number;
   readonly holder: string;
   /**
-   * Resolves once a run has been busy long enough to be worth reporting as in progress (a second in production:
-   * GitHub spaces writes that far apart anyway). Without it a new commit is reported as in progress at once.
-   * Its timer must not keep the process alive.
+   * Resolves once a run has been busy long enough, after its deployment was created, to be worth reporting as in
+   * progress (two seconds in production). Without it a run that changes something is always reported in
+   * progress, at once. Its timer must not keep the process alive.
    */
   readonly inProgressAfter?: () => Promise<void>;
 }
@@ -148,18 +149,19 @@ async function applyCommit(
     return job.dryRun ? result : report(github, result, undefined);
   }
 
-  // 5. Apply. A new commit whose cluster work is still going after world.inProgressAfter is reported as in
-  // progress, alongside that work; a quicker run reports only its outcome, and only if it applied something or
-  // failed (a commit that changes nothing here stays silent).
+  // 5. Apply. A new commit that changes something here gets its deployment at once, alongside the cluster work,
+  // and an in-progress status if that work is still going after world.inProgressAfter (GitHub spaces writes a
+  // second apart, so a quick run reports only its outcome); a commit that changes nothing here stays silent.
+  const plan = planSync(objects, previous?.inventory, { fullRun, prune: job.prune, allowMassPrune: job.allowMassPrune, pruneProtectedKinds: job.pruneProtectedKinds });
+  const changes = plan.foundations.length + plan.rest.length + plan.prune.candidates.length > 0;
   let clusterDone = false;
-  let started: Promise<number | undefined> | undefined;
-  if (!job.dryRun && target.commit !== previous?.commit) {
-    const start = () => {
-      if (!clusterDone) started = startDeployment(github, target.commit, warnings);
-    };
-    if (world.inProgressAfter) void world.inProgressAfter().then(start);
-    else start();
-  }
+  let finishCluster = () => {};
+  const finished = new Promise<void>((resolve) => (finishCluster = resolve));
+  const { inProgressAfter } = world;
+  const stillWorking = inProgressAfter ? () => Promise.race([inProgressAfter(), finished]).then(() => !clusterDone) : async () => true;
+  const started = !job.dryRun && changes && target.commit !== previous?.commit
+    ? startDeployment(github, target.commit, warnings, stillWorking)
+    : Promise.resolve(undefined);
   let cluster: ClusterResult;
   try {
     cluster = await world.cluster.applyToCluster(objects, previous, {
@@ -177,11 +179,13 @@ async function applyCommit(
     });
   } catch (error) {
     clusterDone = true;
+    finishCluster();
     const { code, reason } = errorOf(error);
     const result: SyncRunResult = { ...base, applied: [], unchanged: 0, pruned: [], wouldPrune: [], kept: [], failures: [{ reason }], errorCode: code, warnings, outcome: "failed", fullRun };
     return job.dryRun ? result : report(github, result, await started);
   }
   clusterDone = true;
+  finishCluster();
   const deploymentId = await started;
   const result: SyncRunResult = {
     ...base,
@@ -222,10 +226,11 @@ async function applyCommit(
   return report(github, result, deploymentId);
 }
 
-async function startDeployment(github: SyncRepository, commit: string, warnings: string[]): Promise<number | undefined> {
+/** The commit's deployment (found, or created), and `in_progress` on it if the run is `stillWorking` by then. */
+async function startDeployment(github: SyncRepository, commit: string, warnings: string[], stillWorking: () => Promise<boolean>): Promise<number | undefined> {
   try {
     const id = (await github.findDeployment(commit, { withStatus: false }))?.id ?? (await github.createDeployment(commit, "bender sync"));
-    await github.setDeploymentStatus(id, "in_progress", "applying");
+    if (await stillWorking()) await github.setDeploymentStatus(id, "in_progress", "applying");
     return id;
   } catch (error) {
     warnings.push(`could not report the deployment as in progress: ${errorOf(error).reason}`);

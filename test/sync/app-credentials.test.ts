@@ -66,7 +66,7 @@ async function sync(args: string[] = ARGS, options: { env?: NodeJS.ProcessEnv; s
     cwd: "/",
   };
   // In progress is reported at once (in production after a second's work), so the requests below do not depend on speed.
-  const code = await syncCommand(args, context, { env: options.env ?? env, inProgressAfter: async () => {}, ...(options.signal ? { signal: options.signal } : {}) });
+  const code = await syncCommand(args, context, { env: options.env ?? env, inProgressAfter: "at-once", ...(options.signal ? { signal: options.signal } : {}) });
   return { code, results };
 }
 

@@ -24,8 +24,8 @@ const ARGS = ["--repository", "acme/manifests", "--path", "clusters/prod", "--en
 
 let fake: FakeKubernetes;
 let env: NodeJS.ProcessEnv;
-/** When a run counts as long enough to report in progress: at once by default here (a second in production). */
-let inProgressAfter: () => Promise<void>;
+/** When a run counts as long enough to report in progress: at once by default here (two seconds in production). */
+let inProgressAfter: (() => Promise<void>) | "at-once";
 /** Every GitHub request the run made, as "METHOD path" (nock answers only what a test expects; anything else fails). */
 let github: string[];
 
@@ -34,7 +34,7 @@ beforeEach(async () => {
   fake.store.defaultSettleReads = 1;
   env = { GITHUB_TOKEN: TOKEN, KUBECONFIG: fake.writeKubeconfig(), PATH: process.env.PATH, KUBECTL: process.env.KUBECTL };
   github = [];
-  inProgressAfter = async () => {};
+  inProgressAfter = "at-once";
   // The job's namespace, made by deploy/sync before the first run.
   await applyObject(connectToCluster({ KUBECONFIG: env.KUBECONFIG }), { apiVersion: "v1", kind: "Namespace", metadata: { name: "bender" } }, { dryRun: false, force: false });
   fake.requests.length = 0;

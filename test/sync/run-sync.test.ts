@@ -301,14 +301,14 @@ describe("bender sync (the command, in process)", () => {
     github.status(20, "success", "applied 1, unchanged 0");
     let out = "";
     const context = { stdout: { write: (chunk: string) => (out += chunk) }, stderr: { write: () => true }, cwd: "/" };
-    expect(await syncCommand(args, context, { env, connectCluster: async () => cluster, inProgressAfter: async () => {} })).toBe(0);
+    expect(await syncCommand(args, context, { env, connectCluster: async () => cluster, inProgressAfter: "at-once" })).toBe(0);
     const printed = JSON.parse(out) as { outcome: string; applied: { name: string }[] };
     expect(printed.outcome).toBe("applied");
     expect(printed.applied.map((object) => object.name)).toEqual(["a"]);
 
     out = "";
     nock(API).get("/repos/acme/manifests/commits/main").reply(404, { message: "Not Found" });
-    expect(await syncCommand(args.slice(0, -1), context, { env, connectCluster: async () => cluster, inProgressAfter: async () => {} })).toBe(1);
+    expect(await syncCommand(args.slice(0, -1), context, { env, connectCluster: async () => cluster, inProgressAfter: "at-once" })).toBe(1);
     expect(out).toContain("FAILED (not-found)");
   });
 });
