@@ -6,7 +6,7 @@ import { planSync } from "../plan-sync.js";
 import { rolloutOf, WORKLOAD_KINDS } from "../rollout-status.js";
 import type { KubeConnection } from "./kube-connection.js";
 import { KubeError, toKubeError } from "./kube-error.js";
-import { applyObject, deleteObject, readObject, warmDiscovery } from "./kube-objects.js";
+import { applyObject, deleteObject, prepareApply, readObject, sendApply, warmDiscovery, type PreparedApply } from "./kube-objects.js";
 
 type Failure = ClusterResult["failures"][number];
 
@@ -67,9 +67,12 @@ export async function applyToCluster(kube: KubeConnection, objects: readonly Ren
   const pending = dependsOnNewFoundation(plan.foundations, options.dryRun);
   await warmDiscovery(kube, plan.rest.map((object) => object.manifest));
   const dryRunFailures: (Failure | undefined)[] = [];
+  // Each object's path and body are worked out once, for its dry-run and its apply.
+  const prepared: (PreparedApply | undefined)[] = [];
   await inPool(plan.rest, concurrency, async (object, index) => {
     try {
-      await applyObject(kube, object.manifest, { ...write, dryRun: true });
+      const ready = (prepared[index] = await prepareApply(kube, object.manifest, { dryRun: true }));
+      await sendApply(kube, ready, { ...write, dryRun: true });
     } catch (error) {
       const code = toKubeError(error, "").code;
       if (!(pending(object) && (code === "not-found" || code === "unknown-kind"))) dryRunFailures[index] = failureOf(refOf(object.manifest), error);
@@ -84,7 +87,11 @@ export async function applyToCluster(kube: KubeConnection, objects: readonly Ren
   await inPool(plan.rest, concurrency, async (object, index) => {
     const ref = refOf(object.manifest);
     try {
-      if (!options.dryRun) await applyObject(kube, object.manifest, write);
+      if (!options.dryRun) {
+        const ready = prepared[index];
+        if (ready) await sendApply(kube, ready, write);
+        else await applyObject(kube, object.manifest, write);
+      }
       applied[index] = ref;
       return true;
     } catch (error) {

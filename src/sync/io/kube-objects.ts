@@ -29,6 +29,38 @@ export async function applyObject(kube: KubeConnection, manifest: Record<string,
   }
 }
 
+/** An object prepared once for its dry-run and its apply: its path (after discovery) and its body, serialised once. */
+export interface PreparedApply {
+  readonly ref: ObjectRef;
+  readonly path: string;
+  readonly json: string;
+}
+
+/** The path and serialised body of `manifest`'s apply; a kind discovery does not know fails here, as its apply would. */
+export async function prepareApply(kube: KubeConnection, manifest: Record<string, unknown>, options: { dryRun: boolean }): Promise<PreparedApply> {
+  const ref = refOf(manifest as Parameters<typeof refOf>[0]);
+  try {
+    return { ref, path: await objectPath(kube, ref), json: JSON.stringify(manifest) };
+  } catch (error) {
+    throw toKubeError(error, `${options.dryRun ? "dry-run of " : ""}apply of ${describeRef(ref)}`);
+  }
+}
+
+/**
+ * applyObject for a run's thousands of objects: the prepared body is sent as is and the answer (the whole object,
+ * managed fields included) is not read, only whether it succeeded; a failure is the same KubeError.
+ */
+export async function sendApply(kube: KubeConnection, prepared: PreparedApply, options: { dryRun: boolean; force: boolean }): Promise<void> {
+  try {
+    await kubeRequest(kube, {
+      method: "PATCH", path: prepared.path, json: prepared.json, contentType: APPLY_PATCH, discardAnswer: true,
+      query: { dryRun: options.dryRun ? "All" : undefined, fieldManager: kube.fieldManager, force: options.force ? "true" : undefined },
+    });
+  } catch (error) {
+    throw toKubeError(error, `${options.dryRun ? "dry-run of " : ""}apply of ${describeRef(prepared.ref)}`);
+  }
+}
+
 /** The live object, or undefined when there is none. */
 export async function readObject(kube: KubeConnection, ref: ObjectRef): Promise<KubeObject | undefined> {
   try {

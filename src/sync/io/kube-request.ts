@@ -20,27 +20,65 @@ export interface KubeRequest {
   readonly query?: Record<string, string | undefined>;
   /** Sent as JSON, exactly as given: no model serializer drops fields it does not know. */
   readonly body?: unknown;
+  /** The body already serialised as JSON (an object sent twice, dry-run then apply, is serialised once). */
+  readonly json?: string;
   readonly contentType?: string;
+  /**
+   * The caller needs only to know the request succeeded: a 2xx answer's body is drained unread and unparsed
+   * (an apply's answer is the whole object with its managed fields). An error's Status is still read.
+   */
+  readonly discardAnswer?: boolean;
 }
 
-/** One request to the API server; the parsed JSON answer, or a KubeApiError with the Status body. */
+/** Where a server is, parsed once per server rather than once per request (thousands in a run). */
+interface Target { readonly send: typeof httpsRequest; readonly protocol: string; readonly hostname: string; readonly port: string; readonly base: string }
+const targets = new Map<string, Target>();
+
+function targetOf(server: string): Target {
+  let target = targets.get(server);
+  if (!target) {
+    const url = new URL(server);
+    const hostname = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
+    target = { send: url.protocol === "http:" ? httpRequest : httpsRequest, protocol: url.protocol, hostname, port: url.port, base: url.pathname.replace(/\/$/u, "") };
+    targets.set(server, target);
+  }
+  return target;
+}
+
+function queryOf(query: Record<string, string | undefined> | undefined): string {
+  let text = "";
+  for (const key in query) {
+    const value = query[key];
+    if (value !== undefined) text += `${text === "" ? "?" : "&"}${encodeURIComponent(key)}=${encodeURIComponent(value)}`;
+  }
+  return text;
+}
+
+/** One request to the API server; the parsed JSON answer (undefined with `discardAnswer`), or a KubeApiError with the Status body. */
 export async function kubeRequest<T = unknown>(kube: KubeConnection, options: KubeRequest): Promise<T> {
-  const url = new URL(`${kube.server}${options.path}`);
-  for (const [key, value] of Object.entries(options.query ?? {})) if (value !== undefined) url.searchParams.set(key, value);
+  const target = targetOf(kube.server);
   const { headers, agent } = await kube.credentials();
-  const body = options.body === undefined ? undefined : JSON.stringify(options.body);
-  const send = url.protocol === "http:" ? httpRequest : httpsRequest;
+  const body = options.json ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
+  const discard = options.discardAnswer === true;
   const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
-    const outgoing = send(url, {
+    const outgoing = target.send({
+      protocol: target.protocol, hostname: target.hostname, port: target.port, path: `${target.base}${options.path}${queryOf(options.query)}`,
       method: options.method, agent,
       headers: {
         ...headers, accept: "application/json",
         ...(body === undefined ? {} : { "content-type": options.contentType ?? "application/json", "content-length": String(Buffer.byteLength(body)) }),
       },
     }, (response) => {
+      const status = response.statusCode ?? 0;
+      if (discard && status >= 200 && status <= 299) {
+        response.on("end", () => resolve({ status, text: "" }));
+        response.on("error", reject);
+        response.resume();
+        return;
+      }
       const chunks: Buffer[] = [];
       response.on("data", (chunk: Buffer) => chunks.push(chunk));
-      response.on("end", () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
+      response.on("end", () => resolve({ status, text: Buffer.concat(chunks).toString("utf8") }));
       response.on("error", reject);
     });
     outgoing.on("error", reject);
