@@ -1,5 +1,6 @@
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
+import { isIP } from "node:net";
 import type { KubeConnection } from "./kube-connection.js";
 
 /** Longest one Kubernetes request may take (an apply of a large object included). */
@@ -31,7 +32,15 @@ export interface KubeRequest {
 }
 
 /** Where a server is, parsed once per server rather than once per request (thousands in a run). */
-interface Target { readonly send: typeof httpsRequest; readonly protocol: string; readonly hostname: string; readonly port: string; readonly base: string }
+interface Target {
+  readonly send: typeof httpsRequest;
+  readonly protocol: string;
+  readonly hostname: string;
+  readonly port: string;
+  readonly base: string;
+  /** TLS server name as node:https would work it out from the Host header on every request: the host, none for an IP. */
+  readonly servername: string;
+}
 const targets = new Map<string, Target>();
 
 function targetOf(server: string): Target {
@@ -39,7 +48,10 @@ function targetOf(server: string): Target {
   if (!target) {
     const url = new URL(server);
     const hostname = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
-    target = { send: url.protocol === "http:" ? httpRequest : httpsRequest, protocol: url.protocol, hostname, port: url.port, base: url.pathname.replace(/\/$/u, "") };
+    target = {
+      send: url.protocol === "http:" ? httpRequest : httpsRequest, protocol: url.protocol, hostname, port: url.port,
+      base: url.pathname.replace(/\/$/u, ""), servername: isIP(hostname) === 0 ? hostname : "",
+    };
     targets.set(server, target);
   }
   return target;
@@ -63,7 +75,7 @@ export async function kubeRequest<T = unknown>(kube: KubeConnection, options: Ku
   const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
     const outgoing = target.send({
       protocol: target.protocol, hostname: target.hostname, port: target.port, path: `${target.base}${options.path}${queryOf(options.query)}`,
-      method: options.method, agent,
+      method: options.method, agent, servername: target.servername,
       headers: {
         ...headers, accept: "application/json",
         ...(body === undefined ? {} : { "content-type": options.contentType ?? "application/json", "content-length": String(Buffer.byteLength(body)) }),
