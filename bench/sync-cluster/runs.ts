@@ -7,7 +7,7 @@
  * `kubectl apply --server-side` of the same objects against a fresh fake.
  */
 import { spawn } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import type { RenderedObject } from "../../src/sync/cluster-types.js";
@@ -41,6 +41,11 @@ export function benchTree(objects = 1_000, imageTag = "1.0.0"): RenderedObject[]
   return tree;
 }
 
+/** CPU time (user + system) of a process.cpuUsage() delta: here, what the fake API in this process spent serving a case. */
+export function cpuMs(usage: NodeJS.CpuUsage): number {
+  return Math.round((usage.user + usage.system) / 1000);
+}
+
 export function counts(requests: readonly RecordedRequest[]) {
   const lease = (request: RecordedRequest) => request.path.includes("/leases/");
   const state = (request: RecordedRequest) => request.path.includes("/namespaces/bender/configmaps");
@@ -61,33 +66,89 @@ export function counts(requests: readonly RecordedRequest[]) {
 export async function prepare(fake: FakeKubernetes): Promise<void> {
   // The job's own namespace, made by its kustomize base before the first run.
   const kubeconfig = fake.writeKubeconfig();
-  const { connectToCluster } = await import("../../src/sync/io/kube-connection.js");
-  await connectToCluster({ KUBECONFIG: kubeconfig }).objects.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: "bender" } });
+  const [{ connectToCluster }, { applyObject }] = await Promise.all([import("../../src/sync/io/kube-connection.js"), import("../../src/sync/io/kube-objects.js")]);
+  await applyObject(connectToCluster({ KUBECONFIG: kubeconfig }), { apiVersion: "v1", kind: "Namespace", metadata: { name: "bender" } }, { dryRun: false, force: false });
   fake.store.defaultSettleReads = 1;
+}
+
+/** What /usr/bin/time says of a finished command: peak RSS (KiB) and CPU time (user + system, ms). */
+export interface Timed { code: number | null; stdout: string; stderr: string; wallMs: number; maxRssKiB: number; cpuMs: number }
+
+/**
+ * Runs a command under `/usr/bin/time -f "%M %U %S" -o <file>` (its own stderr left alone): wall time from spawn
+ * to exit, the command's peak RSS and its CPU time, so that Bender and kubectl are measured the same way.
+ */
+export async function timedRun(command: string, args: readonly string[], options: { env: NodeJS.ProcessEnv; workDir: string }): Promise<Timed> {
+  const report = join(options.workDir, `time-${process.pid}-${Math.random().toString(36).slice(2)}.txt`);
+  const started = performance.now();
+  const outcome = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn("/usr/bin/time", ["-f", "%M %U %S", "-o", report, command, ...args], { env: options.env, stdio: ["ignore", "pipe", "pipe"] });
+    const out: string[] = [];
+    const errors: string[] = [];
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => out.push(chunk));
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => errors.push(chunk));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout: out.join(""), stderr: errors.join("") }));
+  });
+  const wallMs = performance.now() - started;
+  let maxRssKiB = Number.NaN;
+  let cpu = Number.NaN;
+  try {
+    const [rss, user, system] = readFileSync(report, "utf8").trim().split("\n").pop()!.split(" ").map(Number);
+    maxRssKiB = rss!;
+    cpu = Math.round((user! + system!) * 1000);
+    rmSync(report, { force: true });
+  } catch {
+    // time wrote nothing (the command could not start): the exit code says so.
+  }
+  return { ...outcome, wallMs, maxRssKiB, cpuMs: cpu };
+}
+
+export interface PeerFigure { wallMs: number; maxRssKiB: number; cpuMs: number; serverCpuMs: number; requests: ReturnType<typeof counts> }
+
+/**
+ * `listFile` split as Bender splits a run (src/sync/plan-sync.ts): the Namespaces and CRDs first (an object in a
+ * namespace that does not exist yet cannot be dry-run), then the rest; two v1 List files next to it.
+ */
+function splitFoundations(listFile: string): [string, string] {
+  const { items } = JSON.parse(readFileSync(listFile, "utf8")) as { items: { kind: string }[] };
+  const foundation = (item: { kind: string }) => item.kind === "Namespace" || item.kind === "CustomResourceDefinition";
+  const files: [string, string] = [listFile.replace(/\.json$/u, ".foundations.json"), listFile.replace(/\.json$/u, ".rest.json")];
+  writeFileSync(files[0], JSON.stringify({ apiVersion: "v1", kind: "List", items: items.filter(foundation) }));
+  writeFileSync(files[1], JSON.stringify({ apiVersion: "v1", kind: "List", items: items.filter((item) => !foundation(item)) }));
+  return files;
 }
 
 /**
  * The peer: the real kubectl's `kubectl apply --server-side` of `listFile` (a v1 List) against a fresh fake, with a
- * fresh discovery cache as a fresh pod would have; wall time, kubectl's peak RSS (/usr/bin/time -f %M) and requests.
+ * fresh discovery cache as a fresh pod would have; wall time, kubectl's peak RSS and CPU (/usr/bin/time) and requests.
+ * With `dryRunFirst`, the same safety sequence as Bender's: the Namespaces (and CRDs) `kubectl apply --server-side
+ * --dry-run=server`, then applied, then the same for the rest (each step only when the one before passed): four
+ * kubectl processes; wall and CPU are their sum, RSS the largest.
  */
-export async function kubectlPeer(listFile: string, workDir: string, round: number): Promise<{ wallMs: number; maxRssKiB: number; requests: ReturnType<typeof counts> }> {
+export async function kubectlPeer(listFile: string, workDir: string, round: number, options: { dryRunFirst?: boolean } = {}): Promise<PeerFigure> {
   const peer = await startFakeKubernetes();
   try {
     await prepare(peer);
     const kubeconfig = peer.writeKubeconfig();
     const from = peer.requests.length;
-    const started = performance.now();
+    const cpu = process.cpuUsage();
     const kubectl = process.env.KUBECTL || "kubectl";
-    const timed = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = spawn("/usr/bin/time", ["-f", "%M", kubectl, "--kubeconfig", kubeconfig, "apply", "--server-side", "--validate=false", "-f", listFile],
-        { env: { PATH: process.env.PATH, HOME: workDir, KUBECACHEDIR: join(workDir, `kubectl-cache-${round}`) }, stdio: ["ignore", "ignore", "pipe"] });
-      const errors: string[] = [];
-      child.stderr.setEncoding("utf8").on("data", (chunk: string) => errors.push(chunk));
-      child.on("close", (code) => resolve({ code, stderr: errors.join("") }));
-    });
-    const wallMs = performance.now() - started;
-    if (timed.code !== 0) throw new Error(`kubectl apply failed: ${timed.stderr.slice(0, 2000)}`);
-    return { wallMs, maxRssKiB: Number(timed.stderr.trim().split("\n").pop()), requests: counts(peer.requests.slice(from)) };
+    const env = { PATH: process.env.PATH, HOME: workDir, KUBECACHEDIR: join(workDir, `kubectl-cache-${round}${options.dryRunFirst ? "-dry" : ""}`) };
+    const apply = (file: string) => ["--kubeconfig", kubeconfig, "apply", "--server-side", "--validate=false", "-f", file];
+    const steps = options.dryRunFirst
+      ? splitFoundations(listFile).flatMap((file) => [[...apply(file), "--dry-run=server"], apply(file)])
+      : [apply(listFile)];
+    const total = { wallMs: 0, maxRssKiB: 0, cpuMs: 0 };
+    for (const args of steps) {
+      const timed = await timedRun(kubectl, args, { env, workDir });
+      if (timed.code !== 0) throw new Error(`kubectl ${args.slice(2).join(" ")} failed: ${timed.stderr.slice(0, 2000)}`);
+      total.wallMs += timed.wallMs;
+      total.maxRssKiB = Math.max(total.maxRssKiB, timed.maxRssKiB);
+      total.cpuMs += timed.cpuMs;
+    }
+    const serverCpuMs = cpuMs(process.cpuUsage(cpu));
+    return { ...total, serverCpuMs, requests: counts(peer.requests.slice(from)) };
   } finally {
     await peer.close();
   }

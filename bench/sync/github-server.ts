@@ -1,8 +1,14 @@
 /**
- * A GitHub Enterprise Server stand-in on 127.0.0.1 for the "sync" benchmark, plain node:http: the REST calls of
- * `bender sync` on one repository (ref with ETag and 304, tarball, deployments and their statuses), stateful,
- * each request logged so the benchmark can count them. Served at /api/v3, as GHE_HOST + GHE_PROTOCOL=http reach it.
+ * A GitHub Enterprise Server stand-in on 127.0.0.1 for the "sync" benchmarks and tests, plain node:http: the REST
+ * calls of `bender sync` on one repository (ref with ETag and 304, tarball, deployments and their statuses),
+ * stateful, each request logged so a benchmark can count them. Served at /api/v3, as GHE_HOST + GHE_PROTOCOL=http
+ * reach it. Authentication is checked as GitHub does: a personal token; or, for a GitHub App, a JWT (RS256,
+ * signed with the App's private key, verified with its public key, `iss` the App id, `exp` at most ten minutes
+ * ahead) on /app routes and the installation lookup, and on everything else an installation token this server
+ * issued and that has not expired.
  */
+import { randomBytes, verify } from "node:crypto";
+import type { KeyObject } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -14,21 +20,79 @@ export interface BenchGitHub {
   /** Points `main` at `sha`, whose tarball is `archive`. */
   push(sha: string, archive: Buffer): void;
   readonly statuses: { deployment: number; state: string; description: string }[];
+  /** Installation tokens issued (App credentials). */
+  readonly tokensIssued: number;
   close(): Promise<void>;
 }
 
-const REPO = "/api/v3/repos/acme/manifests";
+/** A GitHub App the stand-in knows: its id, public key, and its installation on the repository. */
+export interface BenchApp { readonly appId: number; readonly publicKey: KeyObject; readonly installationId: number; readonly tokenLifetimeMs?: number }
 
-export async function startBenchGitHub(token: string): Promise<BenchGitHub> {
+const REPO = "/api/v3/repos/acme/manifests";
+const JWT_MAX_LIFETIME_S = 600;
+const CLOCK_SKEW_S = 60;
+
+function base64url(text: string): Buffer {
+  return Buffer.from(text, "base64url");
+}
+
+/** GitHub's checks of an App's JWT; the reason it is refused, or undefined when it is good. */
+function jwtProblem(jwt: string, app: BenchApp, nowS: number): string | undefined {
+  const [header = "", payload = "", signature = ""] = jwt.split(".");
+  let claims: { iss?: unknown; iat?: unknown; exp?: unknown };
+  try {
+    if ((JSON.parse(base64url(header).toString()) as { alg?: string }).alg !== "RS256") return "A JSON web token could not be decoded";
+    claims = JSON.parse(base64url(payload).toString()) as typeof claims;
+  } catch {
+    return "A JSON web token could not be decoded";
+  }
+  if (!verify("sha256", Buffer.from(`${header}.${payload}`), app.publicKey, base64url(signature))) return "A JSON web token could not be decoded";
+  if (String(claims.iss) !== String(app.appId)) return "Integration not found";
+  if (typeof claims.exp !== "number" || typeof claims.iat !== "number") return "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires";
+  if (claims.exp <= nowS) return "'Expiration time' claim ('exp') is too far in the past";
+  if (claims.exp > nowS + JWT_MAX_LIFETIME_S + CLOCK_SKEW_S) return "'Expiration time' claim ('exp') is too far in the future";
+  if (claims.iat > nowS + CLOCK_SKEW_S) return "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued";
+  return undefined;
+}
+
+/** A stand-in for one repository, reached with `token` (a personal token) or as `app` (or either). */
+export async function startBenchGitHub(token: string | undefined, options: { app?: BenchApp } = {}): Promise<BenchGitHub> {
   let head = "";
   const archives = new Map<string, Buffer>();
   const deployments: { id: number; sha: string; environment: string }[] = [];
   const statuses: { deployment: number; state: string; description: string }[] = [];
   const requests: string[] = [];
+  const installationTokens = new Map<string, number>();
+  const { app } = options;
+
+  /** 401 with GitHub's message, or undefined when the request may go on. */
+  function refusal(request: http.IncomingMessage, path: string): string | undefined {
+    const [scheme = "", credential = ""] = (request.headers.authorization ?? "").split(" ");
+    const appRoute = path.startsWith("/api/v3/app/") || path === `${REPO}/installation`;
+    if (appRoute) {
+      if (!app) return "Not Found";
+      if (scheme.toLowerCase() !== "bearer") return "A JSON web token could not be decoded";
+      return jwtProblem(credential, app, Math.floor(Date.now() / 1000));
+    }
+    if (!/^(?:token|bearer)$/iu.test(scheme)) return "Requires authentication";
+    if (token !== undefined && credential === token) return undefined;
+    const expires = installationTokens.get(credential);
+    return expires !== undefined && expires > Date.now() ? undefined : "Bad credentials";
+  }
 
   async function answer(request: http.IncomingMessage, url: URL): Promise<{ code: number; body?: unknown; headers?: Record<string, string>; raw?: Buffer | string }> {
-    if (request.headers.authorization !== `token ${token}`) return { code: 401, body: { message: "Bad credentials" } };
     const path = url.pathname;
+    const refused = refusal(request, path);
+    if (refused) return { code: refused === "Not Found" ? 404 : 401, body: { message: refused } };
+    if (app && request.method === "GET" && path === `${REPO}/installation`) return { code: 200, body: { id: app.installationId, app_id: app.appId } };
+    const access = /^\/api\/v3\/app\/installations\/(\d+)\/access_tokens$/u.exec(path);
+    if (app && request.method === "POST" && access) {
+      if (Number(access[1]) !== app.installationId) return { code: 404, body: { message: "Not Found" } };
+      const issued = `ghs_${randomBytes(18).toString("base64url")}`;
+      const expiresAt = Date.now() + (app.tokenLifetimeMs ?? 3_600_000);
+      installationTokens.set(issued, expiresAt);
+      return { code: 201, body: { token: issued, expires_at: new Date(expiresAt).toISOString().replace(/\.\d+Z$/u, "Z"), permissions: { contents: "read", deployments: "write" }, repository_selection: "selected" } };
+    }
     if (request.method === "GET" && path === `${REPO}/commits/main`) {
       const etag = `"${head}"`;
       if (request.headers["if-none-match"] === etag) return { code: 304 };
@@ -76,6 +140,9 @@ export async function startBenchGitHub(token: string): Promise<BenchGitHub> {
     host: `127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests,
     statuses,
+    get tokensIssued() {
+      return installationTokens.size;
+    },
     push(sha, archive) {
       archives.set(sha, archive);
       head = sha;

@@ -12,14 +12,14 @@ import { stringify } from "yaml";
 import type { RenderedObject } from "../../src/sync/cluster-types.js";
 import { startFakeKubernetes } from "../../test/support/fake-kubernetes.js";
 import { githubTarball } from "../../test/support/tarballs.js";
-import { benchTree, counts, kubectlPeer, prepare, type MeasureLib } from "../sync-cluster/runs.js";
+import { benchTree, counts, cpuMs, kubectlPeer, prepare, timedRun, type MeasureLib, type PeerFigure } from "../sync-cluster/runs.js";
 import { startBenchGitHub } from "./github-server.js";
 
 const TOKEN = "github_pat_bench_0123456789abcdef";
 const ARGS = ["sync", "--repository", "acme/manifests", "--path", "clusters/bench", "--environment", "bench", "--cluster", "fake", "--namespace", "bender", "--prune", "--json"];
 
 /** The tree as the repository holds it: one multi-document YAML file per source, under clusters/bench/. */
-async function archiveOf(sha: string, tree: readonly RenderedObject[]): Promise<Buffer> {
+export async function archiveOf(sha: string, tree: readonly RenderedObject[]): Promise<Buffer> {
   const files = new Map<string, string[]>();
   for (const object of tree) {
     const name = `clusters/bench/${object.source}`;
@@ -28,11 +28,16 @@ async function archiveOf(sha: string, tree: readonly RenderedObject[]): Promise<
   return githubTarball(sha, [...files].map(([name, documents]) => ({ name, content: documents.join("---\n") })));
 }
 
-interface Figure { wallMs: number[]; maxRssKiB: number[]; github?: string[]; kubernetes?: ReturnType<typeof counts>; result?: unknown }
+/** The issue's peer, and the fair one: kubectl running the same safety sequence as Bender (dry-run everything, then apply). */
+const PEER = "kubectl apply --server-side (peer)";
+const FAIR_PEER = "kubectl dry-run=server, then apply (fair peer)";
+const WIDTH = 48;
+
+interface Figure { wallMs: number[]; maxRssKiB: number[]; cpuMs: number[]; serverCpuMs: number[]; github?: string[]; kubernetes?: ReturnType<typeof counts>; result?: unknown }
 
 export async function run(options: { repoRoot: string; workDir: string; runs: number; log: (line?: string) => void; measure: MeasureLib }) {
   const { repoRoot, workDir, log } = options;
-  const { measureNode, summarize } = options.measure;
+  const { summarize } = options.measure;
   mkdirSync(workDir, { recursive: true });
   const bender = join(repoRoot, "bin", "bender.js");
   const tree = benchTree();
@@ -58,42 +63,60 @@ export async function run(options: { repoRoot: string; workDir: string; runs: nu
       for (const step of cases) {
         if (step.push) github.push(commits[step.push], archives[step.push]);
         const from = { kubernetes: fake.requests.length, github: github.requests.length };
-        const measured = await measureNode(bender, ARGS, { env: { ...env, ...step.env } });
-        if (measured.exitCode !== 0) throw new Error(`${step.name} exited with ${measured.exitCode}: ${measured.stdout.slice(0, 2000)}${measured.stderr.slice(0, 2000)}`);
+        const cpu = process.cpuUsage();
+        const measured = await timedRun(process.execPath, [bender, ...ARGS], { env: { ...process.env, ...env, ...step.env }, workDir });
+        const serverCpuMs = cpuMs(process.cpuUsage(cpu));
+        if (measured.code !== 0) throw new Error(`${step.name} exited with ${measured.code}: ${measured.stdout.slice(0, 2000)}${measured.stderr.slice(0, 2000)}`);
         const result = JSON.parse(measured.stdout) as { outcome: string; applied: unknown[]; unchanged: number; pruned: unknown[]; deployment?: unknown };
         const entry = (figures[step.name] ??= {
-          wallMs: [], maxRssKiB: [], github: github.requests.slice(from.github), kubernetes: counts(fake.requests.slice(from.kubernetes)),
+          wallMs: [], maxRssKiB: [], cpuMs: [], serverCpuMs: [], github: github.requests.slice(from.github), kubernetes: counts(fake.requests.slice(from.kubernetes)),
           result: { outcome: result.outcome, applied: result.applied.length, unchanged: result.unchanged, pruned: result.pruned.length, deployment: result.deployment },
         });
         entry.wallMs.push(measured.wallMs);
         entry.maxRssKiB.push(measured.maxRssKiB);
+        entry.cpuMs.push(measured.cpuMs);
+        entry.serverCpuMs.push(serverCpuMs);
       }
     } finally {
       await github.close();
       await fake.close();
     }
-    const peer = await kubectlPeer(list, workDir, round);
-    const entry = (figures["kubectl apply --server-side (peer)"] ??= { wallMs: [], maxRssKiB: [], kubernetes: peer.requests });
-    entry.wallMs.push(peer.wallMs);
-    entry.maxRssKiB.push(peer.maxRssKiB);
+    const record = (name: string, peer: PeerFigure) => {
+      const entry = (figures[name] ??= { wallMs: [], maxRssKiB: [], cpuMs: [], serverCpuMs: [], kubernetes: peer.requests });
+      entry.wallMs.push(peer.wallMs);
+      entry.maxRssKiB.push(peer.maxRssKiB);
+      entry.cpuMs.push(peer.cpuMs);
+      entry.serverCpuMs.push(peer.serverCpuMs);
+    };
+    record(PEER, await kubectlPeer(list, workDir, round));
+    record(FAIR_PEER, await kubectlPeer(list, workDir, round, { dryRunFirst: true }));
   }
 
   const summary: Record<string, unknown> = {};
-  log(`${"case".padEnd(36)} ${"wall".padStart(10)}  ${"RSS".padStart(8)}  requests`);
+  // "fake CPU": what the fake API (and the GitHub stand-in) spent serving the case, in this process: the share of
+  // the wall time that is the server's, not the client's.
+  log(`${"case".padEnd(WIDTH)} ${"wall".padStart(10)}  ${"CPU".padStart(9)}  ${"RSS".padStart(8)}  ${"fake CPU".padStart(9)}  requests`);
   for (const [name, value] of Object.entries(figures)) {
     const wallMsMedian = Math.round(summarize(value.wallMs).median);
     const peakRssMiB = value.maxRssKiB.every(Number.isFinite) ? Math.round(summarize(value.maxRssKiB).median / 1024) : undefined;
-    summary[name] = { wallMsMedian, peakRssMiB, github: value.github, kubernetes: value.kubernetes, result: value.result };
-    log(`${name.padEnd(36)} ${String(wallMsMedian).padStart(7)} ms  ${peakRssMiB === undefined ? "   -" : String(peakRssMiB).padStart(4)} MiB  GitHub ${value.github?.length ?? "-"}, Kubernetes ${JSON.stringify(value.kubernetes)}`);
+    const cpuMsMedian = value.cpuMs.every(Number.isFinite) ? Math.round(summarize(value.cpuMs).median) : undefined;
+    const serverCpuMsMedian = Math.round(summarize(value.serverCpuMs).median);
+    summary[name] = { wallMsMedian, cpuMsMedian, peakRssMiB, serverCpuMsMedian, github: value.github, kubernetes: value.kubernetes, result: value.result };
+    log(`${name.padEnd(WIDTH)} ${String(wallMsMedian).padStart(7)} ms  ${String(cpuMsMedian ?? "-").padStart(6)} ms  ${peakRssMiB === undefined ? "   -" : String(peakRssMiB).padStart(4)} MiB  ${String(serverCpuMsMedian).padStart(6)} ms  GitHub ${value.github?.length ?? "-"}, Kubernetes ${JSON.stringify(value.kubernetes)}`);
     if (value.github) log(`${"".padEnd(38)}GitHub: ${value.github.join(", ")}`);
   }
+  const wall = (name: string) => (summary[name] as { wallMsMedian: number }).wallMsMedian;
+  const cpu = (name: string) => (summary[name] as { cpuMsMedian?: number }).cpuMsMedian ?? Number.POSITIVE_INFINITY;
   const quiet = figures["nothing new"]!;
   const one = figures["one object changed"]!.kubernetes!;
   const goals = {
     nothingNewOne304: quiet.github?.length === 1 && quiet.github[0]!.endsWith(" 304"),
     nothingNewOneKubernetesRead: quiet.kubernetes?.total === 1,
     oneChangedOneDryRunOneApplyOneStateWrite: one.dryRuns === 1 && one.applies === 1 && one.stateWrites === 1,
-    firstRunNoSlowerThanKubectl: (summary["first run"] as { wallMsMedian: number }).wallMsMedian <= (summary["kubectl apply --server-side (peer)"] as { wallMsMedian: number }).wallMsMedian,
+    firstRunNoSlowerThanKubectl: wall("first run") <= wall(PEER),
+    firstRunNoSlowerThanKubectlDryRunThenApply: wall("first run") <= wall(FAIR_PEER),
+    firstRunCpuNoMoreThanKubectl: cpu("first run") <= cpu(PEER),
+    firstRunCpuNoMoreThanKubectlDryRunThenApply: cpu("first run") <= cpu(FAIR_PEER),
     peakRssUnder128MiB: Object.values(summary).every((value) => ((value as { peakRssMiB?: number }).peakRssMiB ?? 0) < 128),
   };
   log(`goals: ${JSON.stringify(goals)}`);

@@ -4,6 +4,8 @@ import { parseArgs } from "node:util";
 import { syncRepository } from "../github/sync-github.js";
 import { DEFAULT_BUDGETS } from "../sync/budgets.js";
 import type { ClusterPort } from "../sync/cluster-port.js";
+import { bindCluster } from "../sync/io/bind-cluster.js";
+import { connectToCluster } from "../sync/io/kube-connection.js";
 import { kubectlKustomize } from "../sync/io/kubectl-kustomize.js";
 import { runSync } from "../sync/run-sync.js";
 import type { SyncJob, SyncMemory, SyncWorld } from "../sync/run-sync.js";
@@ -46,6 +48,12 @@ Kubernetes: the pod's service account in a cluster, KUBECONFIG outside one.
 Exit status: 0 the cluster matches the commit, 1 the run failed, 2 bad settings.
 `;
 
+/**
+ * How long after its deployment is created a run still working is reported as in progress. GitHub spaces writes
+ * a second apart: a status sent sooner would hold the final one back; a quicker run reports only its outcome.
+ */
+const IN_PROGRESS_AFTER_MS = 2000;
+
 const SERVICE_ACCOUNT_NAMESPACE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
 
 function podNamespace(env: NodeJS.ProcessEnv): string | undefined {
@@ -74,12 +82,10 @@ function normaliseWatch(args: readonly string[]): string[] {
   return out;
 }
 
-/** How the cluster side is reached: tests pass a stand-in; by default client-node, from KUBECONFIG or the pod's service account. */
+/** How the cluster side is reached: tests pass a stand-in; by default the API server from KUBECONFIG or the pod's service account. */
 export type ConnectCluster = (env: NodeJS.ProcessEnv) => Promise<ClusterPort>;
 
 async function defaultConnectCluster(env: NodeJS.ProcessEnv): Promise<ClusterPort> {
-  // Loaded only when a sync runs: client-node is heavy, and no other command needs it.
-  const [{ connectToCluster }, { bindCluster }] = await Promise.all([import("../sync/io/kube-connection.js"), import("../sync/io/bind-cluster.js")]);
   return bindCluster(connectToCluster(env));
 }
 
@@ -87,7 +93,7 @@ async function defaultConnectCluster(env: NodeJS.ProcessEnv): Promise<ClusterPor
 export async function syncCommand(
   args: readonly string[],
   context: CliContext,
-  options: { env?: NodeJS.ProcessEnv; connectCluster?: ConnectCluster; signal?: AbortSignal } = {},
+  options: { env?: NodeJS.ProcessEnv; connectCluster?: ConnectCluster; signal?: AbortSignal; inProgressAfter?: (() => Promise<void>) | "at-once" } = {},
 ): Promise<number> {
   const env = options.env ?? process.env;
   let flags: SyncFlagValues & { help?: boolean };
@@ -116,6 +122,7 @@ export async function syncCommand(
     kustomizer: (files) => kubectlKustomize(files, DEFAULT_BUDGETS, kubectl),
     now: Date.now,
     holder: `${hostname()}-${process.pid}`,
+    ...(options.inProgressAfter === "at-once" ? {} : { inProgressAfter: options.inProgressAfter ?? (() => new Promise<void>((resolve) => setTimeout(resolve, IN_PROGRESS_AFTER_MS).unref())) }),
   };
   const print = (result: SyncRunResult) => context.stdout.write(settings.json ? `${JSON.stringify(result)}\n` : renderSyncText(result));
   const memory: SyncMemory = { state: undefined };

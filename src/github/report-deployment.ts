@@ -1,5 +1,5 @@
 import type { DeploymentState } from "../sync/github-port.js";
-import { toGitHubError } from "./github-error.js";
+import { syncGitHubError } from "./sync-octokit.js";
 import type { GitHubClient } from "./resolve-commit.js";
 
 /** GitHub's limit on a deployment status description. */
@@ -42,7 +42,7 @@ export async function createDeployment(
     if (!("id" in data)) throw new Error(`GitHub did not create the deployment: ${JSON.stringify(data).slice(0, 200)}`);
     return Number(data.id);
   } catch (error) {
-    throw toGitHubError(error, `creating a deployment of ${target.sha.slice(0, 7)} to ${deploymentEnvironment(target.environment, target.cluster)}`);
+    throw await syncGitHubError(error, `creating a deployment of ${target.sha.slice(0, 7)} to ${deploymentEnvironment(target.environment, target.cluster)}`);
   }
 }
 
@@ -65,14 +65,17 @@ export async function setDeploymentStatus(
       auto_inactive: true,
     });
   } catch (error) {
-    throw toGitHubError(error, `reporting deployment ${target.deploymentId} as ${target.state}`);
+    throw await syncGitHubError(error, `reporting deployment ${target.deploymentId} as ${target.state}`);
   }
 }
 
-/** The latest deployment of `sha` to `<environment>/<cluster>` and its latest status, so a failing run retried every minute reports once. */
+/**
+ * The latest deployment of `sha` to `<environment>/<cluster>`, and with `withStatus` its latest status, so a
+ * failing run retried every minute reports once.
+ */
 export async function findDeployment(
   github: GitHubClient,
-  target: { repository: string; sha: string; environment: string; cluster: string },
+  target: { repository: string; sha: string; environment: string; cluster: string; withStatus: boolean },
 ): Promise<{ id: number; state: string | undefined; description: string | undefined } | undefined> {
   const [owner = "", repo = ""] = target.repository.split("/");
   try {
@@ -85,6 +88,7 @@ export async function findDeployment(
     });
     const [deployment] = deployments;
     if (!deployment) return undefined;
+    if (!target.withStatus) return { id: Number(deployment.id), state: undefined, description: undefined };
     const { data: statuses } = await github.request("GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses", {
       owner,
       repo,
@@ -93,6 +97,6 @@ export async function findDeployment(
     });
     return { id: Number(deployment.id), state: statuses[0]?.state, description: statuses[0]?.description ?? undefined };
   } catch (error) {
-    throw toGitHubError(error, `reading deployments of ${target.sha.slice(0, 7)}`);
+    throw await syncGitHubError(error, `reading deployments of ${target.sha.slice(0, 7)}`);
   }
 }

@@ -1,8 +1,9 @@
-import type { ProbotOctokit } from "probot";
 import type { ResolvedCommit } from "../sync/github-port.js";
-import { toGitHubError } from "./github-error.js";
+import { syncGitHubError } from "./sync-octokit.js";
+import type { SyncOctokit } from "./sync-octokit.js";
 
-export type GitHubClient = InstanceType<typeof ProbotOctokit>;
+/** The sync job's GitHub client (src/github/sync-octokit.ts). */
+export type GitHubClient = SyncOctokit;
 
 
 const SHA = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
@@ -27,10 +28,10 @@ export async function resolveCommit(
     // GitHub sends the sha as application/vnd.github.sha, which Octokit hands over as bytes unless a charset is given.
     const data = response.data as unknown;
     const sha = (data instanceof ArrayBuffer ? new TextDecoder().decode(data) : String(data)).trim();
-    if (!SHA.test(sha)) throw toGitHubError(new Error(`not a commit sha: ${JSON.stringify(sha.slice(0, 80))}`), `resolving ${target.repository}@${target.ref}`);
+    if (!SHA.test(sha)) throw new Error(`not a commit sha: ${JSON.stringify(sha.slice(0, 80))}`);
     return { status: "changed", sha, etag: response.headers.etag };
   } catch (error) {
     if ((error as { status?: number }).status === 304) return { status: "unchanged" };
-    throw toGitHubError(error, `resolving ${target.repository}@${target.ref}`);
+    throw await syncGitHubError(error, `resolving ${target.repository}@${target.ref}`);
   }
 }

@@ -9,7 +9,8 @@ export interface SyncRepository {
   readonly installationId: number | undefined;
   resolveCommit(etag: string | undefined): Promise<ResolvedCommit>;
   downloadTree(sha: string): Promise<ReadonlyMap<string, Uint8Array>>;
-  findDeployment(sha: string): Promise<{ id: number; state: string | undefined; description: string | undefined } | undefined>;
+  /** The latest deployment of `sha` to this cluster; its latest status too when asked (one more request). */
+  findDeployment(sha: string, options: { withStatus: boolean }): Promise<{ id: number; state: string | undefined; description: string | undefined } | undefined>;
   createDeployment(sha: string, description: string): Promise<number>;
   setDeploymentStatus(deploymentId: number, state: DeploymentState, description: string): Promise<void>;
 }

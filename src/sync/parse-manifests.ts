@@ -31,11 +31,20 @@ function looksLikeTemplate(text: string, documents: readonly Document.Parsed[]):
   return template;
 }
 
+/**
+ * The nodes of a document (collections, pairs, scalars, aliases), as `visit` would meet them, walked with a
+ * stack: `visit` builds a path for every node and cost a third of a 1,000-object render.
+ */
 function countNodes(document: Document.Parsed): number {
   let nodes = 0;
-  visit(document, () => {
+  const pending: unknown[] = [document.contents];
+  while (pending.length > 0) {
+    const node = pending.pop();
+    if (node === null || node === undefined) continue;
     nodes++;
-  });
+    if (isPair(node)) pending.push(node.key, node.value);
+    else if (isCollection(node)) for (const item of node.items) pending.push(item);
+  }
   return nodes;
 }
 

@@ -8,7 +8,10 @@ export interface PrunePlan {
   readonly kept: KeptObject[];
   /** Set when the prune is refused as a whole (a mass prune): the run fails and nothing is deleted. */
   readonly refusal?: string;
-  /** Inventory entries kept for a later run because this run did not prune them (empty render, refusal). */
+  /**
+   * Inventory entries kept for a later run because this run did not prune them (empty render, refusal, a
+   * protected kind): Bender still answers for them, so a later run allowed to (`--prune-protected-kinds`) can.
+   */
   readonly deferred: InventoryEntry[];
 }
 
@@ -33,17 +36,19 @@ export function planPrune(
     return { candidates: [], kept: gone.map((entry) => ({ object: plainRef(entry), reason })), deferred: gone };
   }
   const kept: KeptObject[] = [];
+  const protectedEntries: InventoryEntry[] = [];
   const deletable: InventoryEntry[] = [];
   for (const entry of gone) {
     if (PROTECTED_KINDS.has(entry.kind) && !options.pruneProtectedKinds) {
       kept.push({ object: plainRef(entry), reason: `${entry.kind} is a protected kind: pruned only when protected kinds are allowed` });
+      protectedEntries.push(entry);
     } else deletable.push(entry);
   }
   if (deletable.length * 2 > previous.length && !options.allowMassPrune) {
     const refusal = `prune refused: it would delete ${deletable.length} of the ${previous.length} objects applied before (more than half); allow a mass prune to go ahead`;
-    return { candidates: [], kept, refusal, deferred: deletable };
+    return { candidates: [], kept, refusal, deferred: [...protectedEntries, ...deletable] };
   }
-  return { candidates: deletable.map(plainRef), kept, deferred: [] };
+  return { candidates: deletable.map(plainRef), kept, deferred: protectedEntries };
 }
 
 const PRUNE_OPT_OUTS: readonly [string, (value: string) => boolean][] = [

@@ -2,6 +2,7 @@ import type { SyncBudgets } from "./budgets.js";
 import type { ClusterPort, ClusterResult, RenderedObject, SyncState } from "./cluster-port.js";
 import type { ConnectRepository, SyncRepository } from "./github-port.js";
 import type { Kustomize } from "./render-tree.js";
+import { planSync } from "./plan-sync.js";
 import { renderTree } from "./render-tree.js";
 import { summarise } from "./sync-result.js";
 import type { SyncRunResult } from "./sync-result.js";
@@ -35,6 +36,12 @@ export interface SyncWorld {
   readonly kustomizer: (files: ReadonlyMap<string, Uint8Array>) => { kustomize: Kustomize; close(): Promise<void> };
   readonly now: () => number;
   readonly holder: string;
+  /**
+   * Resolves once a run has been busy long enough, after its deployment was created, to be worth reporting as in
+   * progress (two seconds in production). Without it a run that changes something is always reported in
+   * progress, at once. Its timer must not keep the process alive.
+   */
+  readonly inProgressAfter?: () => Promise<void>;
 }
 
 /** What a --watch loop keeps between runs, so a run with nothing new reads nothing from the cluster. */
@@ -142,9 +149,19 @@ async function applyCommit(
     return job.dryRun ? result : report(github, result, undefined);
   }
 
-  // 5. Apply. A new commit is reported as in progress (a full run of the same commit only at the end, if it applied
-  // anything); GitHub's writes are paced a second apart, so that report goes out alongside the cluster work.
-  const started = !job.dryRun && target.commit !== previous?.commit ? startDeployment(github, target.commit, warnings) : Promise.resolve(undefined);
+  // 5. Apply. A new commit that changes something here gets its deployment at once, alongside the cluster work,
+  // and an in-progress status if that work is still going after world.inProgressAfter (GitHub spaces writes a
+  // second apart, so a quick run reports only its outcome); a commit that changes nothing here stays silent.
+  const plan = planSync(objects, previous?.inventory, { fullRun, prune: job.prune, allowMassPrune: job.allowMassPrune, pruneProtectedKinds: job.pruneProtectedKinds });
+  const changes = plan.foundations.length + plan.rest.length + plan.prune.candidates.length > 0;
+  let clusterDone = false;
+  let finishCluster = () => {};
+  const finished = new Promise<void>((resolve) => (finishCluster = resolve));
+  const { inProgressAfter } = world;
+  const stillWorking = inProgressAfter ? () => Promise.race([inProgressAfter(), finished]).then(() => !clusterDone) : async () => true;
+  const started = !job.dryRun && changes && target.commit !== previous?.commit
+    ? startDeployment(github, target.commit, warnings, stillWorking)
+    : Promise.resolve(undefined);
   let cluster: ClusterResult;
   try {
     cluster = await world.cluster.applyToCluster(objects, previous, {
@@ -161,10 +178,14 @@ async function applyCommit(
       clock: world.now,
     });
   } catch (error) {
+    clusterDone = true;
+    finishCluster();
     const { code, reason } = errorOf(error);
     const result: SyncRunResult = { ...base, applied: [], unchanged: 0, pruned: [], wouldPrune: [], kept: [], failures: [{ reason }], errorCode: code, warnings, outcome: "failed", fullRun };
     return job.dryRun ? result : report(github, result, await started);
   }
+  clusterDone = true;
+  finishCluster();
   const deploymentId = await started;
   const result: SyncRunResult = {
     ...base,
@@ -199,14 +220,17 @@ async function applyCommit(
       return report(github, { ...result, outcome: "failed", errorCode: code, failures: [{ reason: `applied, but the state could not be recorded: ${reason}` }] }, deploymentId);
     }
   }
-  // 7. Report
+  // 7. Report. A full run that re-applied the commit already recorded (drift correction) adds nothing to that
+  // commit's deployment, which its own run reported: only a failure is reported.
+  if (cluster.ok && previous?.commit === target.commit && deploymentId === undefined) return result;
   return report(github, result, deploymentId);
 }
 
-async function startDeployment(github: SyncRepository, commit: string, warnings: string[]): Promise<number | undefined> {
+/** The commit's deployment (found, or created), and `in_progress` on it if the run is `stillWorking` by then. */
+async function startDeployment(github: SyncRepository, commit: string, warnings: string[], stillWorking: () => Promise<boolean>): Promise<number | undefined> {
   try {
-    const id = (await github.findDeployment(commit))?.id ?? (await github.createDeployment(commit, "bender sync"));
-    await github.setDeploymentStatus(id, "in_progress", "applying");
+    const id = (await github.findDeployment(commit, { withStatus: false }))?.id ?? (await github.createDeployment(commit, "bender sync"));
+    if (await stillWorking()) await github.setDeploymentStatus(id, "in_progress", "applying");
     return id;
   } catch (error) {
     warnings.push(`could not report the deployment as in progress: ${errorOf(error).reason}`);
@@ -229,7 +253,7 @@ async function report(github: SyncRepository, result: SyncRunResult, deploymentI
   try {
     let id = deploymentId;
     if (id === undefined) {
-      const existing = await github.findDeployment(commit);
+      const existing = await github.findDeployment(commit, { withStatus: true });
       if (existing && existing.state === state && existing.description === description) return { ...result, deployment: { id: existing.id, state } };
       id = existing?.id ?? (await github.createDeployment(commit, "bender sync"));
     }

@@ -94,7 +94,8 @@ export async function startFakeKubernetes(options: { token?: string; clock?: () 
     if (contentType.includes("protobuf")) throw new StatusError(415, "UnsupportedMediaType", `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
     let body: unknown;
     try {
-      body = contentType.includes("yaml") ? parseYaml(text) : JSON.parse(text);
+      // As the API server's YAML-or-JSON decoder: a body that starts like JSON is decoded as JSON (the fast path).
+      body = contentType.includes("yaml") && !text.trimStart().startsWith("{") ? parseYaml(text) : JSON.parse(text);
     } catch (error) {
       throw new StatusError(400, "BadRequest", `error decoding body: ${(error as Error).message}`);
     }

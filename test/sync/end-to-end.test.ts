@@ -6,6 +6,9 @@
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { syncCommand } from "../../src/cli/sync-command.js";
+import { connectToCluster } from "../../src/sync/io/kube-connection.js";
+import { applyObject } from "../../src/sync/io/kube-objects.js";
+import { kubeRequest } from "../../src/sync/io/kube-request.js";
 import type { SyncRunResult } from "../../src/sync/sync-result.js";
 import { startFakeKubernetes, type FakeKubernetes, type RecordedRequest } from "../support/fake-kubernetes.js";
 import { githubTarball } from "../support/tarballs.js";
@@ -21,6 +24,8 @@ const ARGS = ["--repository", "acme/manifests", "--path", "clusters/prod", "--en
 
 let fake: FakeKubernetes;
 let env: NodeJS.ProcessEnv;
+/** When a run counts as long enough to report in progress: at once by default here (two seconds in production). */
+let inProgressAfter: (() => Promise<void>) | "at-once";
 /** Every GitHub request the run made, as "METHOD path" (nock answers only what a test expects; anything else fails). */
 let github: string[];
 
@@ -29,9 +34,9 @@ beforeEach(async () => {
   fake.store.defaultSettleReads = 1;
   env = { GITHUB_TOKEN: TOKEN, KUBECONFIG: fake.writeKubeconfig(), PATH: process.env.PATH, KUBECTL: process.env.KUBECTL };
   github = [];
+  inProgressAfter = "at-once";
   // The job's namespace, made by deploy/sync before the first run.
-  const { connectToCluster } = await import("../../src/sync/io/kube-connection.js");
-  await connectToCluster({ KUBECONFIG: env.KUBECONFIG }).objects.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: "bender" } });
+  await applyObject(connectToCluster({ KUBECONFIG: env.KUBECONFIG }), { apiVersion: "v1", kind: "Namespace", metadata: { name: "bender" } }, { dryRun: false, force: false });
   fake.requests.length = 0;
 });
 afterEach(async () => {
@@ -113,7 +118,7 @@ const gh = {
 async function syncText(args: string[]): Promise<{ code: number; out: string }> {
   let out = "";
   const context = { stdout: { write: (chunk: string) => ((out += chunk), true) }, stderr: { write: () => true }, cwd: "/" };
-  const code = await syncCommand(args, context, { env });
+  const code = await syncCommand(args, context, { env, inProgressAfter });
   return { code, out };
 }
 
@@ -171,6 +176,30 @@ describe("bender sync end to end (GitHub behind nock, the fake Kubernetes API, k
     expect(again.result).toMatchObject({ outcome: "up-to-date", commit: SHA.first });
     expect(github).toEqual(["GET commits/main (304)"]);
     expect(fake.requests.slice(from).map((request) => `${request.method} ${request.path}`)).toEqual(["GET /api/v1/namespaces/bender/configmaps/bender-sync-production-prod-eu-1"]);
+  });
+
+  it("a run done before it counts as long reports only its outcome, and a commit that changes nothing here reports nothing", async () => {
+    await firstRun();
+    inProgressAfter = () => new Promise<void>(() => {}); // never: every run below is "quick"
+
+    // One object changed: the deployment and its success, no in-progress status.
+    github = [];
+    gh.ref(SHA.changed, '"e2"', '"e1"');
+    await gh.tarball(SHA.changed, tree({ "clusters/prod/settings.yaml": files.settings("red") }));
+    gh.noDeployment(SHA.changed);
+    gh.create(SHA.changed, 11);
+    gh.status(11, "success", "applied 1, unchanged 3");
+    expect(await sync()).toMatchObject({ code: 0, result: { outcome: "applied", deployment: { id: 11, state: "success" } } });
+    expect(github).toEqual(["GET commits/main", `GET tarball/${SHA.changed.slice(0, 7)}`, "GET deployments", "POST deployments", "POST statuses success"]);
+
+    // A new commit that changes nothing in the configured paths: applied, recorded, and silent on GitHub.
+    github = [];
+    gh.ref(SHA.removed, '"e3"', '"e2"');
+    await gh.tarball(SHA.removed, tree({ "clusters/prod/settings.yaml": files.settings("red"), "clusters/staging/other.yaml": files.settings("elsewhere") }));
+    const quiet = await sync();
+    expect(quiet).toMatchObject({ code: 0, result: { outcome: "applied", commit: SHA.removed, applied: [], unchanged: 4 } });
+    expect(quiet.result.deployment).toBeUndefined();
+    expect(github).toEqual(["GET commits/main", `GET tarball/${SHA.removed.slice(0, 7)}`]);
   });
 
   it("a commit that changes one object applies only it; a commit that drops one prunes it", async () => {
@@ -248,10 +277,9 @@ describe("bender sync end to end (GitHub behind nock, the fake Kubernetes API, k
   it("the prune keeps protected kinds and opted-out objects, and the result says which and why (--json and text)", async () => {
     await firstRun();
     // Somebody marks the live ConfigMap as not to be pruned.
-    const { connectToCluster } = await import("../../src/sync/io/kube-connection.js");
-    const objects = connectToCluster({ KUBECONFIG: env.KUBECONFIG }).objects;
-    const settings = await objects.read({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "settings", namespace: "shop" } });
-    await objects.replace({ ...settings, metadata: { ...settings.metadata, annotations: { "bender.dev/prune": "disabled" } } });
+    const kube = connectToCluster({ KUBECONFIG: env.KUBECONFIG });
+    const settings = await kubeRequest<Record<string, unknown> & { metadata: object }>(kube, { method: "GET", path: "/api/v1/namespaces/shop/configmaps/settings" });
+    await kubeRequest(kube, { method: "PUT", path: "/api/v1/namespaces/shop/configmaps/settings", body: { ...settings, metadata: { ...settings.metadata, annotations: { "bender.dev/prune": "disabled" } } } });
 
     const from = fake.requests.length;
     gh.ref(SHA.removed, '"e3"', '"e1"');
@@ -267,11 +295,16 @@ describe("bender sync end to end (GitHub behind nock, the fake Kubernetes API, k
     expect(objectWrites(from)).toEqual([]);
     expect(live("", "configmaps", "settings")).toBeDefined();
 
-    // Kept objects leave the recorded inventory (Bender lets go of them): a later run, even one allowing protected kinds, does not prune them.
+    // Kept objects stay in the recorded inventory (Bender still answers for them): a later run allowing protected
+    // kinds would prune the Namespace; the annotated ConfigMap is kept again while it carries its annotation.
     gh.notModified('"e3"');
     await gh.tarball(SHA.removed, tree({ "clusters/prod/settings.yaml": undefined, "clusters/prod/namespace.yaml": undefined }));
     const dry = await sync(["--dry-run", "--prune-protected-kinds"]);
-    expect(dry.result).toMatchObject({ outcome: "dry-run", wouldPrune: [], kept: [] });
+    expect(dry.result).toMatchObject({
+      outcome: "dry-run",
+      wouldPrune: [{ apiVersion: "v1", kind: "Namespace", name: "shop" }],
+      kept: [{ object: { apiVersion: "v1", kind: "ConfigMap", namespace: "shop", name: "settings" }, reason: "annotated bender.dev/prune: disabled" }],
+    });
   });
 
   it("--dry-run on an empty cluster: everything it would apply, nothing written, no Lease, no state, no deployment", async () => {

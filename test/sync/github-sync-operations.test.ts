@@ -150,7 +150,13 @@ describe("deployments", () => {
   it("finds the latest deployment of a commit with its latest status", async () => {
     nock(API).get("/repos/acme/manifests/deployments").query({ sha: SHA, environment: "production/prod-eu-1", per_page: "1" }).reply(200, [{ id: 99 }]);
     nock(API).get("/repos/acme/manifests/deployments/99/statuses").query({ per_page: "1" }).reply(200, [{ state: "failure", description: "boom" }]);
-    expect(await findDeployment(await client(), { repository: "acme/manifests", sha: SHA, environment: "production", cluster: "prod-eu-1" }))
+    expect(await findDeployment(await client(), { repository: "acme/manifests", sha: SHA, environment: "production", cluster: "prod-eu-1", withStatus: true }))
       .toEqual({ id: 99, state: "failure", description: "boom" });
+  });
+
+  it("reads no status when only the deployment is wanted (the in-progress report)", async () => {
+    nock(API).get("/repos/acme/manifests/deployments").query({ sha: SHA, environment: "production/prod-eu-1", per_page: "1" }).reply(200, [{ id: 99 }]);
+    expect(await findDeployment(await client(), { repository: "acme/manifests", sha: SHA, environment: "production", cluster: "prod-eu-1", withStatus: false }))
+      .toEqual({ id: 99, state: undefined, description: undefined });
   });
 });

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -48,6 +48,25 @@ describe("connectToCluster", () => {
   it("prefers KUBECONFIG when it is set", async () => {
     const kube = connectToCluster({ KUBECONFIG: fake.writeKubeconfig(), KUBERNETES_SERVICE_HOST: "10.0.0.1" }, { pathPrefix: root });
     expect((await readObject(kube, defaultNamespace))?.metadata?.name).toBe("default");
+  });
+
+  it("runs a kubeconfig's exec plugin (EKS, GKE…) through client-node, loaded only for such a kubeconfig", async () => {
+    const kubeconfig = JSON.parse(readFileSync(fake.writeKubeconfig(), "utf8")) as { users: { user: Record<string, unknown> }[] };
+    const credential = JSON.stringify({ apiVersion: "client.authentication.k8s.io/v1beta1", kind: "ExecCredential", status: { token: fake.token } });
+    kubeconfig.users[0]!.user = { exec: { apiVersion: "client.authentication.k8s.io/v1beta1", command: process.execPath, args: ["-e", `console.log(${JSON.stringify(credential)})`] } };
+    const path = join(root, "exec-kubeconfig");
+    writeFileSync(path, JSON.stringify(kubeconfig));
+    const kube = connectToCluster({ KUBECONFIG: path });
+    expect((await readObject(kube, defaultNamespace))?.metadata?.name).toBe("default");
+    expect(fake.requests.at(-1)?.status).toBe(200);
+  });
+
+  it("sends a kubeconfig's token itself, and is refused with the API's reason when it is wrong", async () => {
+    const kubeconfig = JSON.parse(readFileSync(fake.writeKubeconfig(), "utf8")) as { users: { user: Record<string, unknown> }[] };
+    kubeconfig.users[0]!.user = { token: "not-the-token" };
+    const path = join(root, "wrong-kubeconfig");
+    writeFileSync(path, JSON.stringify(kubeconfig));
+    await expect(readObject(connectToCluster({ KUBECONFIG: path }), defaultNamespace)).rejects.toMatchObject({ code: "unauthorized" });
   });
 
   it("names both ways in when there is neither", () => {

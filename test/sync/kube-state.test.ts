@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { InventoryEntry, SyncState } from "../../src/sync/cluster-types.js";
 import { connectToCluster, type KubeConnection } from "../../src/sync/io/kube-connection.js";
+import { applyObject } from "../../src/sync/io/kube-objects.js";
 import { readSyncState, writeSyncState } from "../../src/sync/io/kube-state.js";
 import { contentHash } from "../../src/sync/content-hash.js";
 import { startFakeKubernetes, type FakeKubernetes } from "../support/fake-kubernetes.js";
@@ -12,7 +13,7 @@ const configMaps = { group: "", version: "v1", kind: "ConfigMap", plural: "confi
 beforeEach(async () => {
   fake = await startFakeKubernetes();
   kube = connectToCluster({ KUBECONFIG: fake.writeKubeconfig() });
-  await kube.objects.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: "bender" } });
+  await applyObject(kube, { apiVersion: "v1", kind: "Namespace", metadata: { name: "bender" } }, { dryRun: false, force: false });
 });
 afterEach(async () => {
   await fake.close();
@@ -65,7 +66,7 @@ describe("sync state in ConfigMaps", () => {
   });
 
   it("names a damaged state instead of guessing", async () => {
-    await kube.objects.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "bender-sync", namespace: "bender" }, binaryData: { state: Buffer.from("not gzip").toString("base64") } } as never);
+    await applyObject(kube, { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "bender-sync", namespace: "bender" }, binaryData: { state: Buffer.from("not gzip").toString("base64") } }, { dryRun: false, force: false });
     await expect(readSyncState(kube, "bender", "bender-sync")).rejects.toThrow(/recorded state cannot be read.*delete it to start over/u);
   });
 });

@@ -68,6 +68,9 @@ const github = {
     nock(API).get("/repos/acme/manifests/deployments").query({ sha, environment: "production/prod-eu-1", per_page: "1" }).reply(200, [{ id }]);
     nock(API).get(`/repos/acme/manifests/deployments/${id}/statuses`).query({ per_page: "1" }).reply(200, [status]);
   },
+  deployment(sha: string, id: number) {
+    nock(API).get("/repos/acme/manifests/deployments").query({ sha, environment: "production/prod-eu-1", per_page: "1" }).reply(200, [{ id }]);
+  },
   create(sha: string, id: number) {
     nock(API).post("/repos/acme/manifests/deployments", (body) => body.ref === sha && body.environment === "production/prod-eu-1").reply(201, { id });
   },
@@ -133,13 +136,12 @@ describe("runSync, end to end with GitHub behind nock and a cluster stand-in", (
     expect([...cluster.objects.keys()]).toEqual(["v1/ConfigMap/shop/a", "v1/ConfigMap/shop/c"]);
   });
 
-  it("a full run re-applies everything when due; GitHub already shows that result for the commit, so no new status", async () => {
+  it("a full run re-applies everything when due; the commit's deployment was reported by its own run, so GitHub hears nothing more", async () => {
     const cluster = new ClusterStandIn();
     await firstRun(cluster);
     github.notModified('"e1"');
     await github.tarball(SHA1, { "clusters/prod/app.yaml": `${cm("a")}---\n${cm("b")}` });
-    // A full run that corrected drift is a deployment of the same commit: reported, reusing the existing one.
-    github.deploymentWithStatus(SHA1, 10, { state: "success", description: "applied 2, unchanged 0" });
+    // Correcting drift on the commit already recorded adds nothing to its deployment: no GitHub request (unused mocks fail).
     const result = await runSync(JOB, world(cluster, () => NOW + 3_600_000));
     expect(result).toMatchObject({ outcome: "applied", fullRun: true });
     expect(cluster.calls.slice(-4)).toEqual(["read-state", "apply(full, prune)", "write-state", "lease-released"]);
@@ -217,7 +219,8 @@ describe("runSync, end to end with GitHub behind nock and a cluster stand-in", (
     cluster.failing.clear();
     github.notModified('"e2"');
     await github.tarball(SHA2, { "clusters/prod/app.yaml": `${cm("a")}---\n${cm("b", "2")}` });
-    github.deploymentWithStatus(SHA2, 15, { state: "failure", description: "ConfigMap shop/b: the API server is overloaded" });
+    // The in-progress report reuses the commit's deployment and reads none of its statuses.
+    github.deployment(SHA2, 15);
     github.status(15, "in_progress", "applying");
     github.status(15, "success", "applied 1, unchanged 1");
     expect(await runSync(JOB, world(cluster, () => NOW + 20_000), memory)).toMatchObject({ outcome: "applied", commit: SHA2 });
@@ -298,14 +301,14 @@ describe("bender sync (the command, in process)", () => {
     github.status(20, "success", "applied 1, unchanged 0");
     let out = "";
     const context = { stdout: { write: (chunk: string) => (out += chunk) }, stderr: { write: () => true }, cwd: "/" };
-    expect(await syncCommand(args, context, { env, connectCluster: async () => cluster })).toBe(0);
+    expect(await syncCommand(args, context, { env, connectCluster: async () => cluster, inProgressAfter: "at-once" })).toBe(0);
     const printed = JSON.parse(out) as { outcome: string; applied: { name: string }[] };
     expect(printed.outcome).toBe("applied");
     expect(printed.applied.map((object) => object.name)).toEqual(["a"]);
 
     out = "";
     nock(API).get("/repos/acme/manifests/commits/main").reply(404, { message: "Not Found" });
-    expect(await syncCommand(args.slice(0, -1), context, { env, connectCluster: async () => cluster })).toBe(1);
+    expect(await syncCommand(args.slice(0, -1), context, { env, connectCluster: async () => cluster, inProgressAfter: "at-once" })).toBe(1);
     expect(out).toContain("FAILED (not-found)");
   });
 });

@@ -1,12 +1,12 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ClusterOptions, ClusterResult, ObjectRef, RenderedObject, SyncState } from "../cluster-types.js";
-import { describeRef, plainRef, refOf } from "../object-ref.js";
+import { describeRef, plainRef, refKey, refOf } from "../object-ref.js";
 import { pruneBlockedBy } from "../plan-prune.js";
 import { planSync } from "../plan-sync.js";
 import { rolloutOf, WORKLOAD_KINDS } from "../rollout-status.js";
 import type { KubeConnection } from "./kube-connection.js";
 import { KubeError, toKubeError } from "./kube-error.js";
-import { applyObject, deleteObject, readObject, warmDiscovery } from "./kube-objects.js";
+import { applyObject, deleteObject, prepareApply, readObject, sendApply, warmDiscovery, type PreparedApply } from "./kube-objects.js";
 
 type Failure = ClusterResult["failures"][number];
 
@@ -67,9 +67,12 @@ export async function applyToCluster(kube: KubeConnection, objects: readonly Ren
   const pending = dependsOnNewFoundation(plan.foundations, options.dryRun);
   await warmDiscovery(kube, plan.rest.map((object) => object.manifest));
   const dryRunFailures: (Failure | undefined)[] = [];
+  // Each object's path and body are worked out once, for its dry-run and its apply.
+  const prepared: (PreparedApply | undefined)[] = [];
   await inPool(plan.rest, concurrency, async (object, index) => {
     try {
-      await applyObject(kube, object.manifest, { ...write, dryRun: true });
+      const ready = (prepared[index] = await prepareApply(kube, object.manifest, { dryRun: true }));
+      await sendApply(kube, ready, { ...write, dryRun: true });
     } catch (error) {
       const code = toKubeError(error, "").code;
       if (!(pending(object) && (code === "not-found" || code === "unknown-kind"))) dryRunFailures[index] = failureOf(refOf(object.manifest), error);
@@ -84,7 +87,11 @@ export async function applyToCluster(kube: KubeConnection, objects: readonly Ren
   await inPool(plan.rest, concurrency, async (object, index) => {
     const ref = refOf(object.manifest);
     try {
-      if (!options.dryRun) await applyObject(kube, object.manifest, write);
+      if (!options.dryRun) {
+        const ready = prepared[index];
+        if (ready) await sendApply(kube, ready, write);
+        else await applyObject(kube, object.manifest, write);
+      }
       applied[index] = ref;
       return true;
     } catch (error) {
@@ -105,7 +112,12 @@ export async function applyToCluster(kube: KubeConnection, objects: readonly Ren
       const live = await readObject(kube, ref);
       if (!live) continue;
       const blocked = pruneBlockedBy(live.metadata ?? {});
-      if (blocked) result.kept.push({ object: ref, reason: blocked });
+      if (blocked) {
+        // Opted out for now, still Bender's: it stays in the inventory, so removing the annotation lets a later run prune it.
+        result.kept.push({ object: ref, reason: blocked });
+        const entry = previous?.inventory.find((candidate) => refKey(candidate) === refKey(ref));
+        if (entry) result.inventory.push(entry);
+      }
       else if (options.dryRun) result.wouldPrune.push(ref);
       else if ((await deleteObject(kube, ref, { dryRun: false })) === "deleted") result.pruned.push(ref);
     } catch (error) {

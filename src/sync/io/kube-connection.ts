@@ -1,19 +1,28 @@
 import { existsSync, readFileSync } from "node:fs";
+import { Agent as HttpAgent } from "node:http";
+import { Agent as HttpsAgent } from "node:https";
 import type { Agent } from "node:http";
-import { CoordinationV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi } from "@kubernetes/client-node";
 import { KubeError } from "./kube-error.js";
+import { readKubeconfig, type KubeconfigTarget } from "./kubeconfig.js";
 
-/** The clients one sync run uses, made once (KubernetesObjectApi caches discovery per instance). */
+/** What one request to the API server carries: its headers (credentials) and the keep-alive agent (TLS). */
+export interface KubeCredentials {
+  readonly headers: Record<string, string>;
+  readonly agent: Agent;
+}
+
+/** One API server and how to reach it, made once per process (discovery is cached on it). */
 export interface KubeConnection {
-  readonly config: KubeConfig;
-  readonly objects: KubernetesObjectApi;
-  readonly leases: CoordinationV1Api;
-  /** Typed core API: reads of known ConfigMaps need no discovery request. */
-  readonly core: CoreV1Api;
+  /** `https://host:port`, no trailing slash. */
+  readonly server: string;
   /** The namespace of the pod (in a cluster) or of the kubeconfig's context, when known. */
   readonly namespace: string | undefined;
   /** Server-side apply's field manager: Bender owns the fields it applies under this name. */
   readonly fieldManager: string;
+  /** The credentials of the next request: a token file is re-read as it rotates, an exec plugin re-run as it expires. */
+  credentials(): Promise<KubeCredentials>;
+  /** Discovery documents by group version (src/sync/io/kube-discovery.ts). */
+  readonly discovery: Map<string, Promise<unknown>>;
 }
 
 export const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
@@ -23,38 +32,72 @@ export interface ConnectOptions {
   readonly pathPrefix?: string;
 }
 
-type AgentFactory = (cluster: unknown, agentOptions: Record<string, unknown>) => Agent;
+/** Projected service account tokens rotate; client-node re-reads the file after a minute, and so does Bender. */
+const TOKEN_FILE_TTL_MS = 60_000;
 
-/**
- * client-node 1.4 makes a new agent, so a new TLS connection (and CA parse), for every request: a run of 1,000
- * objects paid a handshake per request. One keep-alive agent per distinct set of TLS options reuses connections.
- */
-function reuseConnections(config: KubeConfig): void {
-  const target = config as unknown as { createAgent: AgentFactory };
-  const create = target.createAgent.bind(config);
-  const agents = new Map<string, Agent>();
-  target.createAgent = (cluster, agentOptions) => {
-    // One KubeConfig here means one cluster and one user: the server and the TLS switches tell agents apart.
-    const key = `${(cluster as { server?: string } | null)?.server ?? ""}|${String(agentOptions.rejectUnauthorized)}|${String(agentOptions.servername ?? "")}`;
-    let agent = agents.get(key);
-    if (!agent) {
-      agent = create(cluster, { ...agentOptions, keepAlive: true, maxSockets: 8 });
-      agents.set(key, agent);
-    }
-    return agent;
+function tokenFileReader(path: string): () => string {
+  let cached: { token: string; at: number } | undefined;
+  return () => {
+    const now = Date.now();
+    if (!cached || now - cached.at > TOKEN_FILE_TTL_MS) cached = { token: readFileSync(path, "utf8").trim(), at: now };
+    return cached.token;
   };
 }
 
-/** Clients for a loaded config. */
-export function connectWithConfig(config: KubeConfig, namespace?: string): KubeConnection {
-  reuseConnections(config);
+/**
+ * Bender's own requests need only a server, TLS material and a bearer token (or basic auth, or a client
+ * certificate): importing client-node for that costs ~75 MiB and ~0.6 s. One keep-alive agent per server
+ * reuses TLS connections across the run's thousands of requests.
+ */
+function directConnection(target: KubeconfigTarget, namespace: string | undefined): KubeConnection {
+  const agent = target.server.startsWith("http://")
+    ? new HttpAgent({ keepAlive: true, maxSockets: 8 })
+    : new HttpsAgent({ ...target.tls, keepAlive: true, maxSockets: 8 });
+  const { auth } = target;
+  const token = auth.kind === "token" ? () => auth.token : auth.kind === "token-file" ? tokenFileReader(auth.path) : undefined;
+  const basic = auth.kind === "basic" ? `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString("base64")}` : undefined;
   return {
-    config,
-    core: config.makeApiClient(CoreV1Api),
-    objects: KubernetesObjectApi.makeApiClient(config),
-    leases: config.makeApiClient(CoordinationV1Api),
-    namespace: namespace ?? config.getContextObject(config.getCurrentContext())?.namespace,
-    fieldManager: "bender",
+    server: target.server, namespace, fieldManager: "bender", discovery: new Map(),
+    credentials: async () => {
+      const authorization = token ? `Bearer ${token()}` : basic;
+      const headers: Record<string, string> = authorization ? { authorization } : {};
+      return { headers, agent };
+    },
+  };
+}
+
+type AgentFactory = (cluster: unknown, agentOptions: Record<string, unknown>) => Agent;
+
+/**
+ * A kubeconfig whose user authenticates through an exec plugin or an auth provider (EKS, GKE, OIDC, Azure):
+ * client-node runs those, so it is loaded, only for such a kubeconfig. client-node 1.4 makes a new agent (a new
+ * TLS connection) per request: one keep-alive agent per set of TLS options is reused instead.
+ */
+function pluginConnection(path: string, target: KubeconfigTarget): KubeConnection {
+  let loaded: Promise<{ applyToFetchOptions(init: object): Promise<{ headers?: unknown; agent?: unknown }> }> | undefined;
+  const load = async () => {
+    const { KubeConfig } = await import("@kubernetes/client-node");
+    const config = new KubeConfig();
+    config.loadFromFile(path);
+    const factory = config as unknown as { createAgent: AgentFactory };
+    const create = factory.createAgent.bind(config);
+    const agents = new Map<string, Agent>();
+    factory.createAgent = (cluster, agentOptions) => {
+      const key = `${String(agentOptions.rejectUnauthorized)}|${String(agentOptions.servername ?? "")}`;
+      let agent = agents.get(key);
+      if (!agent) agents.set(key, (agent = create(cluster, { ...agentOptions, keepAlive: true, maxSockets: 8 })));
+      return agent;
+    };
+    return config;
+  };
+  return {
+    server: target.server, namespace: target.namespace, fieldManager: "bender", discovery: new Map(),
+    credentials: async () => {
+      const init = await (loaded ??= load()).then((config) => config.applyToFetchOptions({}));
+      const headers: Record<string, string> = {};
+      for (const [key, value] of (init.headers ?? []) as Iterable<[string, string]>) headers[key.toLowerCase()] = value;
+      return { headers, agent: init.agent as Agent };
+    },
   };
 }
 
@@ -64,12 +107,11 @@ export function connectWithConfig(config: KubeConfig, namespace?: string): KubeC
  * it rotates). Neither: a "not-configured" error naming both.
  */
 export function connectToCluster(env: NodeJS.ProcessEnv = process.env, options: ConnectOptions = {}): KubeConnection {
-  const config = new KubeConfig();
   const kubeconfig = env.KUBECONFIG?.split(":").find((path) => path !== "");
   if (kubeconfig) {
     if (!existsSync(kubeconfig)) throw new KubeError("not-configured", `KUBECONFIG names ${kubeconfig}, which does not exist`);
-    config.loadFromFile(kubeconfig);
-    return connectWithConfig(config);
+    const target = readKubeconfig(kubeconfig);
+    return target.auth.kind === "plugin" ? pluginConnection(kubeconfig, target) : directConnection(target, target.namespace);
   }
   const folder = `${options.pathPrefix ?? ""}${SERVICE_ACCOUNT_DIR}`;
   const host = env.KUBERNETES_SERVICE_HOST;
@@ -79,11 +121,8 @@ export function connectToCluster(env: NodeJS.ProcessEnv = process.env, options: 
   }
   const server = `https://${host.includes(":") ? `[${host}]` : host}:${port}`;
   const namespace = existsSync(`${folder}/namespace`) ? readFileSync(`${folder}/namespace`, "utf8").trim() : undefined;
-  config.loadFromOptions({
-    clusters: [{ name: "in-cluster", server, caFile: `${folder}/ca.crt`, skipTLSVerify: false }],
-    users: [{ name: "service-account", authProvider: { name: "tokenFile", config: { tokenFile: `${folder}/token` } } }],
-    contexts: [{ name: "in-cluster", cluster: "in-cluster", user: "service-account", namespace }],
-    currentContext: "in-cluster",
-  });
-  return connectWithConfig(config, namespace);
+  const ca = existsSync(`${folder}/ca.crt`) ? readFileSync(`${folder}/ca.crt`) : undefined;
+  return directConnection({
+    server, namespace, tls: { ...(ca ? { ca } : {}), rejectUnauthorized: true }, auth: { kind: "token-file", path: `${folder}/token` },
+  }, namespace);
 }

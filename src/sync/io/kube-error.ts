@@ -1,4 +1,4 @@
-import { ApiException } from "@kubernetes/client-node";
+import { KubeApiError } from "./kube-request.js";
 
 export type KubeErrorCode =
   | "not-configured" | "unreachable" | "unauthorized" | "forbidden" | "not-found" | "already-exists" | "conflict"
@@ -23,21 +23,27 @@ function parseStatus(body: unknown): { reason?: string; message?: string } {
   }
 }
 
-/** Translates client-node's errors (ApiException with a Status body, network errors) into a KubeError. */
+/** Discovery found no resource serving this kind: the kind, or its group version, is not served (yet). */
+export class UnknownKindError extends Error {
+  override readonly name = "UnknownKindError";
+  constructor(readonly apiVersion: string, readonly kind: string) {
+    super(`the cluster serves no such kind (${apiVersion} ${kind})`);
+  }
+}
+
+/** Translates request failures (KubeApiError with a Status body, unknown kinds, network errors) into a KubeError. */
 export function toKubeError(error: unknown, doing: string): KubeError {
   if (error instanceof KubeError) return error;
-  if (error instanceof ApiException) {
+  if (error instanceof KubeApiError) {
     const status = parseStatus(error.body);
-    const code: KubeErrorCode = error.code === 409
+    const code: KubeErrorCode = error.status === 409
       ? (status.reason === "AlreadyExists" ? "already-exists" : "conflict")
-      : BY_STATUS[error.code] ?? "failed";
-    const message = status.message ?? `HTTP ${error.code}`;
-    return new KubeError(code, `${doing}: ${message}`, status.reason ?? `HTTP ${error.code}`, { cause: error });
+      : BY_STATUS[error.status] ?? "failed";
+    const message = status.message ?? `HTTP ${error.status}`;
+    return new KubeError(code, `${doing}: ${message}`, status.reason ?? `HTTP ${error.status}`, { cause: error });
   }
+  if (error instanceof UnknownKindError) return new KubeError("unknown-kind", `${doing}: ${error.message}`, "NotFound", { cause: error });
   const message = error instanceof Error ? error.message : String(error);
-  if (/Unrecognized API version and kind/u.test(message)) {
-    return new KubeError("unknown-kind", `${doing}: the cluster serves no such kind (${message.replace(/^.*kind: /u, "")})`, "NotFound", { cause: error });
-  }
   const networkCode = (error as { code?: string } | undefined)?.code;
   if (networkCode && /^(?:ECONNREFUSED|ECONNRESET|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|EAI_AGAIN|CERT_|DEPTH_ZERO|UNABLE_TO|SELF_SIGNED)/u.test(networkCode)) {
     return new KubeError("unreachable", `${doing}: the Kubernetes API is unreachable (${networkCode})`, undefined, { cause: error });

@@ -1,33 +1,70 @@
-import { PatchStrategy, type KubernetesObject } from "@kubernetes/client-node";
-import { sendManifest } from "./kube-request.js";
 import type { ObjectRef } from "../cluster-types.js";
 import { describeRef, refOf } from "../object-ref.js";
 import type { KubeConnection } from "./kube-connection.js";
+import { objectPath, resourceOf } from "./kube-discovery.js";
 import { toKubeError } from "./kube-error.js";
+import { kubeRequest } from "./kube-request.js";
 
-/** client-node's positional APIs (`patch(obj, undefined, dryRun, manager, force, strategy)`) behind option objects. */
-
-function specOf(ref: ObjectRef): KubernetesObject {
-  return { apiVersion: ref.apiVersion, kind: ref.kind, metadata: ref.namespace === undefined ? { name: ref.name } : { name: ref.name, namespace: ref.namespace } };
+/** An object as the API server returns it: what Bender reads of one. */
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string; namespace?: string; resourceVersion?: string; generation?: number; labels?: Record<string, string>; annotations?: Record<string, string> };
+  [field: string]: unknown;
 }
 
+/** Server-side apply's content type. */
+const APPLY_PATCH = "application/apply-patch+yaml";
+
 /** Server-side apply under Bender's field manager, the manifest sent as rendered; a dry run (dryRun=All) changes nothing. */
-export async function applyObject(kube: KubeConnection, manifest: Record<string, unknown>, options: { dryRun: boolean; force: boolean }): Promise<KubernetesObject> {
-  const spec = structuredClone(manifest) as KubernetesObject; // client-node fills in defaults on the object it is given
+export async function applyObject(kube: KubeConnection, manifest: Record<string, unknown>, options: { dryRun: boolean; force: boolean }): Promise<KubeObject> {
+  const ref = refOf(manifest as Parameters<typeof refOf>[0]);
   try {
-    return await sendManifest(kube, {
-      manifest: spec, action: "patch", contentType: PatchStrategy.ServerSideApply,
+    return await kubeRequest<KubeObject>(kube, {
+      method: "PATCH", path: await objectPath(kube, ref), body: manifest, contentType: APPLY_PATCH,
       query: { dryRun: options.dryRun ? "All" : undefined, fieldManager: kube.fieldManager, force: options.force ? "true" : undefined },
     });
   } catch (error) {
-    throw toKubeError(error, `${options.dryRun ? "dry-run of " : ""}apply of ${describeRef(refOf(manifest as Parameters<typeof refOf>[0]))}`);
+    throw toKubeError(error, `${options.dryRun ? "dry-run of " : ""}apply of ${describeRef(ref)}`);
+  }
+}
+
+/** An object prepared once for its dry-run and its apply: its path (after discovery) and its body, serialised once. */
+export interface PreparedApply {
+  readonly ref: ObjectRef;
+  readonly path: string;
+  readonly json: string;
+}
+
+/** The path and serialised body of `manifest`'s apply; a kind discovery does not know fails here, as its apply would. */
+export async function prepareApply(kube: KubeConnection, manifest: Record<string, unknown>, options: { dryRun: boolean }): Promise<PreparedApply> {
+  const ref = refOf(manifest as Parameters<typeof refOf>[0]);
+  try {
+    return { ref, path: await objectPath(kube, ref), json: JSON.stringify(manifest) };
+  } catch (error) {
+    throw toKubeError(error, `${options.dryRun ? "dry-run of " : ""}apply of ${describeRef(ref)}`);
+  }
+}
+
+/**
+ * applyObject for a run's thousands of objects: the prepared body is sent as is and the answer (the whole object,
+ * managed fields included) is not read, only whether it succeeded; a failure is the same KubeError.
+ */
+export async function sendApply(kube: KubeConnection, prepared: PreparedApply, options: { dryRun: boolean; force: boolean }): Promise<void> {
+  try {
+    await kubeRequest(kube, {
+      method: "PATCH", path: prepared.path, json: prepared.json, contentType: APPLY_PATCH, discardAnswer: true,
+      query: { dryRun: options.dryRun ? "All" : undefined, fieldManager: kube.fieldManager, force: options.force ? "true" : undefined },
+    });
+  } catch (error) {
+    throw toKubeError(error, `${options.dryRun ? "dry-run of " : ""}apply of ${describeRef(prepared.ref)}`);
   }
 }
 
 /** The live object, or undefined when there is none. */
-export async function readObject(kube: KubeConnection, ref: ObjectRef): Promise<KubernetesObject | undefined> {
+export async function readObject(kube: KubeConnection, ref: ObjectRef): Promise<KubeObject | undefined> {
   try {
-    return await kube.objects.read(specOf(ref) as KubernetesObject & { metadata: { name: string } });
+    return await kubeRequest<KubeObject>(kube, { method: "GET", path: await objectPath(kube, ref) });
   } catch (error) {
     const failure = toKubeError(error, `read of ${describeRef(ref)}`);
     if (failure.code === "not-found") return undefined;
@@ -38,7 +75,7 @@ export async function readObject(kube: KubeConnection, ref: ObjectRef): Promise<
 /** Deletes in the background (dependents go through garbage collection); "gone" when it was already gone. */
 export async function deleteObject(kube: KubeConnection, ref: ObjectRef, options: { dryRun: boolean }): Promise<"deleted" | "gone"> {
   try {
-    await kube.objects.delete(specOf(ref), undefined, options.dryRun ? "All" : undefined, undefined, undefined, "Background");
+    await kubeRequest(kube, { method: "DELETE", path: await objectPath(kube, ref), query: { dryRun: options.dryRun ? "All" : undefined, propagationPolicy: "Background" } });
     return "deleted";
   } catch (error) {
     const failure = toKubeError(error, `delete of ${describeRef(ref)}`);
@@ -48,10 +85,11 @@ export async function deleteObject(kube: KubeConnection, ref: ObjectRef, options
 }
 
 /** Objects of one kind in a namespace matching a label selector. */
-export async function listObjects(kube: KubeConnection, options: { apiVersion: string; kind: string; namespace: string; labelSelector: string }): Promise<KubernetesObject[]> {
+export async function listObjects(kube: KubeConnection, options: { apiVersion: string; kind: string; namespace: string; labelSelector: string }): Promise<KubeObject[]> {
   try {
-    const list = await kube.objects.list(options.apiVersion, options.kind, options.namespace, undefined, undefined, undefined, undefined, options.labelSelector);
-    return list.items;
+    const path = await objectPath(kube, { apiVersion: options.apiVersion, kind: options.kind, namespace: options.namespace });
+    const list = await kubeRequest<{ items?: KubeObject[] }>(kube, { method: "GET", path, query: { labelSelector: options.labelSelector } });
+    return list.items ?? [];
   } catch (error) {
     throw toKubeError(error, `list of ${options.kind} in ${options.namespace} (${options.labelSelector})`);
   }
@@ -66,8 +104,6 @@ export async function warmDiscovery(kube: KubeConnection, manifests: readonly { 
   for (const { apiVersion, kind } of manifests) {
     if (seen.has(apiVersion)) continue;
     seen.add(apiVersion);
-    // resource() is protected in client-node's types; it is the cache its own calls (and sendManifest) use.
-    const objects = kube.objects as unknown as { resource(apiVersion: string, kind: string): Promise<unknown> };
-    await objects.resource(apiVersion, kind).catch(() => undefined);
+    await resourceOf(kube, apiVersion, kind).catch(() => undefined);
   }
 }

@@ -4,6 +4,7 @@ import { decodeSyncState, encodeSyncState, STATE_PART_CHARACTERS } from "../stat
 import type { KubeConnection } from "./kube-connection.js";
 import { KubeError, toKubeError } from "./kube-error.js";
 import { applyObject, deleteObject, listObjects } from "./kube-objects.js";
+import { kubeRequest } from "./kube-request.js";
 
 const STATE_LABEL = "bender.dev/state";
 const WRITE_LABEL = "bender.dev/state-write";
@@ -11,10 +12,10 @@ const PARTS_ANNOTATION = "bender.dev/state-parts";
 
 interface StoredConfigMap { metadata?: { annotations?: Record<string, string>; labels?: Record<string, string> }; binaryData?: Record<string, string> }
 
-/** A ConfigMap through the typed core API (no discovery request), or undefined when there is none. */
+/** A ConfigMap by its known path (no discovery request), or undefined when there is none. */
 async function readConfigMap(kube: KubeConnection, namespace: string, name: string): Promise<StoredConfigMap | undefined> {
   try {
-    return await kube.core.readNamespacedConfigMap({ name, namespace });
+    return await kubeRequest<StoredConfigMap>(kube, { method: "GET", path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/configmaps/${encodeURIComponent(name)}` });
   } catch (error) {
     const failure = toKubeError(error, `read of ConfigMap ${namespace}/${name}`);
     if (failure.code === "not-found") return undefined;
