@@ -92,8 +92,6 @@ export default tseslint.config(
   },
   {
     files: ["src/github/**/*.ts"],
-    // The sync job's GitHub client takes its settings' type from the CLI (issue 11's files, left as they are).
-    ignores: ["src/github/sync-client.ts", "src/github/sync-github.ts"],
     rules: { "no-restricted-imports": ["error", { patterns: [{ group: ["**/server/*", "**/slack/*", "**/cli/*"], message: OUTWARD }] }] },
   },
   {

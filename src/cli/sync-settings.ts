@@ -3,11 +3,10 @@ import { z } from "zod";
 import { GHE_HOST_PATTERN, REPOSITORY_PATTERN, githubUrls, isPrivateKey } from "../server/settings.js";
 import { parseDuration } from "../sync/duration.js";
 import type { SyncJob } from "../sync/run-sync.js";
+import type { SyncGitHubAuth } from "../github/sync-client.js";
 
 /** How `bender sync` reaches GitHub: as the GitHub App (installation looked up, or remembered) or with a token. */
-export type SyncGitHubAuth =
-  | { readonly kind: "app"; readonly appId: number; readonly privateKey: string }
-  | { readonly kind: "token"; readonly token: string };
+export type { SyncGitHubAuth };
 
 /** Every setting of one `bender sync` process, validated: what each run is asked to do, and how the process runs. */
 export interface SyncSettings extends Omit<SyncJob, "budgets"> {

@@ -6,6 +6,7 @@ import type { ExtractedTree } from "../sync/io/extract-tarball.js";
 import { SyncError } from "../sync/sync-error.js";
 import { syncGitHubError } from "./sync-octokit.js";
 import type { GitHubClient } from "./resolve-commit.js";
+import { repositoryName } from "./repository-name.js";
 
 /** Longest a tarball download may take, body included. */
 const DOWNLOAD_TIMEOUT_MS = 5 * 60_000;
@@ -19,7 +20,7 @@ export async function downloadTarball(
   target: { repository: string; sha: string; paths: readonly string[] },
   budgets: SyncBudgets,
 ): Promise<ExtractedTree> {
-  const [owner = "", repo = ""] = target.repository.split("/");
+  const { owner, name: repo } = repositoryName(target.repository);
   let body: WebReadableStream;
   try {
     const response = await github.request("GET /repos/{owner}/{repo}/tarball/{ref}", {

@@ -1,6 +1,7 @@
 import type { DeploymentState } from "../sync/github-port.js";
 import { syncGitHubError } from "./sync-octokit.js";
 import type { GitHubClient } from "./resolve-commit.js";
+import { repositoryName } from "./repository-name.js";
 
 /** GitHub's limit on a deployment status description. */
 const DESCRIPTION_LIMIT = 140;
@@ -26,7 +27,7 @@ export async function createDeployment(
   github: GitHubClient,
   target: { repository: string; sha: string; environment: string; cluster: string; description: string },
 ): Promise<number> {
-  const [owner = "", repo = ""] = target.repository.split("/");
+  const { owner, name: repo } = repositoryName(target.repository);
   try {
     const { data } = await github.request("POST /repos/{owner}/{repo}/deployments", {
       owner,
@@ -51,7 +52,7 @@ export async function setDeploymentStatus(
   github: GitHubClient,
   target: { repository: string; deploymentId: number; state: DeploymentState; description: string; environment: string; cluster: string; logUrl?: string },
 ): Promise<void> {
-  const [owner = "", repo = ""] = target.repository.split("/");
+  const { owner, name: repo } = repositoryName(target.repository);
   try {
     await github.request("POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses", {
       owner,
@@ -77,7 +78,7 @@ export async function findDeployment(
   github: GitHubClient,
   target: { repository: string; sha: string; environment: string; cluster: string; withStatus: boolean },
 ): Promise<{ id: number; state: string | undefined; description: string | undefined } | undefined> {
-  const [owner = "", repo = ""] = target.repository.split("/");
+  const { owner, name: repo } = repositoryName(target.repository);
   try {
     const { data: deployments } = await github.request("GET /repos/{owner}/{repo}/deployments", {
       owner,

@@ -1,6 +1,7 @@
 import type { ResolvedCommit } from "../sync/github-port.js";
 import { syncGitHubError } from "./sync-octokit.js";
 import type { SyncOctokit } from "./sync-octokit.js";
+import { repositoryName } from "./repository-name.js";
 
 /** The sync job's GitHub client (src/github/sync-octokit.ts). */
 export type GitHubClient = SyncOctokit;
@@ -17,7 +18,7 @@ export async function resolveCommit(
   github: GitHubClient,
   target: { repository: string; ref: string; etag?: string | undefined },
 ): Promise<ResolvedCommit> {
-  const [owner = "", repo = ""] = target.repository.split("/");
+  const { owner, name: repo } = repositoryName(target.repository);
   try {
     const response = await github.request("GET /repos/{owner}/{repo}/commits/{ref}", {
       owner,

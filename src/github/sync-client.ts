@@ -1,7 +1,12 @@
-import type { SyncGitHubAuth } from "../cli/sync-settings.js";
 import type { RetryPolicy } from "./octokit.js";
 import { SYNC_RETRY_POLICY, syncGitHubError, syncOctokit } from "./sync-octokit.js";
 import type { SyncOctokit } from "./sync-octokit.js";
+import { repositoryName } from "./repository-name.js";
+
+/** How `bender sync` authenticates to GitHub: as the GitHub App (its installation is looked up), or with a token. */
+export type SyncGitHubAuth =
+  | { readonly kind: "app"; readonly appId: number; readonly privateKey: string }
+  | { readonly kind: "token"; readonly token: string };
 
 /** The longest rate-limit wait (GitHub seconds) a sync run waits out before failing. */
 export const SYNC_MAX_LIMIT_WAIT_SECONDS = 60;
@@ -29,7 +34,7 @@ export async function connectToGitHub(
   let installationId = options.installationId;
   if (installationId === undefined) {
     const app = await syncOctokit({ appId: auth.appId, privateKey: auth.privateKey }, client);
-    const [owner = "", repo = ""] = options.repository.split("/");
+    const { owner, name: repo } = repositoryName(options.repository);
     try {
       const { data } = await app.request("GET /repos/{owner}/{repo}/installation", { owner, repo });
       installationId = data.id;

@@ -1,4 +1,4 @@
-import type { SyncGitHubAuth } from "../cli/sync-settings.js";
+import type { SyncGitHubAuth } from "./sync-client.js";
 import type { SyncBudgets } from "../sync/budgets.js";
 import type { ConnectRepository, SyncRepository } from "../sync/github-port.js";
 import { downloadTarball } from "./download-tarball.js";
