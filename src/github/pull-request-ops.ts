@@ -25,10 +25,15 @@ export interface PullRequestState {
   readonly mergedAt: string | undefined;
   readonly closedAt: string | undefined;
   readonly autoMergeEnabled: boolean;
+  /** The freezes file at the revision asked for (`readPullRequest`'s `freezesAt`); undefined: no such file, or not asked. */
+  readonly freezesText?: string | undefined;
 }
 
-const READ_PULL_REQUEST =
-  "query BenderPullRequest($owner: String!, $name: String!, $number: Int!) { repository(owner: $owner, name: $name) { pullRequest(number: $number) { id number url state headRefOid headRefName headRef { id } baseRefName body mergedAt mergedBy { login } mergeCommit { messageBody } closedAt autoMergeRequest { enabledAt } } } }";
+const PULL_REQUEST_FIELDS =
+  "pullRequest(number: $number) { id number url state headRefOid headRefName headRef { id } baseRefName body mergedAt mergedBy { login } mergeCommit { messageBody } closedAt autoMergeRequest { enabledAt } }";
+const READ_PULL_REQUEST = `query BenderPullRequest($owner: String!, $name: String!, $number: Int!) { repository(owner: $owner, name: $name) { ${PULL_REQUEST_FIELDS} } }`;
+/** The same read with the environment's freezes file, so Pin checks the release policy without a second round trip. */
+const READ_PULL_REQUEST_AND_FREEZES = `query BenderPullRequest($owner: String!, $name: String!, $number: Int!, $freezes: String!) { repository(owner: $owner, name: $name) { ${PULL_REQUEST_FIELDS} freezes: object(expression: $freezes) { ... on Blob { text } } } }`;
 
 interface PullRequestResponse {
   repository: {
@@ -48,12 +53,20 @@ interface PullRequestResponse {
       closedAt: string | null;
       autoMergeRequest: { enabledAt: string } | null;
     } | null;
+    freezes?: { text?: string | null } | null;
   } | null;
 }
 
-export async function readPullRequest(client: GraphqlClient, repository: string, number: number): Promise<PullRequestState | undefined> {
+/**
+ * Reads a PR as it is now; with `freezesAt` (a revision expression such as
+ * `main:.bender/freezes.yml`), the freezes file too, in the same query.
+ */
+export async function readPullRequest(client: GraphqlClient, repository: string, number: number, freezesAt?: string): Promise<PullRequestState | undefined> {
   const { owner, name } = repositoryName(repository);
-  const result = await runGraphql<PullRequestResponse>(client, READ_PULL_REQUEST, { owner, name, number });
+  const result =
+    freezesAt === undefined
+      ? await runGraphql<PullRequestResponse>(client, READ_PULL_REQUEST, { owner, name, number })
+      : await runGraphql<PullRequestResponse>(client, READ_PULL_REQUEST_AND_FREEZES, { owner, name, number, freezes: freezesAt });
   const pullRequest = result.data?.repository?.pullRequest;
   if (!pullRequest) return undefined;
   return {
@@ -71,6 +84,7 @@ export async function readPullRequest(client: GraphqlClient, repository: string,
     mergedAt: pullRequest.mergedAt ?? undefined,
     closedAt: pullRequest.closedAt ?? undefined,
     autoMergeEnabled: pullRequest.autoMergeRequest !== null,
+    freezesText: result.data?.repository?.freezes?.text ?? undefined,
   };
 }
 

@@ -28,15 +28,25 @@ export class Approvers {
   async authorize(userId: string, environment: string, slack: SlackConfig | undefined, action: "pin" | "unpin" | "dismiss"): Promise<Authorization> {
     const approvers = slack?.approvers;
     if (approvers === undefined) return { ok: false, reason: { kind: "no-slack-approvers", environment } };
-    if (approvers === "anyone") return { ok: true };
-    if (approvers.includes(userId)) return { ok: true };
+    const among = await this.isAmong(userId, approvers);
+    if (among.ok) return { ok: true };
+    return { ok: false, reason: { kind: "not-an-approver", environment, action, user: userId, approvers: approvers === "anyone" ? [] : approvers, unknownGroups: among.unknownGroups } };
+  }
+
+  /**
+   * Whether a person is listed (by user ID or through a user group) in
+   * `people`, e.g. an environment's `freezers`; when not, the listed groups
+   * Slack does not know.
+   */
+  async isAmong(userId: string, people: "anyone" | readonly string[]): Promise<{ ok: true } | { ok: false; unknownGroups: string[] }> {
+    if (people === "anyone" || people.includes(userId)) return { ok: true };
     const unknownGroups: string[] = [];
-    for (const group of approvers.filter((approver) => approver.startsWith("S"))) {
+    for (const group of people.filter((person) => person.startsWith("S"))) {
       const members = await this.membersOf(group);
       if (members === "no such group") unknownGroups.push(group);
       else if (members.has(userId)) return { ok: true };
     }
-    return { ok: false, reason: { kind: "not-an-approver", environment, action, user: userId, approvers, unknownGroups } };
+    return { ok: false, unknownGroups };
   }
 
   /** A group's members, or "no such group" when Slack does not know it (a typo, or a deleted group): cached alike. */

@@ -12,11 +12,14 @@ import { readFileTexts } from "../github/read-file-texts.js";
 import { readMergedProposals } from "../github/read-merged-proposals.js";
 import { clusterStatusLines } from "./blocks/cluster-status.js";
 import { escapeMrkdwn } from "./blocks/index.js";
+import { freeze, thaw } from "./freeze-commands.js";
 import type { SlackContext } from "./slack-context.js";
 
 export const COMMAND_HELP = [
-  "*/bender status [environment]*: what each environment runs now, per image, with holds and open proposals",
+  "*/bender status [environment]*: what each environment runs now, per image, with holds, freezes, deploy windows and open proposals",
   "*/bender history <image> [environment]*: the last pins and unpins, with who and when",
+  "*/bender freeze <environment> [for <duration> | until <time>] <reason>*: refuse Pin (and hold automatic pins) there until it thaws; Unpin stays allowed",
+  "*/bender thaw <environment>*: end the environment's freeze",
   "*/bender help*: this text",
 ].join("\n");
 
@@ -46,6 +49,8 @@ export async function handleCommand(context: SlackContext, invocation: CommandIn
     if (!rest[0]) return void (await respond("Usage: */bender history <image> [environment]*, e.g. `/bender history ghcr.io/acme/api production`"));
     return void (await respond(await history(context, rest[0], rest[1])));
   }
+  if (verb === "freeze") return freeze(context, invocation.user, rest, respond);
+  if (verb === "thaw") return thaw(context, invocation.user, rest, respond);
   if (verb !== "help") return void (await respond(`Unknown command \`${escapeMrkdwn(verb)}\`.\n${COMMAND_HELP}`));
   await respond(COMMAND_HELP);
 }

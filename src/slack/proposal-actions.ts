@@ -1,6 +1,8 @@
 import { decodeMetadata } from "../proposals/metadata.js";
 import type { ProposalMetadata } from "../proposals/metadata.js";
 import { slackTrailer } from "../proposals/trailers.js";
+import { FREEZES_PATH } from "../policy/index.js";
+import type { PinRefusal } from "../policy/index.js";
 import { closeAndDeleteBranch, enableAutoMerge, mergePullRequest, readPullRequest } from "../github/pull-request-ops.js";
 import type { PullRequestState } from "../github/pull-request-ops.js";
 import {
@@ -15,6 +17,7 @@ import {
   refusal,
 } from "./blocks/index.js";
 import type { ButtonValue, MessageStatus, ProposalView } from "./model.js";
+import { pinGate, pinRefusedText } from "./release-gate.js";
 import { SlackActionError, repositoryAccess } from "./slack-context.js";
 import type { MessageLocation, SlackContext } from "./slack-context.js";
 
@@ -124,9 +127,9 @@ export async function authorizeClick(
 }
 
 /** Reads the PR as it is now, with its validated metadata. */
-async function readProposal(context: SlackContext, click: Click, authorized: AuthorizedClick): Promise<Prepared | undefined> {
+async function readProposal(context: SlackContext, click: Click, authorized: AuthorizedClick, freezesAt?: string): Promise<Prepared | undefined> {
   const { value, access } = authorized;
-  const pullRequest = await readPullRequest(access.client, value.repository, value.number);
+  const pullRequest = await readPullRequest(access.client, value.repository, value.number, freezesAt);
   const metadata = pullRequest ? decodeMetadata(pullRequest.body) : undefined;
   if (!pullRequest || !metadata?.ok || metadata.metadata.kind !== "proposal") {
     await tell(context, click.location, click.user, githubRefused(`${value.repository}#${value.number} is not a Bender proposal any more`));
@@ -151,6 +154,8 @@ async function prepare(context: SlackContext, click: Click, action: "pin" | "dis
  * 1. Decode, authorise, read the PR (one replica runs one pin per PR at a time).
  * 2. Already merged or closed: say by whom and when, redraw.
  * 3. The PR moved since the message was drawn: refuse, redraw, say so.
+ *    The release policy (a freeze, windows, blackouts; read with the PR) says
+ *    not now: refuse with the reason and when Pin opens again.
  * 4. Merge with the drawn head as expected head. GitHub refusing only for
  *    pending checks turns on auto-merge ("pins when checks pass").
  * 5. Redraw as pinned, note it in the thread.
@@ -171,19 +176,25 @@ type PinOutcome =
   | { readonly kind: "moved"; readonly prepared: Prepared; readonly head: PullRequestState }
   | { readonly kind: "merged"; readonly prepared: Prepared; readonly status: Extract<MessageStatus, { kind: "pinned" }> }
   | { readonly kind: "pinning"; readonly prepared: Prepared; readonly status: Extract<MessageStatus, { kind: "pinning" }> }
-  | { readonly kind: "refused"; readonly message: string };
+  | { readonly kind: "refused"; readonly message: string }
+  /** The release policy says not now (a freeze, outside the windows, a blackout). */
+  | { readonly kind: "gated"; readonly gate: PinRefusal };
 
 /**
  * Reads the PR and merges exactly the drawn head. A PR read before another
  * replica merged it is caught by GitHub: the merge comes back "not open".
  */
 async function mergeOnce(context: SlackContext, click: Click, authorized: AuthorizedClick): Promise<PinOutcome> {
-  const prepared = await readProposal(context, click, authorized);
+  // The environment's freezes file comes in the same read as the PR.
+  const freezesAt = `${authorized.access.environment.branch ?? "HEAD"}:${FREEZES_PATH}`;
+  const prepared = await readProposal(context, click, authorized, freezesAt);
   if (!prepared) return { kind: "not-a-proposal" };
   const { value, access, pullRequest } = prepared;
   const settled = settledStatus(pullRequest);
   if (settled) return { kind: "settled", prepared, status: settled };
   if (pullRequest.headOid !== value.head) return { kind: "moved", prepared, head: pullRequest };
+  const gate = pinGate(access.config, value.environment, context.now(), pullRequest.freezesText);
+  if (!gate.allowed) return { kind: "gated", gate };
   const merged = await mergePullRequest(access.client, {
     pullRequestId: pullRequest.id,
     expectedHeadOid: value.head,
@@ -235,6 +246,8 @@ async function reportPin(
       return tell(context, click.location, click.user, pinsWhenChecksPass());
     case "refused":
       return tell(context, click.location, click.user, githubRefused(outcome.message));
+    case "gated":
+      return tell(context, click.location, click.user, pinRefusedText(outcome.gate));
   }
 }
 

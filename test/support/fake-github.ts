@@ -351,7 +351,20 @@ export class FakeRepository {
     }
     if (operation === "BenderPullRequest") {
       const pullRequest = this.pullRequests.find((candidate) => candidate.number === Number(variables.number));
-      return { data: { repository: { pullRequest: pullRequest ? this.graphqlPullRequest(pullRequest) : null } } };
+      const repository: Record<string, unknown> = { pullRequest: pullRequest ? this.graphqlPullRequest(pullRequest) : null };
+      if (variables.freezes !== undefined) {
+        const [revision = "", path = ""] = variables.freezes.split(/:(.*)/s);
+        const text = this.revisionFiles(revision)?.get(path);
+        repository.freezes = text === undefined ? null : { text };
+      }
+      return { data: { repository } };
+    }
+    if (operation === "BenderFreezesRead") {
+      const branch = variables.branch === undefined ? this.defaultBranch : variables.branch.replace(/^refs\/heads\//, "");
+      const oid = this.branches.get(branch);
+      const text = oid === undefined ? undefined : this.commits.get(oid)?.files.get(variables.path ?? "");
+      const ref = oid === undefined ? null : { name: branch, target: { oid, file: text === undefined ? null : { object: { text } } } };
+      return { data: { repository: { nameWithOwner: this.nameWithOwner, ref } } };
     }
     if (operation === "BenderUnpinRead") return { data: { repository: this.unpinRead(query, variables) } };
     if (operation === "BenderRunning") {

@@ -1,0 +1,78 @@
+import { FREEZES_PATH } from "../policy/freezes.js";
+import { failuresOf, runGraphql } from "./graphql-client.js";
+import type { GraphqlClient } from "./graphql-client.js";
+import { repositoryName } from "./repository-name.js";
+import { mutationDocument } from "./write-documents.js";
+
+/** An environment branch's head and its freezes file as of that head, read together so a write can be a compare-and-swap. */
+export interface FreezesRead {
+  readonly nameWithOwner: string;
+  readonly branch: string;
+  readonly headOid: string;
+  /** Undefined: the branch has no freezes file. */
+  readonly text: string | undefined;
+}
+
+const SELECTION = "{ name target { ... on Commit { oid file(path: $path) { object { ... on Blob { text } } } } } }";
+const READ_FREEZES = `query BenderFreezesRead($owner: String!, $name: String!, $branch: String!, $path: String!) { repository(owner: $owner, name: $name) { nameWithOwner ref(qualifiedName: $branch) ${SELECTION} } }`;
+const READ_FREEZES_DEFAULT = `query BenderFreezesRead($owner: String!, $name: String!, $path: String!) { repository(owner: $owner, name: $name) { nameWithOwner ref: defaultBranchRef ${SELECTION} } }`;
+
+interface FreezesResponse {
+  repository: {
+    nameWithOwner: string;
+    ref: { name: string; target: { oid?: string; file?: { object: { text?: string | null } | null } | null } | null } | null;
+  } | null;
+}
+
+/**
+ * Reads a branch's head commit and the freezes file in that commit, in one
+ * query; undefined when the branch does not exist. `branch` undefined: the
+ * default branch.
+ */
+export async function readFreezesFile(client: GraphqlClient, repository: string, branch: string | undefined): Promise<FreezesRead | undefined> {
+  const { owner, name } = repositoryName(repository);
+  const result =
+    branch === undefined
+      ? await runGraphql<FreezesResponse>(client, READ_FREEZES_DEFAULT, { owner, name, path: FREEZES_PATH })
+      : await runGraphql<FreezesResponse>(client, READ_FREEZES, { owner, name, branch: `refs/heads/${branch}`, path: FREEZES_PATH });
+  const data = result.data?.repository;
+  const oid = data?.ref?.target?.oid;
+  if (!data || !data.ref || oid === undefined) return undefined;
+  return { nameWithOwner: data.nameWithOwner, branch: data.ref.name, headOid: oid, text: data.ref.target?.file?.object?.text ?? undefined };
+}
+
+export type FreezesWriteOutcome =
+  | { readonly ok: true; readonly commitOid: string; readonly url: string }
+  /** `moved`: the branch moved since it was read (read again and retry). */
+  | { readonly ok: false; readonly moved: boolean; readonly message: string };
+
+/** Commits the new freezes file on the branch, only if the branch is still at the head read (compare-and-swap). */
+export async function writeFreezesFile(
+  client: GraphqlClient,
+  read: FreezesRead,
+  contents: string,
+  commit: { readonly headline: string; readonly body: string },
+): Promise<FreezesWriteOutcome> {
+  const document = mutationDocument([
+    {
+      kind: "commit",
+      alias: "commit",
+      input: {
+        repositoryNameWithOwner: read.nameWithOwner,
+        branch: read.branch,
+        expectedHeadOid: read.headOid,
+        headline: commit.headline,
+        body: commit.body,
+        files: [{ path: FREEZES_PATH, contents }],
+      },
+    },
+  ]);
+  const result = await runGraphql<{ commit: { commit: { oid: string; url: string } } | null }>(client, document.query, document.variables);
+  const failures = failuresOf(result, "commit");
+  const made = result.data?.commit?.commit;
+  if (failures.length > 0 || !made) {
+    const message = failures.map((failure) => failure.message).join("; ") || "GitHub made no commit";
+    return { ok: false, moved: /expected branch to point to|expectedHeadOid/i.test(message), message };
+  }
+  return { ok: true, commitOid: made.oid, url: made.url };
+}
