@@ -1,3 +1,4 @@
+import { FREEZES_PATH } from "../policy/freezes.js";
 import { HOLDS_PATH } from "../proposals/holds.js";
 import { environmentLabel } from "../proposals/labels.js";
 import { trailerUser } from "../proposals/trailers.js";
@@ -32,6 +33,8 @@ export interface EnvironmentStatusRead {
   /** Merged pins and unpins, most recently updated first (at most 20). */
   readonly merged: readonly ListedPullRequest[];
   readonly holdsText: string | undefined;
+  /** `.bender/freezes.yml` on the environment's branch; undefined: none. */
+  readonly freezesText: string | undefined;
 }
 
 export interface PullRequestNode {
@@ -47,7 +50,7 @@ export interface PullRequestNode {
 type PullRequestPage = { nodes?: PullRequestNode[] } | null | undefined;
 type StatusResponse = {
   repository:
-    | ({ readonly [alias: `open${number}` | `pinned${number}`]: PullRequestPage } & { readonly [alias: `holds${number}`]: { text?: string | null } | null | undefined } & {
+    | ({ readonly [alias: `open${number}` | `pinned${number}`]: PullRequestPage } & { readonly [alias: `holds${number}` | `freezes${number}`]: { text?: string | null } | null | undefined } & {
         deployments?: { nodes?: DeploymentRecord[] } | null;
       })
     | null;
@@ -68,8 +71,8 @@ export function decodeListedPullRequest(node: PullRequestNode): ListedPullReques
 
 /**
  * What `/bender status` shows of one manifest repository, in one query: per
- * environment its open proposals, its recent pins and unpins and its holds
- * file (on the environment's branch), and the deployments sync jobs recorded.
+ * environment its open proposals, its recent pins and unpins, its holds and
+ * freezes files (on the environment's branch), and the deployments sync jobs recorded.
  */
 export async function readEnvironmentStatus(
   client: GraphqlClient,
@@ -81,12 +84,14 @@ export async function readEnvironmentStatus(
   const variables: Record<string, unknown> = { owner, name };
   const fields: string[] = [];
   for (const [index, environment] of environments.entries()) {
-    declarations.push(`$l${index}: [String!]`, `$h${index}: String!`);
+    declarations.push(`$l${index}: [String!]`, `$h${index}: String!`, `$f${index}: String!`);
     variables[`l${index}`] = [environmentLabel(environment.name)];
     variables[`h${index}`] = `${environment.branch}:${HOLDS_PATH}`;
+    variables[`f${index}`] = `${environment.branch}:${FREEZES_PATH}`;
     fields.push(`open${index}: pullRequests(labels: $l${index}, states: OPEN, first: 10) { nodes { number url title body mergedAt mergedBy { login } } }`);
     fields.push(`pinned${index}: pullRequests(labels: $l${index}, states: MERGED, first: 20, orderBy: { field: UPDATED_AT, direction: DESC }) { nodes { number url title body mergedAt mergedBy { login } mergeCommit { messageBody } } }`);
     fields.push(`holds${index}: object(expression: $h${index}) { ... on Blob { text } }`);
+    fields.push(`freezes${index}: object(expression: $f${index}) { ... on Blob { text } }`);
   }
   // What the sync jobs reported, newest first: the commit each cluster runs.
   fields.push("deployments(first: 100, orderBy: { field: CREATED_AT, direction: DESC }) { nodes { environment commitOid latestStatus { state description } } }");
@@ -98,6 +103,7 @@ export async function readEnvironmentStatus(
       open: (data?.[`open${index}`]?.nodes ?? []).map(decodeListedPullRequest),
       merged: (data?.[`pinned${index}`]?.nodes ?? []).map(decodeListedPullRequest),
       holdsText: data?.[`holds${index}`]?.text ?? undefined,
+      freezesText: data?.[`freezes${index}`]?.text ?? undefined,
     })),
     deployments: data?.deployments?.nodes ?? [],
   };

@@ -13,6 +13,7 @@ import { readMergedProposals } from "../github/read-merged-proposals.js";
 import { clusterStatusLines } from "./blocks/cluster-status.js";
 import { escapeMrkdwn } from "./blocks/index.js";
 import { freeze, thaw } from "./freeze-commands.js";
+import { releasePolicyLines } from "./release-gate.js";
 import type { SlackContext } from "./slack-context.js";
 
 export const COMMAND_HELP = [
@@ -73,7 +74,8 @@ function clamp(lines: readonly string[]): string {
  * 1. For each manifest repository with a valid config, its environments (or the one asked for).
  * 2. Read their PRs, holds and deployments in one query (`readEnvironmentStatus`).
  * 3. Keep the latest pin or unpin of each image, and read what the manifests say it runs now.
- * 4. Render a line per image, the clusters' sync reports, holds and open proposals.
+ * 4. Render a line per image, the clusters' sync reports, holds, freezes and
+ *    the deploy window, and open proposals.
  */
 async function status(context: SlackContext, only: string | undefined): Promise<string> {
   const lines: string[] = [];
@@ -114,6 +116,7 @@ async function status(context: SlackContext, only: string | undefined): Promise<
       }
       lines.push(...clusterStatusLines(environment, read.deployments));
       if (!holds.ok) lines.push(`• ${HOLDS_PATH} cannot be read: automation is held`);
+      lines.push(...releasePolicyLines(lookup.config, environment, context.now().getTime(), status?.freezesText));
       for (const pullRequest of status?.open ?? []) lines.push(`• open: <${pullRequest.url}|${escapeMrkdwn(pullRequest.title)}>`);
       if ((latest[index]?.size ?? 0) === 0 && (status?.open ?? []).length === 0) lines.push("• nothing pinned or proposed by Bender yet");
     }

@@ -89,6 +89,8 @@ describe("/bender", () => {
     expect(await command("help")).toEqual({ response_type: "ephemeral", text: COMMAND_HELP });
     expect(COMMAND_HELP).toContain("/bender status [environment]");
     expect(COMMAND_HELP).toContain("/bender history <image> [environment]");
+    expect(COMMAND_HELP).toContain("/bender freeze <environment> [for <duration> | until <time>] <reason>");
+    expect(COMMAND_HELP).toContain("/bender thaw <environment>");
   });
 
   it("an unknown verb gets the help, ephemerally", async () => {

@@ -200,4 +200,16 @@ describe("deploy windows", () => {
     expect(refused?.args.text).toBe("Not pinned: production is outside its deploy windows: the next window opens Wed 09:00 CEST, in 15 h. Nothing changed; Unpin stays allowed.");
     expect(proposal.state).toBe("OPEN");
   });
+
+  it("/bender status shows the freezes in force and the deploy window, read in the status query itself", async () => {
+    const { fake } = setUp(BERLIN_OFFICE_HOURS);
+    fake.push("main", { [FREEZES]: renderFreezes([{ environment: "production", by: PRIYA, reason: "black friday", since: "2025-06-03T08:00:00Z", until: "2025-06-05T08:00:00Z" }]) });
+    expectFirstAccess(fake);
+    fake.expectGraphql("BenderStatus");
+    await start();
+
+    const lines = (await command("status production")).split("\n");
+    expect(lines).toContain("• frozen by <@U0PRIYA001> since Tue 10:00 CEST until Thu 10:00 CEST: black friday");
+    expect(lines).toContain("• deploy window: closed; the next opens Wed 09:00 CEST, in 15 h");
+  });
 });

@@ -387,6 +387,11 @@ export class FakeRepository {
         const [revision = "", path = ""] = (variables[`h${index}`] ?? "").split(/:(.*)/s);
         const text = this.revisionFiles(revision)?.get(path);
         repository[`holds${index}`] = text === undefined ? null : { text };
+        if (variables[`f${index}`] !== undefined) {
+          const [freezesRevision = "", freezesPath = ""] = (variables[`f${index}`] ?? "").split(/:(.*)/s);
+          const freezes = this.revisionFiles(freezesRevision)?.get(freezesPath);
+          repository[`freezes${index}`] = freezes === undefined ? null : { text: freezes };
+        }
       }
       if (query.includes("deployments(")) repository.deployments = { nodes: this.deployments.slice(0, 100) };
       return { data: { repository } };
