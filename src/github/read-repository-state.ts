@@ -1,5 +1,8 @@
 import { pathMatcher } from "../config/index.js";
 import type { Skipped } from "../manifests/index.js";
+import { canPinNow, parseFreezes, releasePolicyFor } from "../policy/index.js";
+import type { ReleasePolicy } from "../policy/index.js";
+import type { EnvironmentConfig } from "../config/schema.js";
 import { parseHolds } from "../proposals/holds.js";
 import { labelsFor } from "../proposals/labels.js";
 import { decodeProposalMetadata } from "../proposals/metadata.js";
@@ -99,6 +102,8 @@ export async function readRepositoryState(context: ProposeContext, reads: readon
       else texts.push({ path: file.path, text });
     }
     const holds = repository[`e${index}_holds`] as { text?: string | null } | null;
+    const freezes = repository[`e${index}_freezes`] as { text?: string | null } | null | undefined;
+    const gate = canPinNow(releasePolicyOf(environment, read.name), context.now?.() ?? Date.now(), parseFreezes(freezes?.text ?? undefined));
     const proposal = repository[`e${index}_proposal`] as ProposalRefResponse | null;
     const openPullRequest = proposal?.associatedPullRequests.nodes[0];
     const decoded = openPullRequest ? decodeProposalMetadata(openPullRequest.body) : undefined;
@@ -112,6 +117,7 @@ export async function readRepositoryState(context: ProposeContext, reads: readon
       files: texts.sort((a, b) => (a.path < b.path ? -1 : 1)),
       unreadable,
       holds: parseHolds(holds?.text ?? undefined),
+      ...(gate.allowed ? {} : { notNow: gate.message }),
       openProposal: openPullRequest
         ? {
             metadata: decoded?.ok ? decoded.metadata : undefined,
@@ -162,4 +168,11 @@ async function fetchMissingTexts(context: ProposeContext, files: TreeFile[]): Pr
       if (blob?.text != null && !blob.isTruncated) context.blobs.set(oid, blob.text);
     }
   }
+}
+
+/** One environment's release policy, from its settings alone (what canPinNow needs). */
+function releasePolicyOf(environment: EnvironmentConfig, name: string): ReleasePolicy {
+  const policy = releasePolicyFor({ environments: { [name]: environment } }, name);
+  if (policy === undefined) throw new Error(`environment ${name} has no policy`);
+  return policy;
 }

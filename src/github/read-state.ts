@@ -1,4 +1,5 @@
 import { CONFIG_FILE } from "../config/index.js";
+import { FREEZES_PATH } from "../policy/freezes.js";
 import { HOLDS_PATH } from "../proposals/holds.js";
 
 /**
@@ -69,11 +70,14 @@ export function readStateQuery(request: ReadStateRequest): { query: string; vari
       variables[key] = `${revision}:${folder}`;
       fields.push(`e${index}_t${folderIndex}: object(expression: $${key}) { ... on Tree { ${treeSelection(TREE_DEPTH, request.withText)} } }`);
     }
-    declarations.push(`$holds${index}: String!`, `$proposal${index}: String!`, `$head${index}: String!`);
+    declarations.push(`$holds${index}: String!`, `$freezes${index}: String!`, `$proposal${index}: String!`, `$head${index}: String!`);
     variables[`holds${index}`] = `${revision}:${HOLDS_PATH}`;
+    // The release policy's freezes, beside the holds: automatic pins wait while the environment is frozen.
+    variables[`freezes${index}`] = `${revision}:${FREEZES_PATH}`;
     variables[`proposal${index}`] = environment.proposalRef;
     variables[`head${index}`] = environment.proposalRef.slice("refs/heads/".length);
     fields.push(`e${index}_holds: object(expression: $holds${index}) { ... on Blob { text } }`);
+    fields.push(`e${index}_freezes: object(expression: $freezes${index}) { ... on Blob { text } }`);
     fields.push(
       `e${index}_proposal: ref(qualifiedName: $proposal${index}) { id target { oid ... on Commit { messageBody } } associatedPullRequests(first: 5, states: OPEN) { nodes { id number url body headRefOid baseRefName labels(first: 20) { nodes { name } } } } }`,
       // The last proposal closed without merging: a dismissed build is not proposed again.

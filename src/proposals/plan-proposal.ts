@@ -19,6 +19,11 @@ export interface EnvironmentSnapshot {
   /** Files that could not be read (too large, binary…). */
   readonly unreadable: readonly Skipped[];
   readonly holds: HoldsFile;
+  /**
+   * Why the release policy says not now (a freeze, outside the deploy
+   * windows, a blackout; src/policy's canPinNow message): automatic pins wait.
+   */
+  readonly notNow?: string | undefined;
   /** The open proposal for this (environment, image), if there is one. */
   readonly openProposal?:
     | {
@@ -140,7 +145,7 @@ export function decideProposal(build: Build, snapshot: EnvironmentSnapshot, outc
     return { action: "close", detail, skipped, title: proposalTitle(build.image, snapshot.environment), metadata: proposed, comment };
   }
   if (proposed && sameBuild(proposed, build) && branchAgrees) {
-    if (snapshot.config.autoPin && hold === undefined && running === undefined && changes.length > 0) {
+    if (snapshot.config.autoPin && hold === undefined && snapshot.notNow === undefined && running === undefined && changes.length > 0) {
       // Pins automatically, nothing holds it, and it is still ahead of the branch: a write stopped before its pin.
       const detail = `an open proposal for ${proposed.reference} was not pinned yet`;
       return { action: "finish", detail, skipped, title: proposalTitle(build.image, snapshot.environment), metadata: proposed, pin: true };
@@ -165,7 +170,9 @@ export function decideProposal(build: Build, snapshot: EnvironmentSnapshot, outc
 
   const heldBecause =
     hold === undefined
-      ? undefined
+      ? snapshot.config.autoPin
+        ? snapshot.notNow
+        : undefined
       : hold === "unreadable"
         ? "the holds file cannot be read, so automation does not move this environment"
         : `held at ${hold.version ?? "its current version"}${hold.by ? ` by ${hold.by}` : ""}${hold.reason ? ` (${hold.reason})` : ""}`;

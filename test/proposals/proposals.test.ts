@@ -211,6 +211,14 @@ describe("planProposal", () => {
     expect(plan.action === "open" && plan.body).toContain("Held: held at 1\\.4\\.0 by owen");
   });
 
+  it("waits when the release policy says not now (a freeze, outside the windows), saying why; a manual environment's plan is unchanged", () => {
+    const notNow = "production is frozen by alice until someone thaws it: quarter close";
+    const automatic = { paths: ["clusters/prod"], autoPin: true } as EnvironmentSnapshot["config"];
+    expect(planProposal(build("ghcr.io/acme/api:1.4.1"), snapshot({ config: automatic, notNow }), "https://github.com")).toMatchObject({ action: "open", autoPin: false, heldBecause: notNow });
+    const manual = planProposal(build("ghcr.io/acme/api:1.4.1"), snapshot({ notNow }), "https://github.com");
+    expect(manual).toMatchObject({ action: "open", autoPin: false, heldBecause: undefined });
+  });
+
   it("releases the hold when the proposal is pinned: the holds file without it is part of the proposal", () => {
     const holdsText = [
       "# Written by Bender when someone unpins",

@@ -1,6 +1,7 @@
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { renderFreezes } from "../../src/policy/index.js";
+import { postBuild } from "../support/bender-server.js";
 import type { RunningBender } from "../support/bender-server.js";
 import type { FakePullRequest, FakeRepository } from "../support/fake-github.js";
 import { IMAGE, PRODUCTION_BRANCH, deployment, openExistingProposal, productionRepository } from "../support/manifests.js";
@@ -11,6 +12,8 @@ import {
   OWEN,
   PRIYA,
   blockActions,
+  blocksOf,
+  textOf,
   buttonValueFor,
   expectFirstAccess,
   expectResponseUrl,
@@ -211,5 +214,29 @@ describe("deploy windows", () => {
     const lines = (await command("status production")).split("\n");
     expect(lines).toContain("• frozen by <@U0PRIYA001> since Tue 10:00 CEST until Thu 10:00 CEST: black friday");
     expect(lines).toContain("• deploy window: closed; the next opens Wed 09:00 CEST, in 15 h");
+  });
+});
+
+describe("automatic pins", () => {
+  it("wait while the environment is frozen: the proposal stays open and its message says why", async () => {
+    const fake = withBenderLabels(productionRepository("1.4.0", slackConfig(`[${OWEN}]`, "    autoPin: true\n")));
+    // Frozen by a person in git, with no end: in force whatever the clock says.
+    fake.push("main", { [FREEZES]: renderFreezes([{ environment: "production", by: "alice", reason: "quarter close", since: "2025-06-01T00:00:00Z" }]) });
+    harness.watch();
+    const slack = new FakeSlack();
+    expectFirstAccess(fake);
+    fake.expectGraphql("BenderReadState", "BenderWrite", "BenderWrite");
+    slack.expect("chat.postMessage");
+    await start();
+
+    const build = await postBuild(bender!, { image: `${IMAGE}:1.4.1`, repositories: [fake.nameWithOwner] });
+
+    expect(build.proposals).toEqual([expect.objectContaining({ action: "opened", pinned: false, detail: expect.stringContaining("production is frozen by alice until someone thaws it: quarter close") })]);
+    const [open] = fake.openPullRequests();
+    expect(open?.state).toBe("OPEN");
+    expect(open?.body).toContain("- Held: production is frozen by alice until someone thaws it: quarter close");
+    expect(fake.file("clusters/prod/api.yaml")).toBe(deployment(`${IMAGE}:1.4.0`));
+    const [posted] = await slack.waitFor("chat.postMessage");
+    expect(textOf(blocksOf(posted))).toContain("Automation will not pin this: production is frozen by alice until someone thaws it: quarter close");
   });
 });

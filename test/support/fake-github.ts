@@ -505,12 +505,12 @@ export class FakeRepository {
         repository[`e${tree.environment}_t${tree.folder}`] = entries ? { entries } : null;
         continue;
       }
-      const match = /^(?<kind>holds|proposal|branch|label|head)(?<index>\d+)$/.exec(key)?.groups;
+      const match = /^(?<kind>holds|freezes|proposal|branch|label|head)(?<index>\d+)$/.exec(key)?.groups;
       if (!match) continue;
-      if (match.kind === "holds") {
+      if (match.kind === "holds" || match.kind === "freezes") {
         const [revision = "", path = ""] = value.split(/:(.*)/s);
         const text = this.revisionFiles(revision)?.get(path);
-        repository[`e${match.index}_holds`] = text === undefined ? null : { text };
+        repository[`e${match.index}_${match.kind}`] = text === undefined ? null : { text };
       } else if (match.kind === "head") {
         const closed = this.pullRequests.filter((pullRequest) => pullRequest.headRefName === value && pullRequest.state === "CLOSED").at(-1);
         repository[`e${match.index}_closed`] = { nodes: closed ? [{ number: closed.number, url: closed.url, body: closed.body }] : [] };
