@@ -66,7 +66,9 @@ export async function freeze(context: SlackContext, user: string, words: readonl
 /**
  * `/bender thaw <environment>`: the environment's freezes removed from
  * `.bender/freezes.yml`, as for a freeze (same people, one compare-and-swap
- * commit per repository, announced), saying whether Pin is open now.
+ * commit per repository, announced), saying whether Pin is open now. An
+ * automatic environment's repository is then swept, which pins the
+ * proposals that waited (when its windows allow).
  */
 export async function thaw(context: SlackContext, user: string, words: readonly string[], respond: Respond): Promise<void> {
   const targets = words[0] === undefined ? [] : await targetsOf(context, words[0]);
@@ -94,6 +96,8 @@ export async function thaw(context: SlackContext, user: string, words: readonly 
       done.push(`${escapeMrkdwn(target.repository)}: not thawed: ${escapeMrkdwn(written)}`);
       continue;
     }
+    // Automatic proposals that waited for the thaw are pinned by the repository's sweep (in its queue line).
+    if (target.policy.autoPin) context.services.queue.requestSweep(target.repository, target.client);
     const gate = pinGate(target.config, environment, context.now(), after);
     const open = gate.allowed ? "Pin is open again" : `Pin is still refused: ${policyText(gate.message, gate.reason === "frozen" ? gate.freeze.by : undefined)}`;
     done.push(`${escapeMrkdwn(target.repository)}: <${written.url}|committed>`);

@@ -238,5 +238,21 @@ describe("automatic pins", () => {
     expect(fake.file("clusters/prod/api.yaml")).toBe(deployment(`${IMAGE}:1.4.0`));
     const [posted] = await slack.waitFor("chat.postMessage");
     expect(textOf(blocksOf(posted))).toContain("Automation will not pin this: production is frozen by alice until someone thaws it: quarter close");
+
+    // Thawed from Slack: the repository is swept, and the proposal that waited is pinned.
+    fake.expectGraphql("BenderFreezesRead", "BenderWrite", "BenderSweep", "BenderReadState", "BenderWrite");
+    // The thaw's announcement, and the pin's line in the proposal's thread.
+    slack.expect("chat.postMessage", { times: 2 });
+    slack.expect("chat.update");
+    expect(await command("thaw production")).toContain("committed");
+    await waitUntil(() => open?.state === "MERGED", "the waiting proposal pinned");
+    expect(fake.file("clusters/prod/api.yaml")).toBe(deployment(`${IMAGE}:1.4.1`));
+    const [redrawn] = await slack.waitFor("chat.update");
+    // The proposal's message (the fake's first ts) is redrawn as pinned, and the pin noted in its thread.
+    expect(redrawn?.args.ts).toBe("1748966400.000001");
+    expect(textOf(blocksOf(redrawn))).toContain("Pinned");
+    const calls = await slack.waitFor("chat.postMessage", 3);
+    expect(calls.filter((call) => call.args.thread_ts === "1748966400.000001")).toHaveLength(1);
+    expect(calls.filter((call) => String(call.args.text).startsWith(":sunny: *production* was thawed"))).toHaveLength(1);
   });
 });
