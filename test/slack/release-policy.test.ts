@@ -255,4 +255,26 @@ describe("automatic pins", () => {
     expect(calls.filter((call) => call.args.thread_ts === "1748966400.000001")).toHaveLength(1);
     expect(calls.filter((call) => String(call.args.text).startsWith(":sunny: *production* was thawed"))).toHaveLength(1);
   });
+
+  it("wait during a blackout (the proposal path reads the real clock): the message says when the next window opens", async () => {
+    const day = 86_400_000;
+    const date = (offset: number) => new Date(Date.now() + offset * day).toISOString().slice(0, 10);
+    const blackout = `${date(-1)}..${date(1)}`;
+    const fake = withBenderLabels(productionRepository("1.4.0", slackConfig(`[${OWEN}]`, `    autoPin: true\n    timezone: UTC\n    blackouts: ["${blackout}"]\n`)));
+    harness.watch();
+    const slack = new FakeSlack();
+    expectFirstAccess(fake);
+    fake.expectGraphql("BenderReadState", "BenderWrite", "BenderWrite");
+    slack.expect("chat.postMessage");
+    await start();
+
+    const build = await postBuild(bender!, { image: `${IMAGE}:1.4.1`, repositories: [fake.nameWithOwner] });
+
+    const waiting = new RegExp(`production has a blackout \\(${blackout.replaceAll(".", "\\.")}\\): the next window opens \\w{3} 00:00 UTC, in `);
+    expect(build.proposals).toEqual([expect.objectContaining({ action: "opened", pinned: false, detail: expect.stringMatching(waiting) })]);
+    expect(fake.openPullRequests()).toHaveLength(1);
+    expect(fake.file("clusters/prod/api.yaml")).toBe(deployment(`${IMAGE}:1.4.0`));
+    const [posted] = await slack.waitFor("chat.postMessage");
+    expect(textOf(blocksOf(posted))).toMatch(waiting);
+  });
 });
