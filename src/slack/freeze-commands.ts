@@ -43,7 +43,7 @@ export async function freeze(context: SlackContext, user: string, words: readonl
   const refused = await unauthorized(context, user, first.policy);
   if (refused) return void (await respond(refused));
   const now = context.now().getTime();
-  const command = parseFreezeCommand(words.join(" "), user, now, [first.policy]);
+  const command = parseFreezeCommand(fromSlack(words.join(" ")), user, now, [first.policy]);
   if (!command.ok) return void (await respond(escapeMrkdwn(command.message)));
   const frozen: Freeze = command.freeze;
   const line = `*${escapeMrkdwn(environment)}* is ${policyText(describeFreeze(frozen, displayZone(first.policy), now), user)}`;
@@ -104,6 +104,11 @@ export async function thaw(context: SlackContext, user: string, words: readonly 
     await announce(context, target, `:sunny: *${escapeMrkdwn(environment)}* was thawed by <@${user}>. ${open}. (<${written.url}|${FREEZES_PATH}>)`);
   }
   await respond(`Thaw of *${escapeMrkdwn(environment)}*:\n${done.map((entry) => `• ${entry}`).join("\n")}`);
+}
+
+/** A slash command's text as the person typed it: Slack sends `&`, `<` and `>` as entities. */
+function fromSlack(text: string): string {
+  return text.replaceAll("&lt;", "<").replaceAll("&gt;", ">").replaceAll("&amp;", "&");
 }
 
 /** Every manifest repository whose valid config has the environment. */

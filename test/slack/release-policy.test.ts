@@ -140,9 +140,12 @@ describe("freezes from Slack", () => {
     slack.expect("chat.postMessage");
     await start();
 
-    expect(await command("freeze production for 30m db migration")).toContain("committed");
+    // Slack sends & < > as entities: the file gets what the person typed, Slack gets it escaped again.
+    const answer = await command("freeze production for 30m db &amp; cache &lt;migration&gt;");
+    expect(answer).toContain(": db &amp; cache &lt;migration&gt;.");
+    expect(answer).toContain("committed");
     expect(fake.file("clusters/prod/other.yaml")).toBe("kind: ConfigMap\n");
-    expect(parse(fake.file(FREEZES) ?? "")).toMatchObject({ freezes: [{ environment: "production", reason: "db migration" }] });
+    expect(parse(fake.file(FREEZES) ?? "")).toMatchObject({ freezes: [{ environment: "production", reason: "db & cache <migration>" }] });
     await slack.waitFor("chat.postMessage");
   });
 
