@@ -1,6 +1,6 @@
 import type { CauseOptions, CodedError } from "../errors/coded-error.js";
 import type { GraphqlFailure } from "./graphql-client.js";
-import { isRateLimited } from "./octokit.js";
+import { isRateLimited } from "./github-limits.js";
 
 /** What went wrong talking to GitHub, stable enough for a caller to act on. */
 export type GitHubErrorCode = "unreachable" | "rate-limited" | "forbidden" | "not-found" | "conflict" | "invalid";
