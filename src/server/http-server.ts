@@ -12,6 +12,7 @@ import { BlobCache } from "../github/blob-cache.js";
 import { ConfigStore } from "../github/config-store.js";
 import { InstallationClients } from "../github/installation-clients.js";
 import { ManifestRepositories } from "../github/manifest-repositories.js";
+import { readApp } from "../github/read-app.js";
 import type { GithubPacer } from "../github/github-pacer.js";
 import type { InstallationClient } from "../github/manifest-repositories.js";
 import { PRODUCTION_RETRY_POLICY, benderOctokit, pacerFor } from "../github/octokit.js";
@@ -213,7 +214,7 @@ export async function createBenderServer(options: ServerOptions): Promise<Bender
   if (pool) shutdown.register({ name: "manifest-engine", stop: (signal) => pool.stop(signal) });
   const githubHealth = new GithubHealth({
     log: log.child({ component: "github-health" }),
-    request: async (signal) => (await (await probot.auth()).request("GET /app", { request: { signal } })).data as { slug?: string },
+    request: (signal) => readApp(probot, { signal }),
   });
   shutdown.register({ name: "github-health", stop: async () => githubHealth.stop() });
   exportHealthMetrics(metrics.registry, githubHealth, slack);
