@@ -9,6 +9,7 @@ import { buildWebhookHandler } from "./build-webhook.js";
 import { composeBender } from "./compose.js";
 import type { BenderParts, ServerOptions } from "./compose.js";
 import { DEFAULT_WEBHOOK_MAX_BYTES, githubWebhookGate } from "./github-webhook-gate.js";
+import type { Settings } from "./settings.js";
 
 export type { ServerOptions, SweepRepository } from "./compose.js";
 
@@ -52,17 +53,23 @@ function requestPath(target: string | undefined): string | undefined {
   }
 }
 
+type Handler = (request: IncomingMessage, response: ServerResponse) => Promise<void>;
+
 /**
  * One node:http server for everything Bender answers: GitHub webhooks
  * (Probot's middleware, which checks the signature before any handler runs),
- * the signed build webhook, health and readiness.
+ * the signed build webhook, Slack, health, readiness and metrics. The
+ * services come from the composition root (compose.ts), built once.
  */
 export async function createBenderServer(options: ServerOptions): Promise<BenderServer> {
-  // 1. The services, built once (compose.ts).
   const parts = composeBender(options);
-  const { settings } = options;
-  const { probot, services, log, metrics, slack, shutdown, githubHealth, githubFetch } = parts;
-  // 2. The handlers behind the routes: GitHub's webhooks (Probot, behind the size and signature gate), builds.
+  return { ...parts, server: await benderHttpServer(parts, options.settings) };
+}
+
+/** The HTTP server over services already built: 1. the handlers behind the routes, 2. the routes, 3. the server. */
+export async function benderHttpServer(parts: BenderParts, settings: Settings): Promise<Server> {
+  const { probot, services, log, shutdown } = parts;
+  // 1. GitHub's webhooks (Probot, behind the size and signature gate) and the build webhook.
   const webhooks = githubWebhookGate({
     secret: settings.webhookSecret,
     maxBytes: settings.webhookMaxBytes ?? DEFAULT_WEBHOOK_MAX_BYTES,
@@ -70,9 +77,31 @@ export async function createBenderServer(options: ServerOptions): Promise<Bender
     next: await createNodeMiddleware(benderApp(services), { probot, webhooksPath: WEBHOOK_PATH }),
   });
   const builds = buildWebhookHandler({ secret: settings.buildSecret, probot, services, log });
+  // 2. The routes.
+  const route = router(parts, settings, { webhooks, builds });
+  // 3. Every request tracked by the shutdown, every failure answered (failure-answer.ts).
+  return createServer(
+    {
+      headersTimeout: SERVER_TIMEOUTS.headersTimeoutMs,
+      requestTimeout: SERVER_TIMEOUTS.requestTimeoutMs,
+      keepAliveTimeout: SERVER_TIMEOUTS.keepAliveTimeoutMs,
+    },
+    (request, response) => {
+      shutdown.track(request, response);
+      route(request, response).catch((error: unknown) => {
+        log.error({ err: error, path: request.url?.slice(0, 200), delivery: request.headers["x-github-delivery"] }, "request failed");
+        const answer = failureAnswer(error);
+        if (!response.headersSent) sendJson(response, answer.status, answer.body);
+        else response.end();
+      });
+    },
+  );
+}
 
-  // 3. The routes.
-  async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
+/** Which handler answers a request, by its path and method. */
+function router(parts: BenderParts, settings: Settings, handlers: { readonly webhooks: Handler; readonly builds: Handler }): Handler {
+  const { log, metrics, slack, githubHealth, githubFetch } = parts;
+  return async (request, response) => {
     const path = requestPath(request.url);
     if (path === undefined) return sendJson(response, 400, { error: "the request target is not a path (it must start with a single /)" });
     const allowed = METHODS[path];
@@ -99,33 +128,14 @@ export async function createBenderServer(options: ServerOptions): Promise<Bender
       response.end(await metrics.registry.metrics());
       return;
     }
-    if (path === BUILDS_PATH) return builds(request, response);
+    if (path === BUILDS_PATH) return handlers.builds(request, response);
     if (path === WEBHOOK_PATH) {
-      await webhooks(request, response);
+      await handlers.webhooks(request, response);
       if (githubFetch.stopped && response.statusCode >= 500) {
         log.warn({ delivery: request.headers["x-github-delivery"], event: request.headers["x-github-event"] }, "webhook work abandoned by shutdown: redeliver it from the App's Advanced settings");
       }
       return;
     }
     sendJson(response, 404, { error: `no route for ${path}` });
-  }
-
-  // 4. The server: every request tracked by the shutdown, every failure answered (failure-answer.ts).
-  const server = createServer(
-    {
-      headersTimeout: SERVER_TIMEOUTS.headersTimeoutMs,
-      requestTimeout: SERVER_TIMEOUTS.requestTimeoutMs,
-      keepAliveTimeout: SERVER_TIMEOUTS.keepAliveTimeoutMs,
-    },
-    (request, response) => {
-      shutdown.track(request, response);
-      route(request, response).catch((error: unknown) => {
-        log.error({ err: error, path: request.url?.slice(0, 200), delivery: request.headers["x-github-delivery"] }, "request failed");
-        const answer = failureAnswer(error);
-        if (!response.headersSent) sendJson(response, answer.status, answer.body);
-        else response.end();
-      });
-    },
-  );
-  return { ...parts, server };
+  };
 }
