@@ -163,6 +163,8 @@ export function composeBender(options: ServerOptions): BenderParts {
       build: (origin, result) => metrics.builds.inc({ origin, result }),
       outcomes: (outcomes) => metrics.countOutcomes(outcomes),
     },
+    // The credentials check (step 6) runs after the services exist; this is read only when a build arrives.
+    credentialsRefused: () => (githubHealth.ready() ? undefined : githubHealth.health()),
   };
   // 5. Slack.
   const slack = settings.slack
