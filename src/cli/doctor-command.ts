@@ -1,11 +1,11 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { parseArgs } from "node:util";
 import { renderReport } from "../doctor/report.js";
 import { runDoctor } from "../doctor/io/run-doctor.js";
 import { EXIT_OK } from "./cli-error.js";
 import type { CliContext } from "./main.js";
 import { terminalSafe } from "./terminal-text.js";
+import { parseOptions } from "./parse-options.js";
 
 export const DOCTOR_USAGE = `Usage: bender doctor [--json] [--builds]
 
@@ -24,10 +24,7 @@ Exit status: 0 every check passed, 1 a check failed or could not run.
 
 /** `bender doctor`: runs every check and prints the report; exit 0 only when all passed. */
 export async function doctorCommand(args: readonly string[], context: CliContext): Promise<number> {
-  const { values } = parseArgs({
-    args: [...args],
-    options: { help: { type: "boolean", short: "h", default: false }, json: { type: "boolean", default: false }, builds: { type: "boolean", default: false } },
-  });
+  const { values } = parseOptions("doctor", args, { help: { type: "boolean", short: "h", default: false }, json: { type: "boolean", default: false }, builds: { type: "boolean", default: false } }, false);
   if (values.help) {
     context.stdout.write(DOCTOR_USAGE);
     return EXIT_OK;

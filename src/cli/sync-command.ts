@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
-import { parseArgs } from "node:util";
 import { syncRepository } from "../github/sync-github.js";
 import { DEFAULT_BUDGETS } from "../sync/budgets.js";
 import type { ClusterPort } from "../sync/cluster-port.js";
@@ -15,6 +14,7 @@ import { EXIT_OK, InvalidInputError } from "./cli-error.js";
 import type { CliContext } from "./main.js";
 import { SYNC_FLAGS, SyncSettingsError, readSyncSettings } from "./sync-settings.js";
 import type { SyncFlagValues, SyncSettings } from "./sync-settings.js";
+import { parseOptions } from "./parse-options.js";
 
 export const SYNC_USAGE = `Usage: bender sync --repository OWNER/NAME --path FOLDER --environment ENV --cluster NAME [options]
 
@@ -96,12 +96,7 @@ export async function syncCommand(
   options: { env?: NodeJS.ProcessEnv; connectCluster?: ConnectCluster; signal?: AbortSignal; inProgressAfter?: (() => Promise<void>) | "at-once" } = {},
 ): Promise<number> {
   const env = options.env ?? process.env;
-  let flags: SyncFlagValues & { help?: boolean };
-  try {
-    ({ values: flags } = parseArgs({ args: normaliseWatch(args), options: { ...SYNC_FLAGS, help: { type: "boolean", short: "h" } }, strict: true }));
-  } catch (error) {
-    throw new InvalidInputError(`${(error as Error).message}\n\n${SYNC_USAGE}`);
-  }
+  const { values: flags }: { values: SyncFlagValues & { help?: boolean } } = parseOptions("sync", normaliseWatch(args), { ...SYNC_FLAGS, help: { type: "boolean", short: "h" } }, false);
   if (flags.help) {
     context.stdout.write(SYNC_USAGE);
     return EXIT_OK;

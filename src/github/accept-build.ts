@@ -33,12 +33,16 @@ export async function manifestTargets(
 /** What became of an event that may be a build. */
 export type Acceptance =
   | { readonly kind: "queued"; readonly key: string; readonly build: Build }
+  /** GitHub refused Bender's credentials at the last check: nothing can be proposed until a person fixes them. */
+  | { readonly kind: "github-refused"; readonly reason: string; readonly build: Build }
   | Exclude<BuildIntake, { kind: "build" }>;
 
 /**
  * Propose a build, the part that happens while the sender waits:
  *
  * 1. Count and log what the intake made of the event (a build, ignored, invalid).
+ *    A build is refused at once when GitHub refused Bender's credentials at
+ *    the last check: queued, it could only fail; the sender learns why now.
  * 2. Queue a build with the lookup of its manifest repositories: no GitHub
  *    request happens before the sender gets its answer (finding the
  *    repositories is queued work too).
@@ -51,6 +55,12 @@ export type Acceptance =
  */
 export function acceptBuild(services: BenderServices, origin: string, intake: BuildIntake, source: ManifestSource, log: Logger): Acceptance {
   // 1. Count and log.
+  const refusal = intake.kind === "build" ? services.credentialsRefused?.() : undefined;
+  if (intake.kind === "build" && refusal !== undefined) {
+    log.warn({ build: describeBuild(intake.build), github: refusal }, "build refused: GitHub refuses Bender's credentials");
+    services.activity?.build(origin, "github-refused");
+    return { kind: "github-refused", reason: `GitHub refused Bender's credentials: ${refusal}`, build: intake.build };
+  }
   reportIntake(services, log, origin, intake);
   if (intake.kind !== "build") return intake;
   // 2. Queue.

@@ -1,6 +1,6 @@
 import type { CauseOptions, CodedError } from "../errors/coded-error.js";
 import type { GraphqlFailure } from "./graphql-client.js";
-import { isRateLimited } from "./octokit.js";
+import { isRateLimited } from "./github-limits.js";
 
 /** What went wrong talking to GitHub, stable enough for a caller to act on. */
 export type GitHubErrorCode = "unreachable" | "rate-limited" | "forbidden" | "not-found" | "conflict" | "invalid";
@@ -10,9 +10,15 @@ export class GitHubError extends Error implements CodedError {
   override readonly name = "GitHubError";
   /** GitHub's HTTP status, when it answered one (undefined: no answer, or a GraphQL field's failure). */
   readonly status: number | undefined;
-  constructor(readonly code: GitHubErrorCode, message: string, options?: CauseOptions & { readonly status?: number | undefined }) {
+  /**
+   * The words a person needs, when known: GitHub's own message when it answered (without the documentation link
+   * Octokit appends), the network's reason (`connect ECONNREFUSED …`) when no answer came. Set by `requestFailure`.
+   */
+  readonly detail: string | undefined;
+  constructor(readonly code: GitHubErrorCode, message: string, options?: CauseOptions & { readonly status?: number | undefined; readonly detail?: string | undefined }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.status = options?.status;
+    this.detail = options?.detail;
   }
 }
 
@@ -53,6 +59,29 @@ export function asGitHubError(error: unknown): GitHubError | undefined {
   const status = statusOf(error);
   if (shape?.name !== "HttpError" || status === undefined) return undefined;
   return new GitHubError(codeFor(status, error), typeof shape.message === "string" ? shape.message : "", { cause: error, status });
+}
+
+/**
+ * A failed REST request as a GitHubError for callers outside src/github: `status` only when GitHub answered,
+ * `detail` GitHub's words (or the network's when no answer came), the message Octokit's own, the original as
+ * `cause`. Octokit reports a request that got no answer (refused, reset, DNS) as a 500 with no response and the
+ * network's error as its cause: that is `unreachable` with no status. Undefined for what is no failure of GitHub's:
+ * an abort (a timeout or a shutdown the caller chose) or a private key that cannot sign the App's JWT (it fails
+ * before anything is sent); the caller passes those on as they are.
+ */
+export function requestFailure(error: unknown): GitHubError | undefined {
+  if (error instanceof GitHubError) return error;
+  const status = statusOf(error);
+  const shape = error as { name?: unknown; message?: unknown; response?: { data?: { message?: unknown } }; cause?: { message?: unknown } } | null | undefined;
+  if (status === undefined || !shape || shape.name === "AbortError" || shape.name === "TimeoutError") return undefined;
+  const message = typeof shape.message === "string" ? shape.message : String(error);
+  // An answer has a response; Octokit's "no answer" has none but carries the network's error as its cause.
+  const answered = shape.response !== undefined || shape.cause === undefined;
+  const words = answered ? shape.response?.data?.message : shape.cause?.message;
+  const detail = typeof words === "string" && words !== "" && words !== "Unknown Error" ? words : undefined;
+  return answered
+    ? new GitHubError(codeFor(status, error), message, { cause: error, status, detail })
+    : new GitHubError("unreachable", message, { cause: error, detail });
 }
 
 /**

@@ -26,9 +26,14 @@ export interface BenderServices {
   readonly engine?: ManifestEngine | undefined;
   /** Counts builds and outcomes (the server's metrics). */
   readonly activity?: ActivityReporter;
+  /**
+   * What is wrong with the App's credentials when GitHub refused them at the last check (src/server/github-health.ts),
+   * else undefined: a build is then refused at once, with the reason, instead of queued for work that cannot succeed.
+   */
+  readonly credentialsRefused?: () => string | undefined;
 }
 
 export interface ActivityReporter {
-  build(origin: string, result: "accepted" | "ignored" | "invalid"): void;
+  build(origin: string, result: "accepted" | "ignored" | "invalid" | "github-refused"): void;
   outcomes(outcomes: readonly ProposalOutcome[]): void;
 }

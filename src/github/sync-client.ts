@@ -1,4 +1,4 @@
-import type { RetryPolicy } from "./octokit.js";
+import type { RetryPolicy } from "./github-limits.js";
 import { SYNC_RETRY_POLICY, syncGitHubError, syncOctokit } from "./sync-octokit.js";
 import type { SyncOctokit } from "./sync-octokit.js";
 import { repositoryName } from "./repository-name.js";

@@ -2,7 +2,7 @@ import type { SyncGitHubAuth } from "./sync-client.js";
 import type { SyncBudgets } from "../sync/budgets.js";
 import type { ConnectRepository, SyncRepository } from "../sync/github-port.js";
 import { downloadTarball } from "./download-tarball.js";
-import type { RetryPolicy } from "./octokit.js";
+import type { RetryPolicy } from "./github-limits.js";
 import { createDeployment, findDeployment, setDeploymentStatus } from "./report-deployment.js";
 import { resolveCommit } from "./resolve-commit.js";
 import { connectToGitHub } from "./sync-client.js";

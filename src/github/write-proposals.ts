@@ -1,45 +1,25 @@
-import { hasAllLabels } from "../proposals/labels.js";
 import type { MessagePlace } from "../proposals/events.js";
 import { withMetadata } from "../proposals/metadata.js";
 import { supersededComment } from "../proposals/render-proposal.js";
-import { isLostRace, isMergeRace } from "./github-error.js";
+import { isMergeRace } from "./github-error.js";
 import { failuresOf, runGraphql } from "./graphql-client.js";
 import type { GraphqlResult } from "./graphql-client.js";
 import { announce, emitProposalEvents } from "./proposal-events.js";
 import type { ProposalOutcome, ProposeContext } from "./propose-context.js";
 import type { RepositoryState } from "./read-repository-state.js";
-import {
-  closeSteps,
-  deleteTemporaryStep,
-  firstDocumentSteps,
-  labelAlias,
-  labelStep as proposalLabelStep,
-  mergeStep as proposalMergeStep,
-  moveRefStep,
-  rewriteSteps,
-  scrubAndCloseSteps,
-} from "./proposal-steps.js";
+import { firstDocumentSteps, labelAlias, rewriteSteps } from "./proposal-steps.js";
 import type { WritePlan } from "./proposal-steps.js";
+import { secondDocumentSteps } from "./second-document.js";
 import { ZERO_OID, mutationDocument, stepAlias } from "./write-documents.js";
 import type { WriteStep } from "./write-documents.js";
-
-/** The body of a PR opened on another writer's commit in a race, closed in the same breath. */
-const RACED_BODY = "Opened by Bender while another writer changed this branch, and closed at once: this build is proposed again from a fresh read.";
+import { labelStepOf, lost, mergeStepOf } from "./write-run.js";
+import type { Data, WriteRun, Written } from "./write-run.js";
 
 /** Temporary branches are named `bender-tmp/<epoch ms>-<id>`, so a sweep can tell an abandoned one from one in use. */
 export const TEMPORARY_PREFIX = "bender-tmp/";
 
 export type { WritePlan } from "./proposal-steps.js";
-
-type Data = Record<string, { commit?: { oid: string }; pullRequest?: { id: string; number: number; url: string; state?: string; headRefOid?: string }; ref?: { id: string }; label?: { id: string; name: string }; labelable?: { state?: string } } | null>;
-
-/** A proposal whose writes went through: its PR, the head it now has, and whether it was pinned. */
-export interface Written {
-  readonly index: number;
-  readonly write: WritePlan;
-  readonly pullRequest: { id: string; number: number; url: string };
-  readonly headOid: string;
-}
+export type { Written } from "./write-run.js";
 
 /**
  * Writes the planned proposals of one repository in at most three mutation
@@ -73,25 +53,6 @@ export async function writeProposals(context: ProposeContext, state: RepositoryS
     await removeTemporaries(context, state, temporaries);
   }
   return { outcomes, retry };
-}
-
-/** One writeProposals call: what it was given, and what it learns as its documents come back. */
-interface WriteRun {
-  readonly context: ProposeContext;
-  readonly state: RepositoryState;
-  readonly repository: string;
-  readonly outcomes: Map<string, ProposalOutcome>;
-  readonly retry: Set<string>;
-  /** Temporary branches that exist now (removed in `finally`, whatever happens). */
-  readonly temporaries: Set<string>;
-  /** Label IDs: those read, and those document 1 created. */
-  readonly labelIds: Map<string, string>;
-  /** Proposals whose writes went through so far, and which of them are pinned automatically. */
-  readonly done: Written[];
-  readonly merging: Set<number>;
-  readonly closing: Written[];
-  /** New PRs, whose Slack messages are announced before document 2. */
-  readonly opened: Written[];
 }
 
 /**
@@ -149,103 +110,6 @@ async function writeInThreeDocuments(
 
   // 4. Outcomes.
   settleOutcomes(writeRun, written, [secondResult, thirdResult].filter((result): result is GraphqlResult<Data> => result !== undefined), places, secondResult);
-}
-
-function labelStepOf(writeRun: WriteRun, index: number, write: WritePlan, pullRequestId: string): WriteStep | undefined {
-  return proposalLabelStep(index, write.environment.read.name, writeRun.labelIds, pullRequestId);
-}
-
-function mergeStepOf(writeRun: WriteRun, index: number, write: WritePlan, pullRequestId: string, headOid: string): WriteStep {
-  return proposalMergeStep(index, pullRequestId, headOid, writeRun.context.config.mergeMethod, write.plan.title);
-}
-
-/** A write that did not go through: planned again when another writer got there first, else reported as failed. */
-function lost(writeRun: WriteRun, index: number, write: WritePlan, message: string, raced = false): void {
-  const name = write.environment.read.name;
-  if (raced || isLostRace(message)) writeRun.retry.add(write.environment.read.proposalRef);
-  else writeRun.outcomes.set(write.environment.read.proposalRef, { repository: writeRun.repository, environment: name, action: "failed", detail: message });
-  writeRun.context.log.warn({ environment: name, failures: message, step: index }, "proposal write failed");
-}
-
-/** Document 2's steps, from document 1's answer; records what went through in `writeRun`. */
-function secondDocumentSteps(writeRun: WriteRun, writes: readonly WritePlan[], firstResult: GraphqlResult<Data>, temporaryNames: ReadonlyMap<number, string>): WriteStep[] {
-  const { state, retry, temporaries, done, merging, closing, opened } = writeRun;
-  const second: WriteStep[] = [];
-  for (const [index, write] of writes.entries()) {
-    const { environment, plan } = write;
-    if (plan.action === "close") {
-      const open = environment.openPullRequest;
-      if (!open) continue;
-      second.push(...closeSteps(index, open.id, plan.comment));
-      closing.push({ index, write, pullRequest: { id: open.id, number: open.number, url: open.url }, headOid: open.headRefOid });
-      continue;
-    }
-    if (plan.action === "finish") {
-      const open = environment.openPullRequest;
-      if (!open) continue;
-      const labels = hasAllLabels(environment.read.name, open.labels) ? undefined : labelStepOf(writeRun, index, write, open.id);
-      if (labels) second.push(labels);
-      if (plan.pin) {
-        second.push(mergeStepOf(writeRun, index, write, open.id, open.headRefOid));
-        merging.add(index);
-      }
-      done.push({ index, write, pullRequest: { id: open.id, number: open.number, url: open.url }, headOid: open.headRefOid });
-      continue;
-    }
-    const steps = plan.action === "open" ? ["ref", "commit", "pr"] : ["tmpref", "commit"];
-    const failures = steps.flatMap((step) => failuresOf(firstResult, stepAlias(index, step)));
-    const commit = firstResult.data?.[stepAlias(index, "commit")]?.commit;
-    const pullRequest = firstResult.data?.[stepAlias(index, "pr")]?.pullRequest;
-    if (plan.action === "open") {
-      const branchSet = firstResult.data?.[stepAlias(index, "ref")] !== null && failuresOf(firstResult, stepAlias(index, "ref")).length === 0;
-      const headIsOurs = pullRequest !== undefined && commit !== undefined && pullRequest.headRefOid === commit.oid;
-      if (failures.length > 0 || !commit || !pullRequest || !headIsOurs) {
-        if (pullRequest && !headIsOurs) {
-          // The document went on after the branch or commit failed, and GitHub opened a PR on another writer's
-          // commit: it is closed at once, its metadata removed first so it never reads as a dismissal of this build.
-          second.push(...scrubAndCloseSteps(index, pullRequest.id, RACED_BODY));
-        }
-        // A branch this writer set, left without its PR, is removed (only if it is still as this writer left it).
-        if (branchSet && !pullRequest) {
-          second.push(moveRefStep(index, "cleanup", state, environment.read.proposalRef, commit?.oid ?? environment.baseOid, ZERO_OID));
-        }
-        const message = failures.map((failure) => failure.message).join("; ") || "the proposal branch moved under the new pull request (another writer)";
-        lost(writeRun, index, write, message, failures.length === 0);
-        continue;
-      }
-      const labels = labelStepOf(writeRun, index, write, pullRequest.id);
-      if (labels) second.push(labels);
-      opened.push({ index, write, pullRequest, headOid: commit.oid });
-      if (plan.autoPin) {
-        second.push(mergeStepOf(writeRun, index, write, pullRequest.id, commit.oid));
-        merging.add(index);
-      }
-      done.push({ index, write, pullRequest, headOid: commit.oid });
-      continue;
-    }
-    const temporary = temporaryNames.get(index);
-    const open = environment.openPullRequest;
-    if (failures.length > 0 || !commit || !open || !environment.proposal?.target) {
-      if (temporary && temporaries.has(temporary)) second.push(deleteTemporaryStep(index, state, temporary));
-      lost(writeRun, index, write, failures.map((failure) => failure.message).join("; ") || "GitHub returned no commit");
-      continue;
-    }
-    // Re-adding the labels reads back the PR's state in the same document; without them (labels created by a racing
-    // writer since the read) the state cannot be read back, so nothing is moved and the proposal is planned again.
-    const labels = labelStepOf(writeRun, index, write, open.id);
-    if (!labels) {
-      if (temporary) second.push(deleteTemporaryStep(index, state, temporary));
-      retry.add(environment.read.proposalRef);
-      continue;
-    }
-    // Compare-and-swap: a branch another writer moved since the read is not overwritten.
-    second.push(moveRefStep(index, "move", state, environment.read.proposalRef, environment.proposal.target.oid, commit.oid));
-    if (temporary) second.push(deleteTemporaryStep(index, state, temporary));
-    // Read back whether the PR is still open (merged or closed under this writer?), re-adding its labels in passing.
-    second.push(labels);
-    done.push({ index, write, pullRequest: { id: open.id, number: open.number, url: open.url }, headOid: commit.oid });
-  }
-  return second;
 }
 
 /** New PRs' Slack messages are posted now, and their place goes into the PR with document 2: no write of its own. */

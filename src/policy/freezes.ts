@@ -1,8 +1,8 @@
-import { Document, Scalar, isMap, isScalar, isSeq, parseDocument } from "yaml";
-import type { YAMLMap, YAMLSeq } from "yaml";
+import { parseDocument } from "yaml";
 import { z } from "zod";
 import { ENVIRONMENT_NAME } from "../config/fields.js";
-import { readsBackAsString } from "../manifests/render-scalar.js";
+import { renderList, withEntry, withoutEntries } from "../proposals/list-file.js";
+import type { ListFileShape } from "../proposals/list-file.js";
 
 /** Where freezes live, beside the holds, on each environment's branch. */
 export const FREEZES_PATH = ".bender/freezes.yml";
@@ -102,6 +102,9 @@ export function expiredFreezes(file: FreezesFile, now: number): readonly Freeze[
   return file.freezes.filter((freeze) => freeze.until !== undefined && Date.parse(freeze.until) <= now);
 }
 
+/** The freezes file's shape, for the list-file editor. */
+const FREEZES_SHAPE: ListFileShape<Freeze> = { key: "freezes", comment: FREEZES_COMMENT, fields: FREEZE_KEYS, maxLength: FREEZES_BUDGET.maxLength };
+
 /**
  * The freezes file with `freeze` in it, replacing any freeze of the same
  * environment and keeping every other entry and comment. A file that cannot
@@ -109,16 +112,7 @@ export function expiredFreezes(file: FreezesFile, now: number): readonly Freeze[
  * old text kept below as comments for a person to sort out.
  */
 export function withFreeze(text: string | undefined, freeze: Freeze): string {
-  const doc = freezesDocument(text);
-  if (!doc) return `${renderFreezes([freeze])}${keptAsComments(text ?? "")}`;
-  doc.freezes.flow = false;
-  const matching = doc.freezes.items.filter((item) => isFreezeOf(item, freeze.environment));
-  const node = freezeNode(doc.document, freeze);
-  const first = matching[0];
-  if (first === undefined) doc.freezes.items.push(node);
-  else doc.freezes.items.splice(doc.freezes.items.indexOf(first), 1, node);
-  doc.freezes.items = doc.freezes.items.filter((item) => !matching.includes(item));
-  return finish(doc.document);
+  return withEntry(FREEZES_SHAPE, text, freeze, (item) => item.get("environment") === freeze.environment);
 }
 
 /**
@@ -127,73 +121,14 @@ export function withFreeze(text: string | undefined, freeze: Freeze): string {
  * nothing needs writing.
  */
 export function withoutFreezes(text: string | undefined, environments: readonly string[]): string | undefined {
-  if (text === undefined) return undefined;
-  const doc = freezesDocument(text);
-  if (!doc) return undefined;
-  const kept = doc.freezes.items.filter((item) => !environments.some((environment) => isFreezeOf(item, environment)));
-  if (kept.length === doc.freezes.items.length) return undefined;
-  if (kept.length === 0) doc.document.set("freezes", doc.document.createNode([]));
-  else doc.freezes.items = kept;
-  return finish(doc.document);
+  return withoutEntries(FREEZES_SHAPE, text, (item) => environments.includes(item.get("environment") as string));
 }
 
 /** A fresh freezes file with these freezes. */
 export function renderFreezes(freezes: readonly Freeze[]): string {
-  const document = new Document({ freezes: [] });
-  const seq = document.get("freezes", true) as YAMLSeq;
-  for (const freeze of freezes) seq.items.push(freezeNode(document, freeze));
-  return finish(document);
+  return renderList(FREEZES_SHAPE, freezes);
 }
 
 function refused(problem: FreezesProblem, reason: string): FreezesFile {
   return { ok: false, problem, reason };
-}
-
-function freezesDocument(text: string | undefined): { document: Document; freezes: YAMLSeq } | undefined {
-  if (text !== undefined && text.length > FREEZES_BUDGET.maxLength) return undefined;
-  const document: Document = parseDocument(text ?? "");
-  if (document.errors.length > 0) return undefined;
-  if (document.contents === null || (isScalar(document.contents) && document.contents.value === null)) {
-    document.contents = document.createNode({ freezes: [] });
-  }
-  const root = document.contents;
-  if (!isMap(root)) return undefined;
-  if (root.get("freezes") === undefined || root.get("freezes") === null) root.set("freezes", document.createNode([]));
-  const freezes = root.get("freezes", true);
-  return isSeq(freezes) ? { document, freezes } : undefined;
-}
-
-function isFreezeOf(item: unknown, environment: string): boolean {
-  return isMap(item) && (item as YAMLMap).get("environment") === environment;
-}
-
-/** One entry, its values quoted wherever YAML 1.1 or 1.2 would read them as anything but a string (a timestamp). */
-function freezeNode(document: Document, freeze: Freeze): YAMLMap {
-  const node = document.createNode({}) as YAMLMap;
-  for (const key of FREEZE_KEYS) {
-    const value = freeze[key];
-    if (value === undefined) continue;
-    const scalar = new Scalar(value);
-    if (!readsBackAsString(value)) scalar.type = Scalar.QUOTE_DOUBLE;
-    node.set(key, scalar);
-  }
-  return node;
-}
-
-function finish(document: Document): string {
-  const existing = document.commentBefore ?? "";
-  if (!existing.includes(FREEZES_COMMENT.split("\n")[0] ?? "")) {
-    const explained = FREEZES_COMMENT.split("\n").map((line) => ` ${line}`).join("\n");
-    document.commentBefore = existing === "" ? explained : `${explained}\n${existing}`;
-  }
-  return document.toString();
-}
-
-function keptAsComments(text: string): string {
-  if (text.trim() === "") return "";
-  if (text.length > FREEZES_BUDGET.maxLength) {
-    return `\n# The previous contents (${text.length} characters, over the budget of ${FREEZES_BUDGET.maxLength}) were not kept here; git history has them.\n`;
-  }
-  const lines = text.replace(/\r?\n$/, "").split(/\r?\n/);
-  return `\n# The previous contents could not be read as a list of freezes, so Bender kept them here:\n${lines.map((line) => `# ${line}`).join("\n")}\n`;
 }

@@ -28,7 +28,8 @@ export interface BuildWebhookOptions {
  * 2. Validate it as a build; 400 names every problem.
  * 3. Queue it for the repositories it names, or for every manifest repository.
  * 4. Answer 202 with the build's key at once: no GitHub work happens before
- *    the answer (finding the repositories is queued work too).
+ *    the answer (finding the repositories is queued work too); or 502 with
+ *    the reason when GitHub refused Bender's credentials at the last check.
  */
 export function buildWebhookHandler(options: BuildWebhookOptions): (request: IncomingMessage, response: ServerResponse) => Promise<void> {
   return async (request, response) => {
@@ -64,6 +65,7 @@ export function buildWebhookHandler(options: BuildWebhookOptions): (request: Inc
     const accepted = acceptBuild(options.services, "webhook", buildFromWebhookBody(json), { kind: "named" }, log);
     if (accepted.kind === "invalid") return sendJson(response, 400, { error: "invalid build", problems: accepted.problems });
     if (accepted.kind === "ignored") return sendJson(response, 200, { ignored: accepted.reason, proposals: [] });
+    if (accepted.kind === "github-refused") return sendJson(response, 502, { error: accepted.reason, code: "github-forbidden" });
     return sendJson(response, 202, { key: accepted.key, build: describeBuild(accepted.build) });
   };
 }

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import { Counter, Gauge } from "prom-client";
 import type { Registry } from "prom-client";
+import { requestFailure } from "../github/github-error.js";
 
 /** What Bender knows of its GitHub App credentials, as /readyz reports it. */
 export type GithubCredentials =
@@ -19,7 +20,7 @@ export const GITHUB_CHECK_INTERVAL_MS = 60_000;
 export const GITHUB_CHECK_TIMEOUT_MS = 10_000;
 
 /** The request a check sends: `GET /app` with the App's JWT (Probot's `auth()` with no installation). */
-export type AppRequest = (signal: AbortSignal) => Promise<{ slug?: string; name?: string }>;
+export type AppRequest = (signal: AbortSignal) => Promise<{ readonly slug?: string | undefined; readonly name?: string | undefined }>;
 
 export interface GithubHealthOptions {
   readonly request: AppRequest;
@@ -46,18 +47,20 @@ export function describeCredentials(credentials: GithubCredentials): string {
 
 /** Sorts a failed `GET /app` into what it says of the credentials. */
 export function classifyAppFailure(error: unknown): GithubCredentials {
-  const { status, message, name } = error as { status?: unknown; message?: unknown; name?: unknown };
+  const { message, name, cause } = (error ?? {}) as { message?: unknown; name?: unknown; cause?: { message?: unknown } };
   if (name === "AbortError" || name === "TimeoutError") return { state: "unreachable", message: "no answer in time" };
-  const { response, cause } = error as { response?: { data?: { message?: unknown } }; cause?: { message?: unknown } };
+  const failure = requestFailure(error);
+  if (!failure) {
+    // Probot signs the JWT before sending anything: a key it cannot read fails here, with no status.
+    const text = oneLine([cause?.message, message].find((words): words is string => typeof words === "string" && words !== "Unknown Error") ?? String(error));
+    if (/key|pem|asn1|decoder|sign/i.test(text) && !/fetch|ECONN|ENOTFOUND|socket/i.test(text)) return { state: "unusable", message: text };
+    return { state: "unreachable", message: text };
+  }
   // GitHub's own words (without the documentation link Octokit appends), else the network error's.
-  const said = [response?.data?.message, cause?.message, message].find((text) => typeof text === "string" && text !== "Unknown Error");
-  const text = oneLine(typeof said === "string" ? said : String(error));
-  if (typeof status === "number" && status >= 400 && status < 500) return { state: "refused", status, message: text };
-  // Octokit reports a failed fetch as a 500 carrying the network error as its cause; a real 5xx has no cause.
-  if (typeof status === "number") return { state: "unreachable", message: (error as { cause?: unknown }).cause === undefined ? `GitHub answered ${status}` : text };
-  // Probot signs the JWT before sending anything: a key it cannot read fails here, with no status.
-  if (/key|pem|asn1|decoder|sign/i.test(text) && !/fetch|ECONN|ENOTFOUND|socket/i.test(text)) return { state: "unusable", message: text };
-  return { state: "unreachable", message: text };
+  const text = oneLine([failure.detail, failure.message].find((words) => words !== undefined && words !== "Unknown Error") ?? String(error));
+  // A 5xx, or no answer at all (Octokit reports a failed fetch as a 500 carrying the network error): may heal.
+  if (failure.code === "unreachable") return { state: "unreachable", message: failure.status === undefined ? text : `GitHub answered ${failure.status}` };
+  return { state: "refused", status: failure.status ?? 0, message: text };
 }
 
 function oneLine(text: string): string {

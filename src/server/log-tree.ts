@@ -9,9 +9,10 @@ export const COMPONENT_RENAMES: BindingRenames = { name: "component" };
 export function abandonedByShutdown(args: readonly unknown[]): boolean {
   const [first] = args;
   const error = (first as { err?: unknown } | undefined)?.err ?? first;
-  const { message, errors } = (error ?? {}) as { message?: unknown; errors?: unknown };
+  const { message } = (error ?? {}) as { message?: unknown };
   if (typeof message === "string" && message.includes("stopped by shutdown")) return true;
-  return Array.isArray(errors) && errors.length > 0 && errors.every((inner) => abandonedByShutdown([inner]));
+  // Probot's webhooks wrap a handler's failures in an AggregateError (as Probot's own error handler reads them).
+  return error instanceof AggregateError && error.errors.length > 0 && error.errors.every((inner) => abandonedByShutdown([inner]));
 }
 
 /** Renames for Probot's children (`name: "probot" | "event" | "octokit"…`, and `id`, the delivery id). */

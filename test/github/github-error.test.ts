@@ -9,6 +9,7 @@ import {
   isLostRace,
   isMergeRace,
   isRetryableGitHubFailure,
+  requestFailure,
   toGitHubError,
 } from "../../src/github/github-error.js";
 import { GithubWaitInterrupted } from "../../src/github/github-pacer.js";
@@ -17,6 +18,7 @@ import { BodyTooLargeError } from "../../src/http/read-body.js";
 import { SettingsError } from "../../src/server/settings.js";
 import { SlackActionError } from "../../src/slack/slack-context.js";
 import { InvalidInputError } from "../../src/cli/cli-error.js";
+import { ConversionError } from "../../src/setup/io/convert-manifest.js";
 
 function httpError(status: number, message = "GitHub said no", headers: Record<string, string> = {}): Error {
   return Object.assign(new Error(message), { name: "HttpError", status, response: { headers } });
@@ -90,6 +92,29 @@ describe("GitHubError", () => {
   });
 });
 
+describe("requestFailure", () => {
+  it("keeps GitHub's own words and status when it answered", () => {
+    const error = Object.assign(new Error("Bad credentials - https://docs.github.com/rest"), { name: "HttpError", status: 401, response: { headers: {}, data: { message: "Bad credentials" } } });
+    const failure = requestFailure(error);
+    expect(failure).toMatchObject({ code: "forbidden", status: 401, detail: "Bad credentials", message: "Bad credentials - https://docs.github.com/rest" });
+    expect(failure?.cause).toBe(error);
+  });
+
+  it("names a request that got no answer unreachable, with no status and the network's reason", () => {
+    const error = Object.assign(new Error("Unknown Error"), { name: "HttpError", status: 500, cause: new Error("connect ECONNREFUSED 127.0.0.1:443") });
+    expect(requestFailure(error)).toMatchObject({ code: "unreachable", status: undefined, detail: "connect ECONNREFUSED 127.0.0.1:443" });
+    // The control: a 5xx GitHub answered keeps its status.
+    expect(requestFailure(httpError(502))).toMatchObject({ code: "unreachable", status: 502 });
+  });
+
+  it("leaves an abort and a key that cannot sign alone (no failure of GitHub's)", () => {
+    expect(requestFailure(Object.assign(new DOMException("GitHub request stopped by shutdown", "AbortError"), { status: 500 }))).toBeUndefined();
+    expect(requestFailure(new Error("error:1E08010C:DECODER routines::unsupported"))).toBeUndefined();
+    const translated = new GitHubError("not-found", "gone");
+    expect(requestFailure(translated)).toBe(translated);
+  });
+});
+
 describe("every error class has a stable code and keeps its cause", () => {
   const cause = new Error("underneath");
   it.each([
@@ -100,6 +125,7 @@ describe("every error class has a stable code and keeps its cause", () => {
     [new GithubWaitInterrupted("installation 1", { cause }), "wait-interrupted"],
     [new SlackActionError("not-installed", "Bender is not installed on acme/x", { cause }), "not-installed"],
     [new GitHubError("conflict", "lost", { cause }), "conflict"],
+    [new ConversionError("GitHub answered 500", 500, { cause }), "manifest-conversion-failed"],
   ] as const)("%s", (error, code) => {
     expect(isCodedError(error)).toBe(true);
     expect(codeOf(error)).toBe(code);

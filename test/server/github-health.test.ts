@@ -6,7 +6,7 @@
 import nock from "nock";
 import { afterEach, describe, expect, it } from "vitest";
 import { GithubHealth, classifyAppFailure, describeCredentials } from "../../src/server/github-health.js";
-import { startBender } from "../support/bender-server.js";
+import { postBuild, startBender } from "../support/bender-server.js";
 import type { RunningBender } from "../support/bender-server.js";
 import { pino } from "pino";
 import { FakeSlack, SLACK_SETTINGS, waitUntil } from "../support/slack.js";
@@ -41,6 +41,21 @@ describe("GitHub App credentials on /readyz and /metrics", () => {
     expect(answer.json.github).toBe("credentials refused (401): A JSON web token could not be decoded; check APP_ID and the private key");
     expect(await metric(bender.url, /^bender_up\{dependency="github"\}/)).toBe('bender_up{dependency="github"} 0');
     expect(await metric(bender.url, /^bender_github_credential_checks_total\{result="refused"\}/)).toBe('bender_github_credential_checks_total{result="refused"} 1');
+  });
+
+  it("a signed build while GitHub refuses the credentials is answered 502 with what to fix, counted as github-refused, and not queued", async () => {
+    nock(GITHUB).get("/app").matchHeader("authorization", APP_JWT).reply(401, { message: "Bad credentials" });
+    bender = await startBender({}, { checkGithub: true });
+    // Nothing else is intercepted: a queued build would reach for GitHub and fail the test on an unmatched request.
+    const answer = await postBuild(bender, { image: "ghcr.io/acme/api:1.2.3" });
+    expect(answer.status).toBe(502);
+    expect(answer.json).toEqual({
+      error: "GitHub refused Bender's credentials: credentials refused (401): Bad credentials; check APP_ID and the private key",
+      code: "github-forbidden",
+    });
+    expect(bender.queue?.length ?? 0).toBe(0);
+    expect(await metric(bender.url, /^bender_builds_total\{origin="webhook",result="github-refused"\}/)).toBe('bender_builds_total{origin="webhook",result="github-refused"} 1');
+    expect(await metric(bender.url, /^bender_builds_total\{origin="webhook",result="accepted"\}/)).toBeUndefined();
   });
 
   it("accepted credentials make /readyz 200 with github ok, bender_up 1; a later refusal shows at the next check", async () => {

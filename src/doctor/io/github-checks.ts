@@ -4,27 +4,25 @@ import type { BenderConfig } from "../../config/index.js";
 import { summarizeProblems } from "../../config/index.js";
 import type { ConfigProblem } from "../../config/index.js";
 import { ConfigStore } from "../../github/config-store.js";
+import { requestFailure } from "../../github/github-error.js";
+import type { GitHubError } from "../../github/github-error.js";
 import { InstallationClients } from "../../github/installation-clients.js";
 import { ManifestRepositories } from "../../github/manifest-repositories.js";
+import { readApp } from "../../github/read-app.js";
 import type { Settings } from "../../server/settings.js";
 import { compareWithManifest, permissionsUrl } from "../compare-app.js";
 import type { AppFacts } from "../compare-app.js";
 import { failed, judged, passed, skipped } from "../report.js";
 import type { CheckResult, Finding } from "../report.js";
 
-/** No answer at all (refused, reset, DNS, timeout): Octokit calls it 500 but gives no response. */
-export function unreachable(error: unknown): boolean {
-  return (error as { response?: unknown }).response === undefined;
+/** A failure that got no answer from GitHub (refused, reset, DNS, timeout), or no GitHub failure at all. */
+function offlineFailure(failure: GitHubError | undefined): boolean {
+  return failure?.status === undefined;
 }
 
 /** GitHub's own words, when it gave some: ": 'Expiration time' claim ('exp') is too far in the future". */
-function said(error: unknown): string {
-  const message = (error as { response?: { data?: { message?: unknown } } }).response?.data?.message;
-  return typeof message === "string" && message !== "" ? `: ${message.slice(0, 200)}` : "";
-}
-
-function statusOf(error: unknown): number | undefined {
-  return (error as { response?: { status?: number } }).response?.status;
+function said(failure: GitHubError): string {
+  return failure.detail ? `: ${failure.detail.slice(0, 200)}` : "";
 }
 
 export interface GithubFindings {
@@ -46,23 +44,20 @@ export async function githubChecks(probot: Probot, settings: Settings, appYml: s
 
   // 1. The JWT: Probot signs it with the key; GitHub says whether it belongs to APP_ID.
   let app: AppFacts;
-  const appAuth = await probot.auth();
   try {
-    const { data } = await appAuth.request("GET /app");
-    if (!data) throw new Error("GET /app answered nothing");
-    const slug = data.slug ?? "";
-    const owner = data.owner as { login?: string; type?: string } | null | undefined;
-    app = { slug, htmlUrl: data.html_url, permissionsUrl: permissionsUrl(settings.githubWebUrl, slug, owner), permissions: data.permissions as Record<string, string>, events: data.events };
+    const found = await readApp(probot);
+    const slug = found.slug ?? "";
+    app = { slug, htmlUrl: found.htmlUrl, permissionsUrl: permissionsUrl(settings.githubWebUrl, slug, found.owner), permissions: found.permissions, events: found.events };
   } catch (error) {
-    if (unreachable(error)) return { checks: [skipped("github-app", `${offline} (${(error as Error).message})`), ...rest(offline)], configs: [], configsUnknown: offline };
-    const status = statusOf(error);
+    const failure = requestFailure(error);
+    if (!failure || offlineFailure(failure)) return { checks: [skipped("github-app", `${offline} (${(error as Error).message})`), ...rest(offline)], configs: [], configsUnknown: offline };
     const finding: Finding =
-      status === 401
+      failure.status === 401
         ? {
-            problem: `GitHub refused the App's JWT (401${said(error)}): the private key does not belong to App ${settings.appId}, it was revoked, or this machine's clock is off`,
+            problem: `GitHub refused the App's JWT (401${said(failure)}): the private key does not belong to App ${settings.appId}, it was revoked, or this machine's clock is off`,
             fix: "check APP_ID on the App's settings page (App ID); generate a new private key there and set PRIVATE_KEY or PRIVATE_KEY_PATH; check the clock (JWTs are valid for minutes)",
           }
-        : { problem: `GET /app answered ${status ?? "?"}: ${(error as Error).message}`, fix: `check that ${settings.githubApiUrl} is the GitHub that holds App ${settings.appId} (GHE_HOST)` };
+        : { problem: `GET /app answered ${failure.status ?? "?"}: ${failure.message}`, fix: `check that ${settings.githubApiUrl} is the GitHub that holds App ${settings.appId} (GHE_HOST)` };
     return { checks: [failed("github-app", [finding]), ...rest("needs the github-app check to pass")], configs: [], configsUnknown: "needs the github-app check to pass" };
   }
   const checks: CheckResult[] = [passed("github-app", `App "${app.slug}" (id ${settings.appId}) accepted its JWT`)];
@@ -90,7 +85,8 @@ export async function githubChecks(probot: Probot, settings: Settings, appYml: s
       }
     }
   } catch (error) {
-    const reason = unreachable(error) ? offline : `GitHub answered ${statusOf(error) ?? "?"}: ${(error as Error).message}`;
+    const failure = requestFailure(error);
+    const reason = !failure || offlineFailure(failure) ? offline : `GitHub answered ${failure.status ?? "?"}: ${failure.message}`;
     checks.push(skipped("installations", reason), skipped("configs", reason));
     return { checks, configs: [], configsUnknown: reason };
   }

@@ -9,8 +9,8 @@ import { nextStepsPage, problemPage, setupPage, slackSavedPage, starterPage } fr
 import { fillSlackManifest, isLoopback } from "../slack-manifest.js";
 import { starterConfig } from "../starter-config.js";
 import { ConversionError, convertManifestCode } from "./convert-manifest.js";
+import { readRepositoryPaths } from "../../github/read-repository-paths.js";
 import { addToEnvFile } from "./write-env-file.js";
-import { repositoryFiles } from "./repository-files.js";
 import { environmentFolders } from "../environment-folders.js";
 import { REPOSITORY_PATTERN } from "../../server/settings.js";
 
@@ -198,7 +198,7 @@ export function createSetupServer(options: SetupServerOptions): Server {
         return send(response, 400, problemPage("Not a repository", `"${repository}" is not owner/name`, "Write the manifest repository as owner/name, e.g. acme/manifests."));
       }
       if (!created) return send(response, 409, problemPage("No App yet", "This server has not created the GitHub App.", "Create it first; the starter is read with its credentials."));
-      const files = await repositoryFiles(created, options.githubApiUrl, repository);
+      const files = await readRepositoryPaths(created, options.githubApiUrl, repository);
       if (files.kind === "not-installed") {
         return send(response, 404, problemPage("The App is not installed there", `The App cannot see ${repository}.`, "Install it on the repository (step 1), then ask again."));
       }

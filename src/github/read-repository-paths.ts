@@ -1,23 +1,26 @@
 import { Probot } from "probot";
 import { pino } from "pino";
+import { requestFailure } from "./github-error.js";
+import { repositoryName } from "./repository-name.js";
 
-export type RepositoryFiles =
+export type RepositoryPaths =
   | { readonly kind: "files"; readonly paths: readonly string[]; readonly truncated: boolean }
   | { readonly kind: "not-installed" };
 
 /**
  * The file paths of a repository's default branch, read as the App just created (its JWT, then an
  * installation token): one look-up of the installation, one of the repository, one recursive tree.
+ * An App not installed on the repository is `not-installed`; any other failure throws as it came.
  */
-export async function repositoryFiles(app: { id: number; pem: string }, apiUrl: string, repository: string): Promise<RepositoryFiles> {
-  const [owner = "", repo = ""] = repository.split("/");
+export async function readRepositoryPaths(app: { id: number; pem: string }, apiUrl: string, repository: string): Promise<RepositoryPaths> {
+  const { owner, name: repo } = repositoryName(repository);
   const probot = new Probot({ appId: app.id, privateKey: app.pem, baseUrl: apiUrl, log: pino({ level: "silent" }) });
   const appClient = await probot.auth();
   let installationId: number;
   try {
     installationId = (await appClient.request("GET /repos/{owner}/{repo}/installation", { owner, repo })).data.id;
   } catch (error) {
-    if ((error as { status?: number }).status === 404) return { kind: "not-installed" };
+    if (requestFailure(error)?.code === "not-found") return { kind: "not-installed" };
     throw error;
   }
   const client = await probot.auth(installationId);
