@@ -4,7 +4,7 @@ import type { SyncBudgets } from "../sync/budgets.js";
 import { extractTarball } from "../sync/io/extract-tarball.js";
 import type { ExtractedTree } from "../sync/io/extract-tarball.js";
 import { SyncError } from "../sync/sync-error.js";
-import { syncGitHubError } from "./sync-octokit.js";
+import { toGitHubError } from "./github-error.js";
 import type { GitHubClient } from "./resolve-commit.js";
 import { repositoryName } from "./repository-name.js";
 
@@ -38,7 +38,7 @@ export async function downloadTarball(
     body = response.data as unknown as WebReadableStream;
   } catch (error) {
     if (error instanceof SyncError) throw error;
-    throw await syncGitHubError(error, `downloading ${target.repository}@${target.sha.slice(0, 7)}`);
+    throw toGitHubError(error, `downloading ${target.repository}@${target.sha.slice(0, 7)}`);
   }
   return extractTarball(Readable.fromWeb(body), target.paths, budgets);
 }

@@ -1,10 +1,10 @@
 import type { DeploymentState } from "../sync/github-port.js";
-import { syncGitHubError } from "./sync-octokit.js";
+import { toGitHubError } from "./github-error.js";
 import type { GitHubClient } from "./resolve-commit.js";
 import { repositoryName } from "./repository-name.js";
+import { deploymentDescription } from "../sync/sync-result.js";
 
 /** GitHub's limit on a deployment status description. */
-const DESCRIPTION_LIMIT = 140;
 
 
 /** `<environment>/<cluster>`: one GitHub environment per cluster, so an environment on three clusters shows three. */
@@ -12,10 +12,6 @@ export function deploymentEnvironment(environment: string, cluster: string): str
   return `${environment}/${cluster}`;
 }
 
-function shorten(text: string): string {
-  const line = text.replace(/\s+/g, " ").trim();
-  return line.length <= DESCRIPTION_LIMIT ? line : `${line.slice(0, DESCRIPTION_LIMIT - 1)}…`;
-}
 
 /**
  * Step 7 of a sync run, first half: a deployment of `sha` to
@@ -34,7 +30,7 @@ export async function createDeployment(
       repo,
       ref: target.sha,
       environment: deploymentEnvironment(target.environment, target.cluster),
-      description: shorten(target.description),
+      description: deploymentDescription(target.description),
       auto_merge: false,
       required_contexts: [],
       task: "deploy",
@@ -43,7 +39,7 @@ export async function createDeployment(
     if (!("id" in data)) throw new Error(`GitHub did not create the deployment: ${JSON.stringify(data).slice(0, 200)}`);
     return Number(data.id);
   } catch (error) {
-    throw await syncGitHubError(error, `creating a deployment of ${target.sha.slice(0, 7)} to ${deploymentEnvironment(target.environment, target.cluster)}`);
+    throw toGitHubError(error, `creating a deployment of ${target.sha.slice(0, 7)} to ${deploymentEnvironment(target.environment, target.cluster)}`);
   }
 }
 
@@ -59,14 +55,14 @@ export async function setDeploymentStatus(
       repo,
       deployment_id: target.deploymentId,
       state: target.state,
-      description: shorten(target.description),
+      description: deploymentDescription(target.description),
       environment: deploymentEnvironment(target.environment, target.cluster),
       ...(target.logUrl ? { log_url: target.logUrl } : {}),
       // Earlier successful deployments to the same cluster become inactive: GitHub shows one live commit per cluster.
       auto_inactive: true,
     });
   } catch (error) {
-    throw await syncGitHubError(error, `reporting deployment ${target.deploymentId} as ${target.state}`);
+    throw toGitHubError(error, `reporting deployment ${target.deploymentId} as ${target.state}`);
   }
 }
 
@@ -98,6 +94,6 @@ export async function findDeployment(
     });
     return { id: Number(deployment.id), state: statuses[0]?.state, description: statuses[0]?.description ?? undefined };
   } catch (error) {
-    throw await syncGitHubError(error, `reading deployments of ${target.sha.slice(0, 7)}`);
+    throw toGitHubError(error, `reading deployments of ${target.sha.slice(0, 7)}`);
   }
 }

@@ -1,5 +1,5 @@
 import type { ResolvedCommit } from "../sync/github-port.js";
-import { syncGitHubError } from "./sync-octokit.js";
+import { toGitHubError } from "./github-error.js";
 import type { SyncOctokit } from "./sync-octokit.js";
 import { repositoryName } from "./repository-name.js";
 
@@ -33,6 +33,6 @@ export async function resolveCommit(
     return { status: "changed", sha, etag: response.headers.etag };
   } catch (error) {
     if ((error as { status?: number }).status === 304) return { status: "unchanged" };
-    throw await syncGitHubError(error, `resolving ${target.repository}@${target.ref}`);
+    throw toGitHubError(error, `resolving ${target.repository}@${target.ref}`);
   }
 }

@@ -1,5 +1,6 @@
 import type { RetryPolicy } from "./github-limits.js";
-import { SYNC_RETRY_POLICY, syncGitHubError, syncOctokit } from "./sync-octokit.js";
+import { toGitHubError } from "./github-error.js";
+import { SYNC_MAX_LIMIT_WAIT_SECONDS, SYNC_RETRY_POLICY, syncOctokit } from "./sync-octokit.js";
 import type { SyncOctokit } from "./sync-octokit.js";
 import { repositoryName } from "./repository-name.js";
 
@@ -8,8 +9,6 @@ export type SyncGitHubAuth =
   | { readonly kind: "app"; readonly appId: number; readonly privateKey: string }
   | { readonly kind: "token"; readonly token: string };
 
-/** The longest rate-limit wait (GitHub seconds) a sync run waits out before failing. */
-export const SYNC_MAX_LIMIT_WAIT_SECONDS = 60;
 
 /** The sync job's client: an installation's (App) or the token's, and the installation id to remember in the state. */
 export interface SyncGitHub {
@@ -39,7 +38,7 @@ export async function connectToGitHub(
       const { data } = await app.request("GET /repos/{owner}/{repo}/installation", { owner, repo });
       installationId = data.id;
     } catch (error) {
-      const translated = await syncGitHubError(error, `looking up the GitHub App's installation on ${options.repository}`);
+      const translated = toGitHubError(error, `looking up the GitHub App's installation on ${options.repository}`);
       if ((translated as { code?: string }).code === "not-found") translated.message += `; install the App on ${options.repository}`;
       throw translated;
     }

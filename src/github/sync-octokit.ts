@@ -2,7 +2,6 @@ import { Octokit } from "@octokit/core";
 import { retry } from "@octokit/plugin-retry";
 import { DO_NOT_RETRY, PRODUCTION_RETRY_POLICY, pacerFor, pacingPlugin } from "./github-limits.js";
 import type { RetryPolicy } from "./github-limits.js";
-import { toGitHubError } from "./github-error.js";
 
 /*
  * The sync job's Octokit: @octokit/core with plugin-retry, auth-app and the server's limits and pacing
@@ -10,8 +9,11 @@ import { toGitHubError } from "./github-error.js";
  * reads contents and writes deployments.
  */
 
+/** The longest rate-limit wait (GitHub seconds) a sync run waits out before failing: the next run comes soon. */
+export const SYNC_MAX_LIMIT_WAIT_SECONDS = 60;
+
 /** The server's production policy, except that a sync run fails on a rate limit longer than a minute. */
-export const SYNC_RETRY_POLICY: RetryPolicy = { ...PRODUCTION_RETRY_POLICY, maxLimitWaitSeconds: 60 };
+export const SYNC_RETRY_POLICY: RetryPolicy = { ...PRODUCTION_RETRY_POLICY, maxLimitWaitSeconds: SYNC_MAX_LIMIT_WAIT_SECONDS };
 
 export type SyncOctokit = Octokit;
 
@@ -34,9 +36,4 @@ export async function syncOctokit(auth: SyncOctokitAuth, options: { baseUrl: str
   if ("token" in auth) return new Paced({ ...common, auth: auth.token });
   const { createAppAuth } = await import("@octokit/auth-app");
   return new Paced({ ...common, authStrategy: createAppAuth, auth: { ...auth } });
-}
-
-/** GitHub's failure as a GitHubError (async for the callers written when github-error.ts still loaded Probot). */
-export async function syncGitHubError(error: unknown, what: string): Promise<Error> {
-  return toGitHubError(error, what);
 }

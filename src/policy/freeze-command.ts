@@ -1,6 +1,7 @@
 import { DateTime } from "luxon";
 import { DAYS, DURATION_RULE, MAX_DURATION_MS, parseDuration } from "../config/index.js";
 import { displayZone } from "./can-pin.js";
+import { MAX_REASON } from "./freezes.js";
 import type { Freeze } from "./freezes.js";
 import type { ReleasePolicy } from "./release-policy.js";
 
@@ -20,7 +21,6 @@ export type FreezeCommand = { readonly ok: true; readonly freeze: Freeze } | { r
 export type ThawCommand = { readonly ok: true; readonly environment: string } | { readonly ok: false; readonly message: string };
 
 export const FREEZE_USAGE = "/bender freeze <environment> [for <duration> | until <time>] <reason>, e.g. /bender freeze production for 2h load test";
-const MAX_REASON = 500;
 
 const FREEZE = /^\s*(?<environment>\S+)(?:\s+(?:for\s+(?<duration>\S+)|until\s+(?<until>(?:\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:Z|[+-]\d{2}:?\d{2})?)?|[a-z]{3,9}\s+\d{2}:\d{2}|\d{2}:\d{2}))))?(?:\s+(?<reason>.*\S))?\s*$/is;
 

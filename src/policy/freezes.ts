@@ -17,7 +17,8 @@ export const FREEZES_COMMENT = [
 /** What a freezes file may cost to read; it is a few entries, so anything near these is a mistake or an attack. */
 export const FREEZES_BUDGET = { maxLength: 64_000, maxFreezes: 100, maxAliasCount: 10 } as const;
 
-const MAX_REASON = 500;
+/** The longest reason a freeze may give (the command and the file agree). */
+export const MAX_REASON = 500;
 // eslint-disable-next-line no-control-regex -- a reason or a name is one line of plain text
 const ONE_LINE = /^[^\u0000-\u001f\u007f]*$/;
 const timestamp = z.iso.datetime({ offset: true, error: "must be a time with its zone, e.g. 2026-11-27T14:00:00Z" });

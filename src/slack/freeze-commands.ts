@@ -37,17 +37,17 @@ type Respond = (text: string) => Promise<unknown>;
 export async function freeze(context: SlackContext, user: string, words: readonly string[], respond: Respond): Promise<void> {
   const environment = words[0];
   if (environment === undefined) return void (await respond(escapeMrkdwn(`Write ${FREEZE_USAGE}`)));
-  const targets = await targetsOf(context, environment);
+  const found = await targetsOf(context, environment);
+  if (found[0] === undefined) return void (await respond(`No environment named ${escapeMrkdwn(environment)}.`));
+  const { allowed: targets, refusals } = await authorised(context, user, found);
   const first = targets[0];
-  if (first === undefined) return void (await respond(`No environment named ${escapeMrkdwn(environment)}.`));
-  const refused = await unauthorized(context, user, first.policy);
-  if (refused) return void (await respond(refused));
+  if (first === undefined) return void (await respond(refusals[0]?.why ?? ""));
   const now = context.now().getTime();
   const command = parseFreezeCommand(fromSlack(words.join(" ")), user, now, [first.policy]);
   if (!command.ok) return void (await respond(escapeMrkdwn(command.message)));
   const frozen: Freeze = command.freeze;
   const line = `*${escapeMrkdwn(environment)}* is ${policyText(describeFreeze(frozen, displayZone(first.policy), now), user)}`;
-  const done: string[] = [];
+  const done = refusals.map(({ repository }) => `${escapeMrkdwn(repository)}: not frozen: you are not one of its freezers`);
   for (const target of targets) {
     const written = await rewrite(target, (text) => withFreeze(text, frozen), {
       headline: `Freeze ${environment}${frozen.until === undefined ? "" : ` until ${frozen.until}`}`,
@@ -71,13 +71,13 @@ export async function freeze(context: SlackContext, user: string, words: readonl
  * proposals that waited (when its windows allow).
  */
 export async function thaw(context: SlackContext, user: string, words: readonly string[], respond: Respond): Promise<void> {
-  const targets = words[0] === undefined ? [] : await targetsOf(context, words[0]);
-  const command = parseThawCommand(words.join(" "), targets.map((target) => target.policy).slice(0, 1));
-  if (!command.ok || targets[0] === undefined) return void (await respond(escapeMrkdwn(command.ok ? "" : command.message)));
+  const found = words[0] === undefined ? [] : await targetsOf(context, words[0]);
+  const command = parseThawCommand(words.join(" "), found.map((target) => target.policy).slice(0, 1));
+  if (!command.ok) return void (await respond(escapeMrkdwn(command.message)));
   const environment = command.environment;
-  const refused = await unauthorized(context, user, targets[0].policy);
-  if (refused) return void (await respond(refused));
-  const done: string[] = [];
+  const { allowed: targets, refusals } = await authorised(context, user, found);
+  if (targets[0] === undefined) return void (await respond(refusals[0]?.why ?? ""));
+  const done = refusals.map(({ repository }) => `${escapeMrkdwn(repository)}: not thawed: you are not one of its freezers`);
   for (const target of targets) {
     let after: string | undefined;
     const written = await rewrite(
@@ -124,6 +124,21 @@ async function targetsOf(context: SlackContext, environment: string): Promise<Ta
   return targets;
 }
 
+/**
+ * The repositories where the person may freeze or thaw the environment: each repository's config names its own
+ * freezers (or approvers), so each is checked; the refused ones with why.
+ */
+async function authorised(context: SlackContext, user: string, targets: readonly Target[]): Promise<{ allowed: Target[]; refusals: { repository: string; why: string }[] }> {
+  const allowed: Target[] = [];
+  const refusals: { repository: string; why: string }[] = [];
+  for (const target of targets) {
+    const why = await unauthorized(context, user, target.policy);
+    if (why === undefined) allowed.push(target);
+    else refusals.push({ repository: target.repository, why });
+  }
+  return { allowed, refusals };
+}
+
 /** Why the person may not freeze or thaw the environment, or undefined when they may. */
 async function unauthorized(context: SlackContext, user: string, policy: ReleasePolicy): Promise<string | undefined> {
   const environment = escapeMrkdwn(policy.environment);
@@ -132,7 +147,7 @@ async function unauthorized(context: SlackContext, user: string, policy: Release
   }
   const among = await context.approvers.isAmong(user, policy.freezers);
   if (among.ok) return undefined;
-  const unknown = among.unknownGroups.length > 0 ? ` Slack does not know the user group(s) ${among.unknownGroups.map((group) => `\`${group}\``).join(", ")}.` : "";
+  const unknown = among.unknownGroups.length > 0 ? ` Slack does not know the user group(s) ${among.unknownGroups.slice(0, 10).map((group) => `\`${escapeMrkdwn(group.slice(0, 40))}\``).join(", ")}.` : "";
   return `You can't freeze or thaw *${environment}*: you are not one of its freezers (\`environments.${environment}.freezers\`, else its \`slack.approvers\`), so nothing changed.${unknown}`;
 }
 

@@ -4,7 +4,7 @@ import type { ConnectRepository, SyncRepository } from "./github-port.js";
 import type { Kustomize } from "./render-tree.js";
 import { planSync } from "./plan-sync.js";
 import { renderTree } from "./render-tree.js";
-import { summarise } from "./sync-result.js";
+import { deploymentDescription, summarise } from "./sync-result.js";
 import type { SyncRunResult } from "./sync-result.js";
 
 /** What one run is asked to do (from the validated settings). */
@@ -254,7 +254,7 @@ async function report(github: SyncRepository, result: SyncRunResult, deploymentI
     let id = deploymentId;
     if (id === undefined) {
       const existing = await github.findDeployment(commit, { withStatus: true });
-      if (existing && existing.state === state && existing.description === description) return { ...result, deployment: { id: existing.id, state } };
+      if (existing && existing.state === state && existing.description === deploymentDescription(description)) return { ...result, deployment: { id: existing.id, state } };
       id = existing?.id ?? (await github.createDeployment(commit, "bender sync"));
     }
     await github.setDeploymentStatus(id, state, description);

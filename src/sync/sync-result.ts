@@ -82,3 +82,15 @@ export function renderSyncText(result: SyncRunResult): string {
   for (const warning of result.warnings) lines.push(`  warning: ${warning}`);
   return `${lines.join("\n")}\n`;
 }
+
+/** GitHub's limit on a deployment status description. */
+const DESCRIPTION_LIMIT = 140;
+
+/**
+ * A description as GitHub stores it: one line, at most 140 characters. What
+ * is sent is shortened so, and a stored one is compared with the same form.
+ */
+export function deploymentDescription(text: string): string {
+  const line = text.replace(/\s+/g, " ").trim();
+  return line.length <= DESCRIPTION_LIMIT ? line : `${line.slice(0, DESCRIPTION_LIMIT - 1)}…`;
+}

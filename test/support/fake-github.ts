@@ -710,23 +710,19 @@ export class FakeRepository {
    * the fake just before it answers (to simulate a racing writer).
    */
   expectGraphql(...operations: ExpectedOperation[]): nock.Scope {
+    const answer = this.answerDocument.bind(this);
+    const changeFake = (hook: BeforeAnswer, request: { query: string; variables: Record<string, never> }): void => hook(this, request);
     const scope = nock(API);
     for (const expected of operations) {
       const operation = typeof expected === "string" ? expected : expected.operation;
       scope
         .post("/graphql", (body: { query?: string }) => new RegExp(`^(query|mutation) ${operation}\\(`).test(body.query ?? ""))
-        .reply((_uri, body) => {
-          const { query, variables } = body as { query: string; variables: Record<string, never> };
-          this.requests.push({ method: "POST", path: "/graphql", operation, body });
-          const errors = validate(query);
-          if (errors.length > 0) {
-            invalidDocuments.push({ operation, errors: errors.map((error: { message: string }) => error.message) });
-            return [400, { message: "invalid document" }];
-          }
-          if (typeof expected !== "string" && "reply" in expected) return expected.reply();
-          if (typeof expected !== "string") expected.before(this, { query, variables });
-          const answer = query.startsWith("mutation") ? this.answerMutation(query, variables) : this.answerQuery(query, variables);
-          return [200, answer];
+        .reply(function (this: nock.ReplyFnContext, _uri, body) {
+          return answer(operation, body, this.req.headers, (request) => {
+            if (typeof expected !== "string" && "reply" in expected) return expected.reply();
+            if (typeof expected !== "string") changeFake(expected.before, request);
+            return undefined;
+          });
         });
     }
     return scope;
@@ -737,11 +733,14 @@ export class FakeRepository {
    * each), for tests whose request count is not fixed (concurrent clicks).
    */
   serveGraphql(...operations: string[]): nock.Scope {
+    const answer = this.answerDocument.bind(this);
     const scope = nock(API).persist();
     for (const operation of operations) {
       scope
         .post("/graphql", (body: { query?: string }) => new RegExp(`^(query|mutation) ${operation}\\(`).test(body.query ?? ""))
-        .reply((_uri, body) => this.answerDocument(operation, body));
+        .reply(function (this: nock.ReplyFnContext, _uri, body) {
+          return answer(operation, body, this.req.headers);
+        });
     }
     return scope;
   }
@@ -753,26 +752,42 @@ export class FakeRepository {
    * answer back, so concurrent writers interleave.
    */
   serveAllGraphql(delay: () => number = () => 0): nock.Scope {
+    const answer = this.answerDocument.bind(this);
     return nock(API)
       .persist()
       .post("/graphql")
       .optionally()
-      .reply(async (_uri, body) => {
+      .reply(async function (this: nock.ReplyFnContext, _uri, body) {
         const operation = /^(?:query|mutation) (\w+)/.exec((body as { query: string }).query)?.[1];
+        const headers = this.req.headers;
         await new Promise((resolve) => setTimeout(resolve, delay()));
-        return this.answerDocument(operation, body);
+        return answer(operation, body, headers);
       });
   }
 
-  /** Records a GraphQL request, refuses a document GitHub's schema would refuse, and answers the rest. */
-  private answerDocument(operation: string | undefined, body: unknown): [number, unknown] {
+  /**
+   * Records a GraphQL request; refuses, as GitHub does, one without a token (401) and a document GitHub's schema
+   * would refuse; answers the rest. `override` may answer instead (a scripted reply) or act just before the answer.
+   */
+  private answerDocument(
+    operation: string | undefined,
+    body: unknown,
+    headers: Record<string, string | string[] | undefined>,
+    override?: (request: { query: string; variables: Record<string, never> }) => [number, unknown, Record<string, string>?] | undefined,
+  ): [number, unknown, Record<string, string>?] {
     const { query, variables } = body as { query: string; variables: Record<string, never> };
     this.requests.push({ method: "POST", path: "/graphql", operation, body });
+    const authorization = headers.authorization;
+    if (typeof authorization !== "string" || !/^(?:token|bearer) \S+$/i.test(authorization)) {
+      return [401, { message: "This endpoint requires you to be authenticated.", documentation_url: "https://docs.github.com/graphql/guides/forming-calls-with-graphql#authenticating-with-graphql" }];
+    }
     const errors = validate(query);
     if (errors.length > 0) {
       invalidDocuments.push({ operation, errors: errors.map((error: { message: string }) => error.message) });
       return [400, { message: "invalid document" }];
     }
+    const scripted = override?.({ query, variables });
+    if (scripted !== undefined) return scripted;
     return [200, query.startsWith("mutation") ? this.answerMutation(query, variables) : this.answerQuery(query, variables)];
   }
 

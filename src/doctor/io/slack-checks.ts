@@ -117,18 +117,25 @@ export async function slackChecks(slack: SlackSettings | undefined, configs: rea
   }
 }
 
+/** The most pages of conversations.list read (1,000 channels each). */
+const MAX_CHANNEL_PAGES = 50;
+
 /** Every channel the bot can see, by name (public ones, and private ones it is in). */
 async function listChannels(client: ReturnType<typeof createSlackClients>["client"]): Promise<Map<string, { id: string; is_member?: boolean }>> {
   const channels = new Map<string, { id: string; is_member?: boolean }>();
   let cursor: string | undefined;
-  do {
+  const seen = new Set<string>();
+  // A workspace of 50,000 channels is 50 pages; a cursor Slack repeats (or an endless list) stops here, not never.
+  for (let pages = 0; pages < MAX_CHANNEL_PAGES; pages += 1) {
     const page = (await client.conversations.list({ types: "public_channel,private_channel", exclude_archived: true, limit: 1000, ...(cursor ? { cursor } : {}) })) as {
       channels?: { id: string; name: string; is_member?: boolean }[];
       response_metadata?: { next_cursor?: string };
     };
     for (const channel of page.channels ?? []) channels.set(channel.name, channel);
     cursor = page.response_metadata?.next_cursor || undefined;
-  } while (cursor);
+    if (cursor === undefined || seen.has(cursor)) break;
+    seen.add(cursor);
+  }
   return channels;
 }
 

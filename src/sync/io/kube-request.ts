@@ -1,10 +1,13 @@
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { isIP } from "node:net";
+import { SyncError } from "../sync-error.js";
 import type { KubeConnection } from "./kube-connection.js";
 
 /** Longest one Kubernetes request may take (an apply of a large object included). */
 const KUBE_REQUEST_TIMEOUT_MS = 60_000;
+/** The largest answer read from the API server (a list of every object Bender owns stays far below it). */
+const KUBE_ANSWER_MAX_BYTES = 32 * 1024 * 1024;
 
 /** The API server answered with a status outside 2xx; `body` is its Status object as text. */
 export class KubeApiError extends Error {
@@ -89,7 +92,15 @@ export async function kubeRequest<T = unknown>(kube: KubeConnection, options: Ku
         return;
       }
       const chunks: Buffer[] = [];
-      response.on("data", (chunk: Buffer) => chunks.push(chunk));
+      let received = 0;
+      response.on("data", (chunk: Buffer) => {
+        received += chunk.length;
+        if (received > KUBE_ANSWER_MAX_BYTES) {
+          response.destroy(new SyncError("over-budget", `the Kubernetes API's answer to ${options.method} ${options.path} is over ${KUBE_ANSWER_MAX_BYTES / 1024 / 1024} MiB; that is the budget for one answer`));
+          return;
+        }
+        chunks.push(chunk);
+      });
       response.on("end", () => resolve({ status, text: Buffer.concat(chunks).toString("utf8") }));
       response.on("error", reject);
     });
