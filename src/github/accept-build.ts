@@ -30,6 +30,12 @@ export async function manifestTargets(
   }
 }
 
+/** The manifest repositories a person means (MANIFEST_REPOSITORIES, else every installation's) where Bender is installed. */
+export async function installedManifestRepositories(services: BenderServices, log: Logger): Promise<{ repository: string; client: InstallationClient }[]> {
+  const targets = await manifestTargets(services, { kind: "named" }, log);
+  return targets.flatMap(({ repository, client }) => (client ? [{ repository, client }] : []));
+}
+
 /** What became of an event that may be a build. */
 export type Acceptance =
   | { readonly kind: "queued"; readonly key: string; readonly build: Build }

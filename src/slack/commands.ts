@@ -4,7 +4,7 @@ import type { ManifestEngine } from "../manifests/io/manifest-engine.js";
 import { findHold, parseHolds, HOLDS_PATH } from "../proposals/holds.js";
 import { decodeMetadata } from "../proposals/metadata.js";
 import type { BenderMetadata } from "../proposals/metadata.js";
-import { manifestTargets } from "../github/accept-build.js";
+import { installedManifestRepositories } from "../github/accept-build.js";
 import type { InstallationClient } from "../github/manifest-repositories.js";
 import { readEnvironmentStatus } from "../github/read-environment-status.js";
 import type { ListedPullRequest } from "../github/read-environment-status.js";
@@ -56,11 +56,6 @@ export async function handleCommand(context: SlackContext, invocation: CommandIn
   await respond(COMMAND_HELP);
 }
 
-async function manifestRepositories(context: SlackContext): Promise<{ repository: string; client: InstallationClient }[]> {
-  const targets = await manifestTargets(context.services, { kind: "named" }, context.log);
-  return targets.flatMap(({ repository, client }) => (client ? [{ repository, client }] : []));
-}
-
 function clamp(lines: readonly string[]): string {
   const text = lines.join("\n");
   return text.length <= LIMIT ? text : `${text.slice(0, LIMIT - 20)}\n… (more not shown)`;
@@ -79,7 +74,7 @@ function clamp(lines: readonly string[]): string {
  */
 async function status(context: SlackContext, only: string | undefined): Promise<string> {
   const lines: string[] = [];
-  for (const { repository, client } of await manifestRepositories(context)) {
+  for (const { repository, client } of await installedManifestRepositories(context.services, context.log)) {
     const lookup = await context.services.configs.load(client, repository, context.log);
     if (lookup.kind !== "config") continue;
     const environments = Object.keys(lookup.config.environments).filter((name) => only === undefined || name === only);
@@ -184,7 +179,7 @@ async function history(context: SlackContext, image: string, only: string | unde
   const parsed = parseReference(image);
   if (!parsed.ok) return `\`${escapeMrkdwn(image)}\` is not an image: ${escapeMrkdwn(parsed.error.message)}`;
   const lines: string[] = [];
-  for (const { repository, client } of await manifestRepositories(context)) {
+  for (const { repository, client } of await installedManifestRepositories(context.services, context.log)) {
     for (const pullRequest of await readMergedProposals(client, repository, only)) {
       const decoded = decodeMetadata(pullRequest.body);
       if (!decoded.ok || decoded.metadata.repository !== parsed.reference.repository) continue;

@@ -1,64 +1,83 @@
 import type { BenderConfig } from "../config/schema.js";
-import { manifestTargets } from "../github/accept-build.js";
+import { installedManifestRepositories } from "../github/accept-build.js";
 import { readFreezesFile, writeFreezesFile } from "../github/freezes-file.js";
-import type { FreezesRead } from "../github/freezes-file.js";
 import type { InstallationClient } from "../github/manifest-repositories.js";
 import { FREEZES_PATH, FREEZE_USAGE, describeFreeze, displayZone, parseFreezeCommand, parseThawCommand, releasePolicyFor, withFreeze, withoutFreezes } from "../policy/index.js";
 import type { Freeze, ReleasePolicy } from "../policy/index.js";
 import { escapeMrkdwn } from "./blocks/index.js";
+import { thawButton, withButtons } from "./blocks/policy-buttons.js";
 import { pinGate, policyText } from "./release-gate.js";
 import type { SlackContext } from "./slack-context.js";
 
 /** How often a freeze or thaw reads and writes again when the branch moved under it (someone pushed meanwhile). */
 const ATTEMPTS = 3;
 
-interface Target {
+/** One manifest repository with the environment, and that environment's release policy there. */
+export interface Target {
   readonly repository: string;
   readonly client: InstallationClient;
   readonly config: BenderConfig;
   readonly policy: ReleasePolicy;
 }
 
+/** What a freeze or thaw did to one repository's freezes file. */
+export type Written =
+  | { readonly kind: "committed"; readonly url: string; readonly contents: string }
+  | { readonly kind: "unchanged" }
+  | { readonly kind: "refused"; readonly why: string };
+
 type Respond = (text: string) => Promise<unknown>;
+
+/** Optional work a freeze does once committed (cancelling armed auto-merges); returns a sentence for the announcement. */
+export type AfterFreeze = (context: SlackContext, target: Target, freeze: Freeze) => Promise<string>;
 
 /**
  * `/bender freeze <environment> [for <duration> | until <time>] <reason>`:
  * one compare-and-swap commit of `.bender/freezes.yml` on the environment's
  * branch in each manifest repository that has the environment, announced in
- * its channel.
+ * its channel with a Thaw button.
  *
  * 1. Find the environment's manifest repositories and its release policy.
- * 2. Authorise the person: the environment's `freezers`, else its approvers.
+ * 2. Authorise the person in each: the environment's `freezers`, else its approvers.
  * 3. Read the command (duration or end in the environment's zone, reason).
  * 4. Per repository: read the branch head and the file, write the file with
- *    the freeze, expecting that head (read again if the branch moved).
+ *    the freeze, expecting that head (read again if the branch moved); then
+ *    `after` (armed auto-merges cancelled).
  * 5. Announce in the environment's channel; tell the person.
  */
-export async function freeze(context: SlackContext, user: string, words: readonly string[], respond: Respond): Promise<void> {
+export async function freeze(context: SlackContext, user: string, words: readonly string[], respond: Respond, after?: AfterFreeze): Promise<void> {
+  // 1. Find.
   const environment = words[0];
   if (environment === undefined) return void (await respond(escapeMrkdwn(`Write ${FREEZE_USAGE}`)));
   const found = await targetsOf(context, environment);
-  if (found[0] === undefined) return void (await respond(`No environment named ${escapeMrkdwn(environment)}.`));
-  const { allowed: targets, refusals } = await authorised(context, user, found);
-  const first = targets[0];
-  if (first === undefined) return void (await respond(refusals[0]?.why ?? ""));
+  if (found.length === 0) return void (await respond(`No environment named ${escapeMrkdwn(environment)}.`));
+  // 2. Authorise.
+  const { allowed, refusals } = await authorised(context, user, found, "frozen");
+  const first = allowed[0];
+  if (first === undefined) return void (await respond(refusals.why));
+  // 3. Read the command.
   const now = context.now().getTime();
   const command = parseFreezeCommand(fromSlack(words.join(" ")), user, now, [first.policy]);
   if (!command.ok) return void (await respond(escapeMrkdwn(command.message)));
   const frozen: Freeze = command.freeze;
   const line = `*${escapeMrkdwn(environment)}* is ${policyText(describeFreeze(frozen, displayZone(first.policy), now), user)}`;
-  const done = refusals.map(({ repository }) => `${escapeMrkdwn(repository)}: not frozen: you are not one of its freezers`);
-  for (const target of targets) {
+  const done = [...refusals.lines];
+  // 4. Write, per repository.
+  for (const target of allowed) {
     const written = await rewrite(target, (text) => withFreeze(text, frozen), {
       headline: `Freeze ${environment}${frozen.until === undefined ? "" : ` until ${frozen.until}`}`,
       body: `${frozen.reason}\n\nFrozen-by: <@${user}> (Slack)`,
     });
-    if (typeof written === "string") {
-      done.push(`${escapeMrkdwn(target.repository)}: not frozen: ${escapeMrkdwn(written)}`);
+    if (written.kind !== "committed") {
+      done.push(`${escapeMrkdwn(target.repository)}: not frozen: ${escapeMrkdwn(written.kind === "refused" ? written.why : "nothing to change")}`);
       continue;
     }
     done.push(`${escapeMrkdwn(target.repository)}: <${written.url}|committed>`);
-    await announce(context, target, `:snowflake: ${line}. Pin is refused and automatic pins wait until it thaws; Unpin stays allowed. (<${written.url}|${FREEZES_PATH}>)`);
+    const cancelled = after ? await after(context, target, frozen) : "";
+    // 5. Announce, with the button that thaws this freeze.
+    const text = `:snowflake: ${line}. Pin is refused and automatic pins wait until it thaws; Unpin stays allowed.${cancelled} (<${written.url}|${FREEZES_PATH}>)`;
+    const button = thawButton({ v: 1, repository: target.repository, environment: target.policy.environment, since: frozen.since });
+    await announce(context, target, withButtons(text, [button]));
   }
   await respond(`${line}.\n${done.map((entry) => `• ${entry}`).join("\n")}`);
 }
@@ -66,44 +85,52 @@ export async function freeze(context: SlackContext, user: string, words: readonl
 /**
  * `/bender thaw <environment>`: the environment's freezes removed from
  * `.bender/freezes.yml`, as for a freeze (same people, one compare-and-swap
- * commit per repository, announced), saying whether Pin is open now. An
- * automatic environment's repository is then swept, which pins the
- * proposals that waited (when its windows allow).
+ * commit per repository, announced), saying whether Pin is open now.
  */
 export async function thaw(context: SlackContext, user: string, words: readonly string[], respond: Respond): Promise<void> {
   const found = words[0] === undefined ? [] : await targetsOf(context, words[0]);
   const command = parseThawCommand(words.join(" "), found.map((target) => target.policy).slice(0, 1));
   if (!command.ok) return void (await respond(escapeMrkdwn(command.message)));
-  const environment = command.environment;
-  const { allowed: targets, refusals } = await authorised(context, user, found);
-  if (targets[0] === undefined) return void (await respond(refusals[0]?.why ?? ""));
-  const done = refusals.map(({ repository }) => `${escapeMrkdwn(repository)}: not thawed: you are not one of its freezers`);
-  for (const target of targets) {
-    let after: string | undefined;
-    const written = await rewrite(
-      target,
-      (text) => {
-        after = withoutFreezes(text, [environment]);
-        return after;
-      },
-      { headline: `Thaw ${environment}`, body: `Thawed-by: <@${user}> (Slack)` },
-    );
-    if (written === "nothing to change") {
-      done.push(`${escapeMrkdwn(target.repository)}: ${escapeMrkdwn(environment)} was not frozen`);
-      continue;
+  const environment = escapeMrkdwn(command.environment);
+  const { allowed, refusals } = await authorised(context, user, found, "thawed");
+  if (allowed.length === 0) return void (await respond(refusals.why));
+  const done = [...refusals.lines];
+  for (const target of allowed) {
+    const thawed = await thawIn(context, target, user, () => true);
+    if (thawed.kind === "unchanged") done.push(`${escapeMrkdwn(target.repository)}: ${environment} was not frozen`);
+    else if (thawed.kind === "refused") done.push(`${escapeMrkdwn(target.repository)}: not thawed: ${escapeMrkdwn(thawed.why)}`);
+    else {
+      done.push(`${escapeMrkdwn(target.repository)}: <${thawed.url}|committed>`);
+      await announce(context, target, { text: `:sunny: *${environment}* was thawed by <@${user}>. ${thawed.open}. (<${thawed.url}|${FREEZES_PATH}>)` });
     }
-    if (typeof written === "string") {
-      done.push(`${escapeMrkdwn(target.repository)}: not thawed: ${escapeMrkdwn(written)}`);
-      continue;
-    }
-    // Automatic proposals that waited for the thaw are pinned by the repository's sweep (in its queue line).
-    if (target.policy.autoPin) context.services.queue.requestSweep(target.repository, target.client);
-    const gate = pinGate(target.config, environment, context.now(), after);
-    const open = gate.allowed ? "Pin is open again" : `Pin is still refused: ${policyText(gate.message, gate.reason === "frozen" ? gate.freeze.by : undefined)}`;
-    done.push(`${escapeMrkdwn(target.repository)}: <${written.url}|committed>`);
-    await announce(context, target, `:sunny: *${escapeMrkdwn(environment)}* was thawed by <@${user}>. ${open}. (<${written.url}|${FREEZES_PATH}>)`);
   }
-  await respond(`Thaw of *${escapeMrkdwn(environment)}*:\n${done.map((entry) => `• ${entry}`).join("\n")}`);
+  await respond(`Thaw of *${environment}*:\n${done.map((entry) => `• ${entry}`).join("\n")}`);
+}
+
+/**
+ * Removes the environment's freezes from one repository's file (when
+ * `stillThere` says the file still has what the person meant to thaw), in
+ * one compare-and-swap commit; an automatic environment's repository is then
+ * swept, which pins the proposals that waited (when its windows allow).
+ * `open` says whether Pin is open now.
+ */
+export async function thawIn(
+  context: SlackContext,
+  target: Target,
+  user: string,
+  stillThere: (text: string | undefined) => boolean,
+): Promise<Exclude<Written, { kind: "committed" }> | { kind: "committed"; url: string; open: string }> {
+  const environment = target.policy.environment;
+  const written = await rewrite(target, (text) => (stillThere(text) ? withoutFreezes(text, [environment]) : undefined), {
+    headline: `Thaw ${environment}`,
+    body: `Thawed-by: <@${user}> (Slack)`,
+  });
+  if (written.kind !== "committed") return written;
+  // Automatic proposals that waited for the thaw are pinned by the repository's sweep (in its queue line).
+  if (target.policy.autoPin) context.services.queue.requestSweep(target.repository, target.client);
+  const gate = pinGate(target.config, environment, context.now(), written.contents);
+  const open = gate.allowed ? "Pin is open again" : `Pin is still refused: ${policyText(gate.message, gate.reason === "frozen" ? gate.freeze.by : undefined)}`;
+  return { kind: "committed", url: written.url, open };
 }
 
 /** A slash command's text as the person typed it: Slack sends `&`, `<` and `>` as entities. */
@@ -114,8 +141,7 @@ function fromSlack(text: string): string {
 /** Every manifest repository whose valid config has the environment. */
 async function targetsOf(context: SlackContext, environment: string): Promise<Target[]> {
   const targets: Target[] = [];
-  for (const { repository, client } of await manifestTargets(context.services, { kind: "named" }, context.log)) {
-    if (!client) continue;
+  for (const { repository, client } of await installedManifestRepositories(context.services, context.log)) {
     const lookup = await context.services.configs.load(client, repository, context.log);
     if (lookup.kind !== "config") continue;
     const policy = releasePolicyFor(lookup.config, environment);
@@ -125,22 +151,32 @@ async function targetsOf(context: SlackContext, environment: string): Promise<Ta
 }
 
 /**
- * The repositories where the person may freeze or thaw the environment: each repository's config names its own
- * freezers (or approvers), so each is checked; the refused ones with why.
+ * The repositories where the person may freeze or thaw the environment: each
+ * repository's config names its own freezers (or approvers), so each is
+ * checked. `refusals.why` explains the first refusal in full; `lines` lists
+ * the refused repositories for the answer.
  */
-async function authorised(context: SlackContext, user: string, targets: readonly Target[]): Promise<{ allowed: Target[]; refusals: { repository: string; why: string }[] }> {
+async function authorised(
+  context: SlackContext,
+  user: string,
+  targets: readonly Target[],
+  verb: "frozen" | "thawed",
+): Promise<{ allowed: Target[]; refusals: { why: string; lines: string[] } }> {
   const allowed: Target[] = [];
-  const refusals: { repository: string; why: string }[] = [];
+  const refusals = { why: "", lines: [] as string[] };
   for (const target of targets) {
     const why = await unauthorized(context, user, target.policy);
     if (why === undefined) allowed.push(target);
-    else refusals.push({ repository: target.repository, why });
+    else {
+      refusals.why ||= why;
+      refusals.lines.push(`${escapeMrkdwn(target.repository)}: not ${verb}: you are not one of its freezers`);
+    }
   }
   return { allowed, refusals };
 }
 
-/** Why the person may not freeze or thaw the environment, or undefined when they may. */
-async function unauthorized(context: SlackContext, user: string, policy: ReleasePolicy): Promise<string | undefined> {
+/** Why the person may not freeze or thaw the environment (`/bender` or the Thaw button), or undefined when they may. */
+export async function unauthorized(context: SlackContext, user: string, policy: ReleasePolicy): Promise<string | undefined> {
   const environment = escapeMrkdwn(policy.environment);
   if (policy.freezers === undefined) {
     return `Nobody can freeze or thaw *${environment}* from Slack: it has neither \`freezers\` nor \`slack.approvers\` in \`.github/bender.yml\`. Nothing changed.`;
@@ -153,31 +189,27 @@ async function unauthorized(context: SlackContext, user: string, policy: Release
 
 /**
  * Reads the freezes file and writes `edit`'s result expecting the head read;
- * when the branch moved meanwhile, reads and edits again (at most
- * ATTEMPTS times). Returns the commit, "nothing to change", or why not.
+ * when the branch moved meanwhile, reads and edits again (at most ATTEMPTS
+ * times). `edit` returning undefined: nothing to change.
  */
-async function rewrite(
-  target: Target,
-  edit: (text: string | undefined) => string | undefined,
-  commit: { headline: string; body: string },
-): Promise<{ url: string } | string> {
+async function rewrite(target: Target, edit: (text: string | undefined) => string | undefined, commit: { headline: string; body: string }): Promise<Written> {
   const branch = target.config.environments[target.policy.environment]?.branch;
   let last = "";
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
-    const read: FreezesRead | undefined = await readFreezesFile(target.client, target.repository, branch);
-    if (!read) return `the branch ${branch ?? "(default)"} does not exist`;
+    const read = await readFreezesFile(target.client, target.repository, branch);
+    if (!read) return { kind: "refused", why: `the branch ${branch ?? "(default)"} does not exist` };
     const contents = edit(read.text);
-    if (contents === undefined) return "nothing to change";
+    if (contents === undefined) return { kind: "unchanged" };
     const written = await writeFreezesFile(target.client, read, contents, commit);
-    if (written.ok) return { url: written.url };
-    if (!written.moved) return written.message;
+    if (written.ok) return { kind: "committed", url: written.url, contents };
+    if (!written.moved) return { kind: "refused", why: written.message };
     last = written.message;
   }
-  return `the branch kept moving (${last})`;
+  return { kind: "refused", why: `the branch kept moving (${last})` };
 }
 
-async function announce(context: SlackContext, target: Target, text: string): Promise<void> {
+async function announce(context: SlackContext, target: Target, message: { text: string; blocks?: unknown[] }): Promise<void> {
   const channel = target.config.environments[target.policy.environment]?.slack?.channel;
   if (channel === undefined) return;
-  await context.slack.chat.postMessage({ channel, text });
+  await context.slack.chat.postMessage({ channel, ...message } as Parameters<SlackContext["slack"]["chat"]["postMessage"]>[0]);
 }

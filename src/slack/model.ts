@@ -50,3 +50,9 @@ export const ACTION_DISMISS = "bender_dismiss";
 export const ACTION_UNPIN = "bender_unpin";
 /** The modal that asks why, before an unpin. */
 export const VIEW_UNPIN = "bender_unpin_modal";
+/** Thaw, on a freeze's announcement in the environment's channel. */
+export const ACTION_THAW = "bender_thaw";
+/** "Pin anyway…", on Pin's refusal by the release policy: opens the break-glass modal. */
+export const ACTION_BREAK_GLASS = "bender_break_glass";
+/** The break-glass modal: a required reason, then the pin. */
+export const VIEW_BREAK_GLASS = "bender_break_glass_modal";

@@ -7,7 +7,7 @@ import { sendJson } from "../http/json-reply.js";
 import type { ProposalEventSource } from "../proposals/events.js";
 import type { SlackSettings } from "./slack-settings.js";
 import { Approvers } from "./approvers.js";
-import { ACTION_DISMISS, ACTION_PIN, ACTION_UNPIN, VIEW_UNPIN } from "./model.js";
+import { ACTION_DISMISS, ACTION_PIN, ACTION_THAW, ACTION_UNPIN, VIEW_UNPIN } from "./model.js";
 import { SlackNotifier } from "./notifier.js";
 import { dismiss, pin } from "./proposal-actions.js";
 import type { Click } from "./proposal-actions.js";
@@ -17,6 +17,7 @@ import { createSlackClients } from "./slack-client.js";
 import { singleFlight } from "./slack-context.js";
 import type { SlackContext } from "./slack-context.js";
 import { handleCommand } from "./commands.js";
+import { pressThaw } from "./thaw-button.js";
 import { openUnpinDialog, unpinSubmitted } from "./unpin-action.js";
 import { verifySlackRequest } from "./verify-request.js";
 
@@ -142,6 +143,11 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     await ack();
     const click = clickOf(body as never);
     if (click) await answered(context, "unpin", { ...click, respond: ephemeral(respond) }, () => openUnpinDialog(context, click));
+  });
+  app.action(ACTION_THAW, async ({ ack, body, respond }) => {
+    await ack();
+    const click = clickOf(body as never);
+    if (click) await answered(context, "thaw", { ...click, respond: ephemeral(respond) }, () => pressThaw(context, click));
   });
   app.view(VIEW_UNPIN, async ({ ack, body, view }) => {
     await ack();

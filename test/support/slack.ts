@@ -96,19 +96,30 @@ export async function sendToSlackEndpoint(bender: { url: string }, body: string,
 
 let actionCount = 0;
 
-/** A block_actions payload: `user` pressed the button `actionId` carrying `value` on the message at (channel, ts). */
-export function blockActions(input: { user: string; actionId: string; value: string; ts: string; channel?: string; responseUrl?: string }): string {
+/**
+ * The trigger IDs Slack issued with interactions, and when: views.open takes
+ * one only once, within 3 seconds (https://docs.slack.dev/interactivity/handling-user-interaction).
+ */
+const issuedTriggers = new Map<string, { at: number; used: boolean }>();
+export const TRIGGER_LIFETIME_MS = 3000;
+
+/**
+ * A block_actions payload: `user` pressed the button `actionId` carrying `value` on the message at (channel, ts).
+ * `ephemeral`: the button sat in an ephemeral message, whose payload carries no `message` (as Slack sends it).
+ */
+export function blockActions(input: { user: string; actionId: string; value: string; ts: string; channel?: string; responseUrl?: string; ephemeral?: boolean }): string {
   actionCount += 1;
+  issuedTriggers.set(`${actionCount}.1234.trigger`, { at: Date.now(), used: false });
   const payload = {
     type: "block_actions",
     team: { id: "T0ACME0001", domain: "acme" },
     user: { id: input.user, username: input.user.toLowerCase(), name: input.user.toLowerCase(), team_id: "T0ACME0001" },
     api_app_id: "A0BENDER01",
     token: "legacy-verification-token",
-    container: { type: "message", message_ts: input.ts, channel_id: input.channel ?? CHANNEL, is_ephemeral: false },
+    container: { type: "message", message_ts: input.ts, channel_id: input.channel ?? CHANNEL, is_ephemeral: input.ephemeral ?? false },
     trigger_id: `${actionCount}.1234.trigger`,
     channel: { id: input.channel ?? CHANNEL, name: "deploys" },
-    message: { type: "message", ts: input.ts, text: "a Bender proposal", bot_id: "B0BENDER01" },
+    ...(input.ephemeral ? {} : { message: { type: "message", ts: input.ts, text: "a Bender proposal", bot_id: "B0BENDER01" } }),
     response_url: input.responseUrl ?? `https://hooks.slack.com/actions/T0ACME0001/${actionCount}/response`,
     actions: [
       {
@@ -124,8 +135,8 @@ export function blockActions(input: { user: string; actionId: string; value: str
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }
 
-/** The unpin modal submitted: Bender's private metadata back, with the reason typed (or none). */
-export function viewSubmission(input: { user: string; privateMetadata: string; reason?: string | null }): string {
+/** A modal submitted (the unpin one by default): Bender's private metadata back, with the reason typed (or none). */
+export function viewSubmission(input: { user: string; privateMetadata: string; reason?: string | null; callbackId?: string }): string {
   const payload = {
     type: "view_submission",
     team: { id: "T0ACME0001", domain: "acme" },
@@ -137,7 +148,7 @@ export function viewSubmission(input: { user: string; privateMetadata: string; r
       id: "V0UNPIN001",
       team_id: "T0ACME0001",
       type: "modal",
-      callback_id: VIEW_UNPIN,
+      callback_id: input.callbackId ?? VIEW_UNPIN,
       private_metadata: input.privateMetadata,
       state: { values: { reason: { reason_input: { type: "plain_text_input", value: input.reason ?? null } } } },
       hash: "1.hash",
@@ -266,6 +277,8 @@ export class FakeSlack {
       this.refused.push(call);
       return [200, refusedFor];
     }
+    const invalid = reply ? undefined : invalidArguments(call);
+    if (invalid) return [200, invalid];
     return reply ? reply(call) : [200, this.answer(call)];
   }
 
@@ -331,6 +344,43 @@ export class FakeSlack {
     await waitUntil(() => this.of(method).length >= count, `${count} ${method} call(s); got ${this.of(method).length}`, timeoutMs);
     return this.of(method);
   }
+}
+
+/**
+ * What Slack refuses before doing anything: views.open without a trigger ID
+ * it issued, one used already or older than 3 s; Block Kit past its limits
+ * (https://docs.slack.dev/reference/block-kit/, https://docs.slack.dev/reference/views/): 50 blocks in a message,
+ * 100 in a view, 3,000 characters of section text, 75 of button text, 2,000 of button value, 24 of a view's
+ * title/submit/close, 3,000 of private_metadata.
+ */
+function invalidArguments(call: SlackCall): { ok: false; error: string } | undefined {
+  const tooLong = (text: unknown, max: number) => typeof text === "string" && text.length > max;
+  if (call.method === "views.open") {
+    const issued = issuedTriggers.get(String(call.args.trigger_id));
+    if (!issued) return { ok: false, error: "invalid_trigger_id" };
+    if (issued.used) return { ok: false, error: "exchanged_trigger_id" };
+    if (Date.now() - issued.at > TRIGGER_LIFETIME_MS) return { ok: false, error: "expired_trigger_id" };
+    issued.used = true;
+    const view = call.args.view as { title?: { text?: string }; submit?: { text?: string }; close?: { text?: string }; private_metadata?: string; blocks?: unknown[] };
+    const labels = [view.title?.text, view.submit?.text, view.close?.text];
+    if (labels.some((text) => tooLong(text, 24)) || tooLong(view.private_metadata, 3000) || (view.blocks ?? []).length > 100 || blocksTooBig(view.blocks)) {
+      return { ok: false, error: "invalid_arguments" };
+    }
+    return undefined;
+  }
+  const blocks = call.args.blocks as unknown[] | undefined;
+  if (blocks && (blocks.length > 50 || blocksTooBig(blocks))) return { ok: false, error: "invalid_blocks" };
+  return undefined;
+}
+
+function blocksTooBig(blocks: unknown[] | undefined): boolean {
+  for (const block of (blocks ?? []) as { type?: string; text?: { text?: string }; elements?: { type?: string; text?: { text?: string }; value?: string }[] }[]) {
+    if (block.type === "section" && (block.text?.text?.length ?? 0) > 3000) return true;
+    for (const element of block.type === "actions" ? (block.elements ?? []) : []) {
+      if (element.type === "button" && ((element.text?.text?.length ?? 0) > 75 || (element.value?.length ?? 0) > 2000)) return true;
+    }
+  }
+  return false;
 }
 
 /** Expects a POST to a response_url (Bolt's `respond`), recording the JSON body. */

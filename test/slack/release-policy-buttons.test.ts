@@ -1,0 +1,119 @@
+import { parse } from "yaml";
+import { describe, expect, it } from "vitest";
+import type { RunningBender } from "../support/bender-server.js";
+import type { FakeRepository } from "../support/fake-github.js";
+import { productionRepository } from "../support/manifests.js";
+import {
+  CHANNEL,
+  FakeSlack,
+  OWEN,
+  STRANGER,
+  blockActions,
+  blocksOf,
+  buttonsOf,
+  expectFirstAccess,
+  expectResponseUrl,
+  sendToSlackEndpoint,
+  slackBenderPerTest,
+  slackConfig,
+  slashCommand,
+  textOf,
+  waitUntil,
+  withBenderLabels,
+} from "../support/slack.js";
+import type { SlackCall } from "../support/slack.js";
+import { ACTION_THAW } from "../../src/slack/model.js";
+
+// NOW is Tue 2025-06-03 16:00 UTC.
+const FREEZES = ".bender/freezes.yml";
+
+let bender: RunningBender | undefined;
+const harness = slackBenderPerTest();
+let commands = 0;
+
+function setUp(extra = ""): { fake: FakeRepository; slack: FakeSlack } {
+  const fake = withBenderLabels(productionRepository("1.4.0", slackConfig(`[${OWEN}]`, extra)));
+  harness.watch();
+  return { fake, slack: new FakeSlack() };
+}
+
+async function start(): Promise<void> {
+  bender = await harness.start({ manifestRepositories: ["acme/manifests"] });
+}
+
+/** Sends `/bender <text>` as `user` and returns Bender's ephemeral answer. */
+async function command(text: string, user = OWEN): Promise<string> {
+  const responseUrl = `https://hooks.slack.com/commands/T0ACME0001/glass-${++commands}/answer`;
+  const answer = expectResponseUrl(responseUrl);
+  expect((await sendToSlackEndpoint(bender!, slashCommand({ user, text, responseUrl }))).status).toBe(200);
+  await waitUntil(() => answer.bodies.length === 1, `the answer to /bender ${text}`);
+  return String(answer.bodies[0]?.text);
+}
+
+/** The Thaw button of an announcement, and where the announcement is. */
+function thawButtonOf(announced: SlackCall | undefined, slackTs: string): { value: string; ts: string } {
+  const [button] = buttonsOf(blocksOf(announced));
+  expect(button?.action_id).toBe(ACTION_THAW);
+  expect(button?.text.text).toBe("Thaw");
+  return { value: String(button?.value), ts: slackTs };
+}
+
+async function press(user: string, value: string, ts: string, actionId = ACTION_THAW): Promise<void> {
+  expect((await sendToSlackEndpoint(bender!, blockActions({ user, actionId, value, ts }))).status).toBe(200);
+}
+
+describe("the Thaw button on a freeze's announcement", () => {
+  it("thaws with one compare-and-swap commit and redraws the announcement; pressed again, it says the freeze is already gone", async () => {
+    const { fake, slack } = setUp();
+    expectFirstAccess(fake);
+    fake.expectGraphql("BenderFreezesRead", "BenderWrite");
+    slack.expect("chat.postMessage");
+    await start();
+
+    expect(await command("freeze production for 2h load test")).toContain("committed");
+    const [announced] = await slack.waitFor("chat.postMessage");
+    expect(textOf(blocksOf(announced))).toContain(":snowflake: *production* is frozen by <@U0OWEN0001>");
+    const { value, ts } = thawButtonOf(announced, "1748966400.000001");
+    const frozenAt = fake.head();
+
+    // A stranger's press changes nothing.
+    slack.expect("chat.postEphemeral");
+    await press(STRANGER, value, ts);
+    const [refused] = await slack.waitFor("chat.postEphemeral");
+    expect(refused?.args).toMatchObject({ channel: CHANNEL, user: STRANGER });
+    expect(refused?.args.text).toContain("You can't freeze or thaw *production*: you are not one of its freezers");
+    expect(fake.head()).toBe(frozenAt);
+
+    // The approver's press: the freeze removed in one commit on the head read, the announcement redrawn.
+    fake.expectGraphql("BenderFreezesRead", "BenderWrite");
+    slack.expect("chat.update");
+    await press(OWEN, value, ts);
+    const [redrawn] = await slack.waitFor("chat.update");
+    expect(fake.parentOf(fake.head())).toBe(frozenAt);
+    expect(fake.messageOf(fake.head())).toBe("Thaw production");
+    expect(fake.commits.get(fake.head())?.body).toBe(`Thawed-by: <@${OWEN}> (Slack)`);
+    expect(parse(fake.file(FREEZES) ?? "")).toEqual({ freezes: [] });
+    expect(redrawn?.args).toMatchObject({ channel: CHANNEL, ts });
+    expect(redrawn?.args.text).toMatch(/^:sunny: A freeze of \*production\* \(acme\/manifests\): Thawed by <@U0OWEN0001> at Tue 16:00 UTC\. Pin is open again\. \(<https:\/\/github\.com\/acme\/manifests\/commit\/[0-9a-f]{40}\|\.bender\/freezes\.yml>\)$/);
+    expect(buttonsOf(blocksOf(redrawn))).toEqual([]);
+    const thawedAt = fake.head();
+
+    // Pressed again (a stale copy of the message): read, nothing written, the person told.
+    fake.expectGraphql("BenderFreezesRead");
+    slack.expect("chat.update");
+    slack.expect("chat.postEphemeral");
+    await press(OWEN, value, ts);
+    const told = await slack.waitFor("chat.postEphemeral", 2);
+    expect(told[1]?.args.text).toBe("This freeze of *production* (acme/manifests) is already gone (thawed, replaced or edited in git), so nothing changed.");
+    expect(fake.head()).toBe(thawedAt);
+  });
+
+  it("a forged Thaw value is refused by name, before any GitHub request", async () => {
+    const { slack } = setUp();
+    slack.expect("chat.postEphemeral");
+    await start();
+    await press(OWEN, JSON.stringify({ v: 1, repository: "acme/manifests", environment: "production", since: "yesterday" }), "1748966400.000001");
+    const [refused] = await slack.waitFor("chat.postEphemeral");
+    expect(refused?.args.text).toContain("This button could not be read (the button value is invalid: since expected the freeze's start time)");
+  });
+});
