@@ -17,7 +17,8 @@ import {
   refusal,
 } from "./blocks/index.js";
 import type { ButtonValue, MessageStatus, ProposalView } from "./model.js";
-import { pinGate, pinRefusedText } from "./release-gate.js";
+import { breakGlass, brokeGlassLine, pinGate, pinRefusedReply } from "./release-gate.js";
+import type { PinOverride } from "./release-gate.js";
 import { SlackActionError, repositoryAccess } from "./slack-context.js";
 import type { MessageLocation, SlackContext } from "./slack-context.js";
 
@@ -160,12 +161,14 @@ async function prepare(context: SlackContext, click: Click, action: "pin" | "dis
  *    pending checks turns on auto-merge ("pins when checks pass").
  * 5. Redraw as pinned, note it in the thread.
  */
-export async function pin(context: SlackContext, click: Click): Promise<void> {
+export async function pin(context: SlackContext, click: Click, override?: PinOverride): Promise<void> {
   const authorized = await authorizeClick(context, click, "pin");
   if (!authorized) return;
   const { value } = authorized;
   // Concurrent clicks on one PR share one read and one merge (GitHub's side only); each click then tells its own person.
-  const { result, joined } = await context.singleFlight(`pin:${value.repository}#${value.number}`, () => mergeOnce(context, click, authorized));
+  // A break-glass pin (`override`, src/slack/break-glass.ts) never joins a plain Pin that the gate refuses.
+  const key = `pin:${value.repository}#${value.number}${override ? ":break-glass" : ""}`;
+  const { result, joined } = await context.singleFlight(key, () => mergeOnce(context, click, authorized, override));
   await reportPin(context, click, authorized, result, joined);
 }
 
@@ -174,7 +177,7 @@ type PinOutcome =
   | { readonly kind: "not-a-proposal" }
   | { readonly kind: "settled"; readonly prepared: Prepared; readonly status: Extract<MessageStatus, { kind: "pinned" | "dismissed" }> }
   | { readonly kind: "moved"; readonly prepared: Prepared; readonly head: PullRequestState }
-  | { readonly kind: "merged"; readonly prepared: Prepared; readonly status: Extract<MessageStatus, { kind: "pinned" }> }
+  | { readonly kind: "merged"; readonly prepared: Prepared; readonly status: Extract<MessageStatus, { kind: "pinned" }>; readonly brokeGlass?: string | undefined }
   | { readonly kind: "pinning"; readonly prepared: Prepared; readonly status: Extract<MessageStatus, { kind: "pinning" }> }
   | { readonly kind: "refused"; readonly message: string }
   /** The release policy says not now (a freeze, outside the windows, a blackout). */
@@ -184,7 +187,7 @@ type PinOutcome =
  * Reads the PR and merges exactly the drawn head. A PR read before another
  * replica merged it is caught by GitHub: the merge comes back "not open".
  */
-async function mergeOnce(context: SlackContext, click: Click, authorized: AuthorizedClick): Promise<PinOutcome> {
+async function mergeOnce(context: SlackContext, click: Click, authorized: AuthorizedClick, override: PinOverride | undefined): Promise<PinOutcome> {
   // The environment's freezes file comes in the same read as the PR.
   const freezesAt = `${authorized.access.environment.branch ?? "HEAD"}:${FREEZES_PATH}`;
   const prepared = await readProposal(context, click, authorized, freezesAt);
@@ -194,17 +197,21 @@ async function mergeOnce(context: SlackContext, click: Click, authorized: Author
   if (settled) return { kind: "settled", prepared, status: settled };
   if (pullRequest.headOid !== value.head) return { kind: "moved", prepared, head: pullRequest };
   const gate = pinGate(access.config, value.environment, context.now(), pullRequest.freezesText);
-  if (!gate.allowed) return { kind: "gated", gate };
+  // Break-glass skips the gate only: the head check above and GitHub's expected head still hold.
+  const overridden = gate.allowed ? [] : breakGlass(gate, click.user, override, context.now());
+  if (!gate.allowed && overridden === undefined) return { kind: "gated", gate };
   const merged = await mergePullRequest(access.client, {
     pullRequestId: pullRequest.id,
     expectedHeadOid: value.head,
     method: access.config.mergeMethod,
     headline: `Pin ${prepared.metadata.reference} to ${value.environment}`,
     // GitHub records the App as the merger; the trailer names the person (read by /bender history).
-    body: slackTrailer("pinned", click.user),
+    body: [slackTrailer("pinned", click.user), ...(overridden ?? [])].join("\n"),
   });
-  if (merged.ok) return { kind: "merged", prepared, status: { kind: "pinned", by: click.user, via: "slack", at: context.now().toISOString() } };
-  if (merged.refusal === "checks-pending") {
+  const brokeGlass = !gate.allowed && override ? brokeGlassLine(click.user, gate, override.reason) : undefined;
+  if (merged.ok) return { kind: "merged", prepared, status: { kind: "pinned", by: click.user, via: "slack", at: context.now().toISOString() }, brokeGlass };
+  // GitHub's auto-merge would land later without the break-glass record: a break-glass pin waits for no check.
+  if (merged.refusal === "checks-pending" && brokeGlass === undefined) {
     const auto = await enableAutoMerge(access.client, { pullRequestId: pullRequest.id, expectedHeadOid: value.head, method: access.config.mergeMethod });
     if (auto.ok) return { kind: "pinning", prepared, status: { kind: "pinning", by: click.user, detail: merged.message } };
   }
@@ -240,14 +247,16 @@ async function reportPin(
     case "merged":
       if (joined) return tell(context, click.location, click.user, alreadyDoneBy(outcome.status));
       await draw(outcome.prepared, outcome.prepared.pullRequest, outcome.status);
-      return threadReply(context, click.location, pinnedLine(outcome.status.by, "slack", outcome.status.at));
+      await threadReply(context, click.location, pinnedLine(outcome.status.by, "slack", outcome.status.at));
+      if (outcome.brokeGlass) await threadReply(context, click.location, outcome.brokeGlass);
+      return;
     case "pinning":
       await draw(outcome.prepared, outcome.prepared.pullRequest, outcome.status);
       return tell(context, click.location, click.user, pinsWhenChecksPass());
     case "refused":
       return tell(context, click.location, click.user, githubRefused(outcome.message));
     case "gated":
-      return tell(context, click.location, click.user, pinRefusedText(outcome.gate));
+      return void (await context.slack.chat.postEphemeral({ channel: click.location.channel, user: click.user, ...pinRefusedReply(outcome.gate, authorized.value, click.location.ts) }));
   }
 }
 

@@ -1,7 +1,10 @@
+import type { types } from "@slack/bolt";
 import type { BenderConfig } from "../config/schema.js";
-import { FREEZES_PATH, canPinNow, describeFreeze, displayZone, freezesInForce, parseFreezes, releasePolicyFor, renderInstant, renderOpening, scheduleState } from "../policy/index.js";
-import type { PinGate } from "../policy/index.js";
-import { escapeMrkdwn, isSlackUserId } from "./blocks/mrkdwn.js";
+import { FREEZES_PATH, breakGlassTrailers, canPinNow, describeFreeze, displayZone, freezesInForce, parseFreezes, releasePolicyFor, renderInstant, renderOpening, scheduleState } from "../policy/index.js";
+import type { PinGate, PinRefusal } from "../policy/index.js";
+import { escapeMrkdwn, inert, isSlackUserId } from "./blocks/mrkdwn.js";
+import { breakGlassButton, withButtons } from "./blocks/policy-buttons.js";
+import type { ButtonValue } from "./model.js";
 
 /**
  * Whether Pin may land in `environment` now, from the config and the freezes
@@ -25,7 +28,7 @@ export function policyText(message: string, by?: string): string {
 }
 
 /** The reply to a Pin the release policy refuses. */
-export function pinRefusedText(gate: Exclude<PinGate, { allowed: true }>): string {
+export function pinRefusedText(gate: PinRefusal): string {
   const text = policyText(gate.message, gate.reason === "frozen" ? gate.freeze.by : undefined);
   return `Not pinned: ${text.replace(/\.$/, "")}. Nothing changed; Unpin stays allowed.`;
 }
@@ -53,4 +56,37 @@ export function releasePolicyLines(config: BenderConfig, environment: string, no
     }
   }
   return lines;
+}
+
+/** What an approver who breaks the glass gives: why the pin cannot wait (src/slack/break-glass.ts asks for it). */
+export interface PinOverride {
+  readonly reason: string;
+}
+
+/**
+ * Whether a break-glass pin overrides this refusal, and the merge commit's
+ * trailers when it does. A freezes file that cannot be read is not broken
+ * through: nobody can tell which freeze is being overridden or whose, and
+ * fixing the file is one commit, as quick as breaking the glass.
+ */
+export function breakGlass(refusal: PinRefusal, user: string, override: PinOverride | undefined, now: Date): string[] | undefined {
+  if (override === undefined || !canBreakGlass(refusal)) return undefined;
+  return breakGlassTrailers(refusal, `<@${user}> (Slack)`, override.reason, now.getTime());
+}
+
+function canBreakGlass(refusal: PinRefusal): boolean {
+  return refusal.reason !== "freezes-unreadable";
+}
+
+/** The reply to a Pin the release policy refuses; where the glass can be broken, with the "Pin anyway…" button. */
+export function pinRefusedReply(refusal: PinRefusal, value: ButtonValue, ts: string): { text: string; blocks?: types.KnownBlock[] } {
+  const text = pinRefusedText(refusal);
+  if (!canBreakGlass(refusal)) return { text };
+  return withButtons(`${text} An approver who must pin now can break the glass, with a reason that is recorded:`, [breakGlassButton(value, ts)]);
+}
+
+/** The thread's record of a break-glass pin: who, which refusal they overrode, and why. */
+export function brokeGlassLine(user: string, refusal: PinRefusal, reason: string): string {
+  const overrode = policyText(refusal.message, refusal.reason === "frozen" ? refusal.freeze.by : undefined).replace(/\.$/, "");
+  return `:rotating_light: <@${user}> broke the glass: pinned although ${overrode}. Reason: ${inert(reason, 500)}`;
 }

@@ -7,7 +7,7 @@ import { sendJson } from "../http/json-reply.js";
 import type { ProposalEventSource } from "../proposals/events.js";
 import type { SlackSettings } from "./slack-settings.js";
 import { Approvers } from "./approvers.js";
-import { ACTION_DISMISS, ACTION_PIN, ACTION_THAW, ACTION_UNPIN, VIEW_UNPIN } from "./model.js";
+import { ACTION_BREAK_GLASS, ACTION_DISMISS, ACTION_PIN, ACTION_THAW, ACTION_UNPIN, VIEW_BREAK_GLASS, VIEW_UNPIN } from "./model.js";
 import { SlackNotifier } from "./notifier.js";
 import { dismiss, pin } from "./proposal-actions.js";
 import type { Click } from "./proposal-actions.js";
@@ -16,6 +16,7 @@ import { answered } from "./report-failure.js";
 import { createSlackClients } from "./slack-client.js";
 import { singleFlight } from "./slack-context.js";
 import type { SlackContext } from "./slack-context.js";
+import { breakGlassPlace, breakGlassReason, breakGlassSubmitted, openBreakGlassDialog, REASON_BLOCK } from "./break-glass.js";
 import { handleCommand } from "./commands.js";
 import { pressThaw } from "./thaw-button.js";
 import { openUnpinDialog, unpinSubmitted } from "./unpin-action.js";
@@ -63,9 +64,12 @@ function boltLogger(log: Logger): BoltLogger {
   };
 }
 
-function clickOf(body: { user: { id: string }; channel?: { id: string }; message?: { ts: string }; actions: { value?: string }[]; trigger_id?: string }): Click | undefined {
+type ClickBody = { user: { id: string }; channel?: { id: string }; message?: { ts: string }; container?: { message_ts?: string }; actions: { value?: string }[]; trigger_id?: string };
+
+/** A click on a message; `ephemeral`: on an ephemeral reply, whose payload has no `message` (its place is the container's). */
+function clickOf(body: ClickBody, ephemeral = false): Click | undefined {
   const channel = body.channel?.id;
-  const ts = body.message?.ts;
+  const ts = ephemeral ? body.container?.message_ts : body.message?.ts;
   if (!channel || !ts) return undefined;
   return { user: body.user.id, value: body.actions[0]?.value, location: { channel, ts }, triggerId: body.trigger_id };
 }
@@ -148,6 +152,21 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     await ack();
     const click = clickOf(body as never);
     if (click) await answered(context, "thaw", { ...click, respond: ephemeral(respond) }, () => pressThaw(context, click));
+  });
+  app.action(ACTION_BREAK_GLASS, async ({ ack, body, respond }) => {
+    await ack();
+    const click = clickOf(body as never, true);
+    if (click) await answered(context, "break-glass", { ...click, respond: ephemeral(respond) }, () => openBreakGlassDialog(context, click));
+  });
+  app.view(VIEW_BREAK_GLASS, async ({ ack, body, view }) => {
+    // The reason is checked before the ack, so a refusal shows under the field (Slack's view `errors`).
+    const reason = breakGlassReason(view.state.values);
+    if (!reason.ok) return ack({ response_action: "errors", errors: { [REASON_BLOCK]: reason.why } });
+    await ack();
+    const place = breakGlassPlace(view.private_metadata);
+    const location = place ? { location: { channel: place.channel, ts: "" } } : {};
+    const submission = { user: body.user.id, privateMetadata: view.private_metadata, reason: reason.reason };
+    await answered(context, "break-glass", { user: body.user.id, ...location }, () => breakGlassSubmitted(context, submission));
   });
   app.view(VIEW_UNPIN, async ({ ack, body, view }) => {
     await ack();

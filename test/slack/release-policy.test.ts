@@ -31,6 +31,8 @@ import {
 // NOW is Tue 2025-06-03 16:00 UTC (18:00 in Berlin).
 const MESSAGE_TS = "1748966400.000001";
 const FREEZES = ".bender/freezes.yml";
+/** Pin's refusal ends with the break-glass offer (its button: test/slack/break-glass.test.ts). */
+const BREAK_GLASS = "An approver who must pin now can break the glass, with a reason that is recorded:";
 const BERLIN_OFFICE_HOURS = '    windows: [{days: [mon, tue, wed, thu, fri], from: "09:00", to: "17:00", timezone: Europe/Berlin}]\n';
 
 let bender: RunningBender | undefined;
@@ -90,7 +92,7 @@ describe("freezes from Slack", () => {
     await click(OWEN, buttonValueFor(fake, proposal));
     const [refused] = await slack.waitFor("chat.postEphemeral");
     expect(refused?.args).toMatchObject({ channel: CHANNEL, user: OWEN });
-    expect(refused?.args.text).toBe("Not pinned: production is frozen by <@U0OWEN0001> until Tue 18:00 UTC (in 2 h): load test. Nothing changed; Unpin stays allowed.");
+    expect(refused?.args.text).toBe(`Not pinned: production is frozen by <@U0OWEN0001> until Tue 18:00 UTC (in 2 h): load test. Nothing changed; Unpin stays allowed. ${BREAK_GLASS}`);
     expect(proposal.state).toBe("OPEN");
 
     // 3. Thaw: the entry is removed in one commit, announced; Pin merges again.
@@ -162,7 +164,7 @@ describe("freezes from Slack", () => {
 
     await click(OWEN, buttonValueFor(fake, proposal));
     const [refused] = await slack.waitFor("chat.postEphemeral");
-    expect(refused?.args.text).toBe("Not pinned: production is frozen by alice until someone thaws it: quarter close. Nothing changed; Unpin stays allowed.");
+    expect(refused?.args.text).toBe(`Not pinned: production is frozen by alice until someone thaws it: quarter close. Nothing changed; Unpin stays allowed. ${BREAK_GLASS}`);
     expect(proposal.state).toBe("OPEN");
   });
 
@@ -203,7 +205,7 @@ describe("deploy windows", () => {
     await click(OWEN, buttonValueFor(fake, proposal));
     const [refused] = await slack.waitFor("chat.postEphemeral");
     // 18:00 in Berlin on a Tuesday: the next window opens Wednesday 09:00 CEST (07:00 UTC), 15 hours on.
-    expect(refused?.args.text).toBe("Not pinned: production is outside its deploy windows: the next window opens Wed 09:00 CEST, in 15 h. Nothing changed; Unpin stays allowed.");
+    expect(refused?.args.text).toBe(`Not pinned: production is outside its deploy windows: the next window opens Wed 09:00 CEST, in 15 h. Nothing changed; Unpin stays allowed. ${BREAK_GLASS}`);
     expect(proposal.state).toBe("OPEN");
   });
 
