@@ -6,6 +6,7 @@ import { FREEZES_PATH, FREEZE_USAGE, describeFreeze, displayZone, parseFreezeCom
 import type { Freeze, ReleasePolicy } from "../policy/index.js";
 import { escapeMrkdwn } from "./blocks/index.js";
 import { thawButton, withButtons } from "./blocks/policy-buttons.js";
+import { cancelArmedAutoMerges } from "./cancel-auto-merges.js";
 import { pinGate, policyText } from "./release-gate.js";
 import type { SlackContext } from "./slack-context.js";
 
@@ -28,9 +29,6 @@ export type Written =
 
 type Respond = (text: string) => Promise<unknown>;
 
-/** Optional work a freeze does once committed (cancelling armed auto-merges); returns a sentence for the announcement. */
-export type AfterFreeze = (context: SlackContext, target: Target, freeze: Freeze) => Promise<string>;
-
 /**
  * `/bender freeze <environment> [for <duration> | until <time>] <reason>`:
  * one compare-and-swap commit of `.bender/freezes.yml` on the environment's
@@ -42,10 +40,10 @@ export type AfterFreeze = (context: SlackContext, target: Target, freeze: Freeze
  * 3. Read the command (duration or end in the environment's zone, reason).
  * 4. Per repository: read the branch head and the file, write the file with
  *    the freeze, expecting that head (read again if the branch moved); then
- *    `after` (armed auto-merges cancelled).
+ *    cancel the GitHub auto-merges armed on its open proposals.
  * 5. Announce in the environment's channel; tell the person.
  */
-export async function freeze(context: SlackContext, user: string, words: readonly string[], respond: Respond, after?: AfterFreeze): Promise<void> {
+export async function freeze(context: SlackContext, user: string, words: readonly string[], respond: Respond): Promise<void> {
   // 1. Find.
   const environment = words[0];
   if (environment === undefined) return void (await respond(escapeMrkdwn(`Write ${FREEZE_USAGE}`)));
@@ -73,7 +71,7 @@ export async function freeze(context: SlackContext, user: string, words: readonl
       continue;
     }
     done.push(`${escapeMrkdwn(target.repository)}: <${written.url}|committed>`);
-    const cancelled = after ? await after(context, target, frozen) : "";
+    const cancelled = await cancelArmedAutoMerges(context, target, frozen);
     // 5. Announce, with the button that thaws this freeze.
     const text = `:snowflake: ${line}. Pin is refused and automatic pins wait until it thaws; Unpin stays allowed.${cancelled} (<${written.url}|${FREEZES_PATH}>)`;
     const button = thawButton({ v: 1, repository: target.repository, environment: target.policy.environment, since: frozen.since });

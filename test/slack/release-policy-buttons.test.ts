@@ -2,7 +2,8 @@ import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import type { RunningBender } from "../support/bender-server.js";
 import type { FakeRepository } from "../support/fake-github.js";
-import { productionRepository } from "../support/manifests.js";
+import { IMAGE, openExistingProposal, productionRepository } from "../support/manifests.js";
+import { decodeMetadata, withMetadata } from "../../src/proposals/metadata.js";
 import {
   CHANNEL,
   FakeSlack,
@@ -10,8 +11,10 @@ import {
   STRANGER,
   blockActions,
   blocksOf,
+  buttonValueFor,
   buttonsOf,
   expectFirstAccess,
+  pinAction,
   expectResponseUrl,
   sendToSlackEndpoint,
   slackBenderPerTest,
@@ -66,7 +69,7 @@ describe("the Thaw button on a freeze's announcement", () => {
   it("thaws with one compare-and-swap commit and redraws the announcement; pressed again, it says the freeze is already gone", async () => {
     const { fake, slack } = setUp();
     expectFirstAccess(fake);
-    fake.expectGraphql("BenderFreezesRead", "BenderWrite");
+    fake.expectGraphql("BenderFreezesRead", "BenderWrite", "BenderArmedAutoMerges");
     slack.expect("chat.postMessage");
     await start();
 
@@ -115,5 +118,62 @@ describe("the Thaw button on a freeze's announcement", () => {
     await press(OWEN, JSON.stringify({ v: 1, repository: "acme/manifests", environment: "production", since: "yesterday" }), "1748966400.000001");
     const [refused] = await slack.waitFor("chat.postEphemeral");
     expect(refused?.args.text).toContain("This button could not be read (the button value is invalid: since expected the freeze's start time)");
+  });
+});
+
+describe("a freeze that starts cancels armed GitHub auto-merges", () => {
+  it("Pin armed auto-merge (checks pending); the freeze turns it off in one read and one request, redraws the message, replies in its thread and counts it in the announcement", async () => {
+    const { fake, slack } = setUp();
+    const messageTs = "1748966400.000042";
+    // An open proposal whose Slack message is recorded in its metadata.
+    const armed = openExistingProposal(fake, {
+      environment: "production",
+      reference: `${IMAGE}:1.4.1`,
+      body: (body) => {
+        const decoded = decodeMetadata(body);
+        if (!decoded.ok || decoded.metadata.kind !== "proposal") throw new Error("no metadata");
+        return withMetadata(body, { ...decoded.metadata, slack: { channel: CHANNEL, ts: messageTs } });
+      },
+    });
+    expectFirstAccess(fake);
+    await start();
+
+    // Pin while checks are pending: GitHub's auto-merge is armed.
+    fake.mergeRefusal = 'Required status check "ci/build" is expected.';
+    fake.expectGraphql("BenderPullRequest", "BenderWrite", "BenderAutoMerge");
+    slack.expect("chat.update");
+    slack.expect("chat.postEphemeral");
+    await press(OWEN, buttonValueFor(fake, armed), messageTs, pinAction);
+    await slack.waitFor("chat.postEphemeral");
+    expect(armed.autoMerge).toBeDefined();
+
+    // The freeze: its commit, then one read of the open proposals and one request turning auto-merge off.
+    fake.expectGraphql("BenderFreezesRead", "BenderWrite", "BenderArmedAutoMerges", "BenderDisableAutoMerge");
+    slack.expect("chat.update");
+    slack.expect("chat.postMessage", { times: 2 });
+    expect(await command("freeze production for 2h release train")).toContain("committed");
+    const posted = await slack.waitFor("chat.postMessage", 2);
+    expect(armed.autoMerge).toBeUndefined();
+    expect(armed.state).toBe("OPEN");
+
+    const [, redrawn] = await slack.waitFor("chat.update", 2);
+    expect(redrawn?.args).toMatchObject({ channel: CHANNEL, ts: messageTs });
+    expect(buttonsOf(blocksOf(redrawn)).map((button) => button.text.text)).toContain("Pin");
+    const reply = posted.find((call) => call.args.thread_ts === messageTs);
+    expect(reply?.args.text).toBe(":snowflake: GitHub's auto-merge was cancelled: *production* is frozen by <@U0OWEN0001> since Tue 16:00 UTC until Tue 18:00 UTC: release train. Pin again once it thaws.");
+    const announcement = posted.find((call) => call.args.thread_ts === undefined);
+    expect(announcement?.args.text).toContain("GitHub's auto-merge was cancelled on 1 proposal that would have pinned when checks passed.");
+  });
+
+  it("a freeze with nothing armed reads once and says nothing of auto-merge", async () => {
+    const { fake, slack } = setUp();
+    openExistingProposal(fake, { environment: "production", reference: `${IMAGE}:1.4.1` });
+    expectFirstAccess(fake);
+    fake.expectGraphql("BenderFreezesRead", "BenderWrite", "BenderArmedAutoMerges");
+    slack.expect("chat.postMessage");
+    await start();
+    await command("freeze production incident");
+    const [announced] = await slack.waitFor("chat.postMessage");
+    expect(announced?.args.text).not.toContain("auto-merge");
   });
 });

@@ -69,7 +69,7 @@ describe("freezes from Slack", () => {
     const { fake, proposal, slack } = setUp();
     const head = fake.head();
     expectFirstAccess(fake);
-    fake.expectGraphql("BenderFreezesRead", "BenderWrite");
+    fake.expectGraphql("BenderFreezesRead", "BenderWrite", "BenderArmedAutoMerges");
     slack.expect("chat.postMessage");
     await start();
 
@@ -114,7 +114,7 @@ describe("freezes from Slack", () => {
   it("freeze and thaw are refused to someone who is neither a freezer nor an approver; freezers may freeze without being approvers", async () => {
     const { fake } = setUp(`    freezers: [${PRIYA}]\n`);
     expectFirstAccess(fake);
-    fake.expectGraphql("BenderFreezesRead", "BenderWrite");
+    fake.expectGraphql("BenderFreezesRead", "BenderWrite", "BenderArmedAutoMerges");
     const slack = new FakeSlack();
     slack.expect("chat.postMessage");
     await start();
@@ -138,6 +138,7 @@ describe("freezes from Slack", () => {
       { operation: "BenderWrite", before: (repository) => void repository.push("main", { "clusters/prod/other.yaml": "kind: ConfigMap\n" }) },
       "BenderFreezesRead",
       "BenderWrite",
+      "BenderArmedAutoMerges",
     );
     slack.expect("chat.postMessage");
     await start();

@@ -412,6 +412,10 @@ export class FakeRepository {
         },
       };
     }
+    if (operation === "BenderArmedAutoMerges") {
+      const labels = variables.labels as unknown as string[];
+      return { data: { repository: { pullRequests: { nodes: this.byLabels(labels, "OPEN").slice(0, 100).map((pullRequest) => this.graphqlPullRequest(pullRequest)) } } } };
+    }
     if (operation === "BenderHistory") {
       const labels = variables.labels as unknown as string[];
       return { data: { repository: { pullRequests: { nodes: this.byLabels(labels, "MERGED").slice(0, 50).map((pullRequest) => this.listedPullRequest(pullRequest)) } } } };
@@ -682,6 +686,13 @@ export class FakeRepository {
         pullRequest.autoMerge = { expectedHeadOid: input.expectedHeadOid === undefined ? undefined : String(input.expectedHeadOid), mergeMethod: String(input.mergeMethod ?? "MERGE"), enabledAt: this.time };
         this.touch(pullRequest);
         return { pullRequest: { id: pullRequest.id, autoMergeRequest: { enabledAt: this.time } } };
+      }
+      case "disablePullRequestAutoMerge": {
+        const pullRequest = this.pullRequest(String(input.pullRequestId));
+        if (pullRequest.state !== "OPEN") throw new Error("Pull request is not open");
+        delete pullRequest.autoMerge;
+        this.touch(pullRequest);
+        return { pullRequest: { id: pullRequest.id, autoMergeRequest: null } };
       }
       default:
         throw new Error(`the fake does not know mutation ${mutation}`);
