@@ -19,8 +19,8 @@ import type { SlackContext } from "./slack-context.js";
 export const COMMAND_HELP = [
   "*/bender status [environment]*: what each environment runs now, per image, with holds, freezes, deploy windows and open proposals",
   "*/bender history <image> [environment]*: the last pins and unpins, with who and when",
-  "*/bender freeze <environment> [for <duration> | until <time>] <reason>*: refuse Pin (and hold automatic pins) there until it thaws; Unpin stays allowed",
-  "*/bender thaw <environment>*: end the environment's freeze",
+  "*/bender freeze <environment> [for <duration> | until <time>] <reason>*: refuse Pin (and hold automatic pins) there until it thaws, and cancel GitHub auto-merges Pin armed there; Unpin stays allowed",
+  "*/bender thaw <environment>*: end the environment's freeze (or press Thaw on the freeze's announcement)",
   "*/bender help*: this text",
 ].join("\n");
 
