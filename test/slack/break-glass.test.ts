@@ -9,11 +9,14 @@ import {
   FakeSlack,
   OWEN,
   STRANGER,
+  TRIGGER_LIFETIME_MS,
+  ageTriggers,
   blockActions,
   blocksOf,
   buttonValueFor,
   buttonsOf,
   expectFirstAccess,
+  expectResponseUrl,
   pinAction,
   sendToSlackEndpoint,
   slackBenderPerTest,
@@ -157,5 +160,22 @@ describe("break-glass: an approver pins through a freeze after a second confirma
     expect(refused.text).toContain("production is treated as frozen because its freezes file cannot be read");
     expect(refused.breakGlass).toBeUndefined();
     await waitUntil(() => proposal.state === "OPEN", "the proposal still open");
+  });
+
+  it("the fake is as strict as Slack: a trigger_id older than 3 s opens no modal, and the person is told", async () => {
+    const { fake, proposal, slack } = setUp();
+    expectFirstAccess(fake);
+    bender = await harness.start({ manifestRepositories: ["acme/manifests"] });
+    const { breakGlass } = await refusedPin(fake, proposal, slack);
+
+    const late = "https://hooks.slack.com/actions/T0ACME0001/late/response";
+    const told = expectResponseUrl(late);
+    slack.expect("views.open");
+    const payload = blockActions({ user: OWEN, actionId: ACTION_BREAK_GLASS, value: breakGlass!, ts: REFUSAL_TS, ephemeral: true, responseUrl: late });
+    ageTriggers(TRIGGER_LIFETIME_MS + 1);
+    await send(payload);
+    await waitUntil(() => told.bodies.length === 1, "the person told");
+    expect(slack.of("views.open")).toHaveLength(1);
+    expect(told.bodies[0]?.text).toBe("Slack refused Bender's request (`expired_trigger_id`). Try again in a moment; if it keeps failing, tell whoever runs Bender.");
   });
 });

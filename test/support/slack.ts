@@ -103,6 +103,11 @@ let actionCount = 0;
 const issuedTriggers = new Map<string, { at: number; used: boolean }>();
 export const TRIGGER_LIFETIME_MS = 3000;
 
+/** Makes every trigger ID issued so far `ms` older (a person who waited before Bender answered). */
+export function ageTriggers(ms: number): void {
+  for (const trigger of issuedTriggers.values()) trigger.at -= ms;
+}
+
 /**
  * A block_actions payload: `user` pressed the button `actionId` carrying `value` on the message at (channel, ts).
  * `ephemeral`: the button sat in an ephemeral message, whose payload carries no `message` (as Slack sends it).
