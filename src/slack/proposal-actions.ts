@@ -156,7 +156,8 @@ async function prepare(context: SlackContext, click: Click, action: "pin" | "dis
  * 2. Already merged or closed: say by whom and when, redraw.
  * 3. The PR moved since the message was drawn: refuse, redraw, say so.
  *    The release policy (a freeze, windows, blackouts; read with the PR) says
- *    not now: refuse with the reason and when Pin opens again.
+ *    not now: refuse with the reason and when Pin opens again, unless an
+ *    approver broke the glass (`override`, src/slack/break-glass.ts).
  * 4. Merge with the drawn head as expected head. GitHub refusing only for
  *    pending checks turns on auto-merge ("pins when checks pass").
  * 5. Redraw as pinned, note it in the thread.
