@@ -7,6 +7,8 @@ import { decodeMetadata, withMetadata } from "../../src/proposals/metadata.js";
 import {
   CHANNEL,
   FakeSlack,
+  GROUP,
+  GROUP_MEMBER,
   OWEN,
   STRANGER,
   blockActions,
@@ -109,6 +111,25 @@ describe("the Thaw button on a freeze's announcement", () => {
     const told = await slack.waitFor("chat.postEphemeral", 2);
     expect(told[1]?.args.text).toBe("This freeze of *production* (acme/manifests) is already gone (thawed, replaced or edited in git), so nothing changed.");
     expect(fake.head()).toBe(thawedAt);
+  });
+
+  it("a member of a freezers user group may press Thaw", async () => {
+    const { fake, slack } = setUp(`    freezers: [${GROUP}]\n`);
+    expectFirstAccess(fake);
+    fake.expectGraphql("BenderFreezesRead", "BenderWrite", "BenderArmedAutoMerges");
+    slack.expectGroup(GROUP, [GROUP_MEMBER]);
+    slack.expect("chat.postMessage");
+    await start();
+    expect(await command("freeze production quarter close", GROUP_MEMBER)).toContain("committed");
+    const [announced] = await slack.waitFor("chat.postMessage");
+    const { value, ts } = thawButtonOf(announced, "1748966400.000001");
+
+    fake.expectGraphql("BenderFreezesRead", "BenderWrite");
+    slack.expect("chat.update");
+    await press(GROUP_MEMBER, value, ts);
+    const [redrawn] = await slack.waitFor("chat.update");
+    expect(redrawn?.args.text).toContain(`Thawed by <@${GROUP_MEMBER}>`);
+    expect(parse(fake.file(FREEZES) ?? "")).toEqual({ freezes: [] });
   });
 
   it("a forged Thaw value is refused by name, before any GitHub request", async () => {
