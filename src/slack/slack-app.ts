@@ -148,26 +148,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     const click = clickOf(body as never);
     if (click) await answered(context, "unpin", { ...click, respond: ephemeral(respond) }, () => openUnpinDialog(context, click));
   });
-  app.action(ACTION_THAW, async ({ ack, body, respond }) => {
-    await ack();
-    const click = clickOf(body as never);
-    if (click) await answered(context, "thaw", { ...click, respond: ephemeral(respond) }, () => pressThaw(context, click));
-  });
-  app.action(ACTION_BREAK_GLASS, async ({ ack, body, respond }) => {
-    await ack();
-    const click = clickOf(body as never, true);
-    if (click) await answered(context, "break-glass", { ...click, respond: ephemeral(respond) }, () => openBreakGlassDialog(context, click));
-  });
-  app.view(VIEW_BREAK_GLASS, async ({ ack, body, view }) => {
-    // The reason is checked before the ack, so a refusal shows under the field (Slack's view `errors`).
-    const reason = breakGlassReason(view.state.values);
-    if (!reason.ok) return ack({ response_action: "errors", errors: { [REASON_BLOCK]: reason.why } });
-    await ack();
-    const place = breakGlassPlace(view.private_metadata);
-    const location = place ? { location: { channel: place.channel, ts: "" } } : {};
-    const submission = { user: body.user.id, privateMetadata: view.private_metadata, reason: reason.reason };
-    await answered(context, "break-glass", { user: body.user.id, ...location }, () => breakGlassSubmitted(context, submission));
-  });
+  routeReleasePolicy(app, context, ephemeral);
   app.view(VIEW_UNPIN, async ({ ack, body, view }) => {
     await ack();
     const submission = { user: body.user.id, privateMetadata: view.private_metadata, values: view.state.values };
@@ -259,6 +240,30 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       if (socketMode) await Promise.race([app.stop().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 500).unref())]);
     },
   };
+}
+
+/** The release policy's buttons and modal: Thaw on a freeze's announcement, "Pin anyway…" and its break-glass modal. */
+function routeReleasePolicy(app: App, context: SlackContext, ephemeral: (respond: RespondFn) => (text: string) => Promise<unknown>): void {
+  app.action(ACTION_THAW, async ({ ack, body, respond }) => {
+    await ack();
+    const click = clickOf(body as never);
+    if (click) await answered(context, "thaw", { ...click, respond: ephemeral(respond) }, () => pressThaw(context, click));
+  });
+  app.action(ACTION_BREAK_GLASS, async ({ ack, body, respond }) => {
+    await ack();
+    const click = clickOf(body as never, true);
+    if (click) await answered(context, "break-glass", { ...click, respond: ephemeral(respond) }, () => openBreakGlassDialog(context, click));
+  });
+  app.view(VIEW_BREAK_GLASS, async ({ ack, body, view }) => {
+    // The reason is checked before the ack, so a refusal shows under the field (Slack's view `errors`).
+    const reason = breakGlassReason(view.state.values);
+    if (!reason.ok) return ack({ response_action: "errors", errors: { [REASON_BLOCK]: reason.why } });
+    await ack();
+    const place = breakGlassPlace(view.private_metadata);
+    const location = place ? { location: { channel: place.channel, ts: "" } } : {};
+    const submission = { user: body.user.id, privateMetadata: view.private_metadata, reason: reason.reason };
+    await answered(context, "break-glass", { user: body.user.id, ...location }, () => breakGlassSubmitted(context, submission));
+  });
 }
 
 type RespondFn = (message: { response_type: "ephemeral"; replace_original?: false; text: string }) => Promise<unknown>;
