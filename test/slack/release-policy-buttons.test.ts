@@ -2,7 +2,10 @@ import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import type { RunningBender } from "../support/bender-server.js";
 import type { FakeRepository } from "../support/fake-github.js";
-import { IMAGE, openExistingProposal, productionRepository } from "../support/manifests.js";
+import { postBuild } from "../support/bender-server.js";
+import { IMAGE, deployment, openExistingProposal, productionRepository } from "../support/manifests.js";
+import { renderFreezes } from "../../src/policy/index.js";
+import { encodeThawValue } from "../../src/slack/blocks/policy-buttons.js";
 import { decodeMetadata, withMetadata } from "../../src/proposals/metadata.js";
 import {
   CHANNEL,
@@ -130,6 +133,32 @@ describe("the Thaw button on a freeze's announcement", () => {
     const [redrawn] = await slack.waitFor("chat.update");
     expect(redrawn?.args.text).toContain(`Thawed by <@${GROUP_MEMBER}>`);
     expect(parse(fake.file(FREEZES) ?? "")).toEqual({ freezes: [] });
+  });
+
+  it("in an automatic environment, Thaw sweeps the repository: the proposal that waited is pinned", async () => {
+    const fake = withBenderLabels(productionRepository("1.4.0", slackConfig(`[${OWEN}]`, "    autoPin: true\n")));
+    fake.push("main", { [FREEZES]: renderFreezes([{ environment: "production", by: "alice", reason: "quarter close", since: "2025-06-01T00:00:00Z" }]) });
+    harness.watch();
+    const slack = new FakeSlack();
+    expectFirstAccess(fake);
+    fake.expectGraphql("BenderReadState", "BenderWrite", "BenderWrite");
+    slack.expect("chat.postMessage");
+    await start();
+    await postBuild(bender!, { image: `${IMAGE}:1.4.1`, repositories: [fake.nameWithOwner] });
+    const [waiting] = fake.openPullRequests();
+    expect(waiting?.state).toBe("OPEN");
+
+    // The announcement of that freeze (as /bender freeze draws it) pressed: thawed, swept, the waiting proposal pinned.
+    fake.expectGraphql("BenderFreezesRead", "BenderWrite", "BenderSweep", "BenderReadState", "BenderWrite");
+    slack.expect("chat.update", { times: 2 });
+    slack.expect("chat.postMessage");
+    const announcement = "1748966400.000099";
+    await press(OWEN, encodeThawValue({ v: 1, repository: fake.nameWithOwner, environment: "production", since: "2025-06-01T00:00:00Z" }), announcement);
+    await waitUntil(() => waiting?.state === "MERGED", "the waiting proposal pinned");
+    const updates = await slack.waitFor("chat.update", 2);
+    expect(updates.find((call) => call.args.ts === announcement)?.args.text).toContain("Thawed by <@U0OWEN0001>");
+    expect(fake.file("clusters/prod/api.yaml")).toBe(deployment(`${IMAGE}:1.4.1`));
+    await slack.waitFor("chat.postMessage", 2);
   });
 
   it("a forged Thaw value is refused by name, before any GitHub request", async () => {
