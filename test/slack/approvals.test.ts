@@ -17,9 +17,11 @@ import {
   buttonValueFor,
   buttonValues,
   expectFirstAccess,
+  expectResponseUrl,
   pinAction,
   sendToSlackEndpoint,
   slackBenderPerTest,
+  slashCommand,
   slackConfig,
   textOf,
   waitUntil,
@@ -55,8 +57,8 @@ function setUp(extra = TWO_OF_THREE, options: { author?: string; top?: string } 
   return { fake, proposal, slack: new FakeSlack() };
 }
 
-async function start(): Promise<RunningBender> {
-  bender = await harness.start({}, { now: () => clock });
+async function start(settings: { manifestRepositories?: string[] } = {}): Promise<RunningBender> {
+  bender = await harness.start(settings, { now: () => clock });
   return bender;
 }
 
@@ -167,6 +169,23 @@ describe("N-of-M approvals", () => {
     expect(proposal.state).toBe("OPEN");
   });
 
+  it("an approval GitHub refuses to record is told as refused, and nothing is merged", async () => {
+    const { fake, proposal, slack } = setUp();
+    expectFirstAccess(fake);
+    fake.expectGraphql("BenderPullRequest", {
+      operation: "BenderApprove",
+      // What GitHub answers when the App may not comment (its permissions were narrowed).
+      reply: () => [200, { data: { addComment: null }, errors: [{ type: "FORBIDDEN", path: ["addComment"], message: "Resource not accessible by integration" }] }],
+    });
+    slack.expect("chat.postEphemeral");
+    await start();
+    await click(OWEN, buttonValueFor(fake, proposal));
+    const [told] = await slack.waitFor("chat.postEphemeral");
+    expect(told?.args.text).toContain("Resource not accessible by integration");
+    expect(proposal.state).toBe("OPEN");
+    expect(proposal.comments).toEqual([]);
+  });
+
   it("self-approval is refused: the build's author (its GitHub login, mapped to Slack in githubLogins) cannot approve it; an unmapped author cannot be told apart, so an unmapped approver is refused too", async () => {
     const { fake, proposal, slack } = setUp(TWO_OF_THREE, { author: "carol-gh", top: `githubLogins:\n  ${CAROL}: Carol-GH\n  ${OWEN}: owen\n` });
     const value = buttonValueFor(fake, proposal);
@@ -273,6 +292,21 @@ describe("N-of-M approvals", () => {
     expect(trailers.map((line) => /<@(?<user>\w+)>/.exec(line)?.groups?.user).sort()).toEqual([OWEN, PRIYA].sort());
     // Nobody was told GitHub refused anything.
     expect(JSON.stringify(slack.of("chat.postEphemeral"))).not.toContain("GitHub refused");
+  });
+
+  it("/bender status shows each open proposal's pending approvals, read in the status query itself", async () => {
+    const { fake, proposal } = setUp();
+    // An approval Bender recorded earlier (the App's own comment), and one for a build since replaced.
+    fake.comment(proposal, approvalCommentBody({ by: PRIYA, at: NOW.getTime() - HOUR, build: fake.head(PRODUCTION_BRANCH) }, "1 of 2"), fake.viewerLogin);
+    fake.comment(proposal, approvalCommentBody({ by: CAROL, at: NOW.getTime() - HOUR, build: "0".repeat(40) }, "1 of 2"), fake.viewerLogin);
+    expectFirstAccess(fake);
+    fake.expectGraphql("BenderStatus");
+    await start({ manifestRepositories: [fake.nameWithOwner] });
+    const answer = expectResponseUrl("https://hooks.slack.com/commands/T0ACME0001/1/answer");
+    expect((await sendToSlackEndpoint(bender!, slashCommand({ user: OWEN, text: "status production", responseUrl: "https://hooks.slack.com/commands/T0ACME0001/1/answer" }))).status).toBe(200);
+    await waitUntil(() => answer.bodies.length === 1, "the answer to /bender status");
+    expect(String(answer.bodies[0]?.text).split("\n")).toContain(`• open: <${proposal.url}|${proposal.title}>, approvals 1 of 2: <@${PRIYA}>`);
+    expect(fake.operations().filter((operation) => operation === "BenderStatus")).toHaveLength(1);
   });
 
   it("approvals: 1 merges on the first Pin exactly as before: one read, one merge, no comment", async () => {

@@ -404,7 +404,16 @@ export class FakeRepository {
       for (const key of Object.keys(variables).filter((name) => /^l\d+$/.test(name))) {
         const index = key.slice(1);
         const labels = variables[key] as unknown as string[];
-        repository[`open${index}`] = { nodes: this.byLabels(labels, "OPEN").slice(0, 10).map((pullRequest) => this.listedPullRequest(pullRequest)) };
+        const comments = /comments\(last: (?<count>\d+)\)/.exec(query)?.groups?.count;
+        repository[`open${index}`] = {
+          nodes: this.byLabels(labels, "OPEN")
+            .slice(0, 10)
+            .map((pullRequest) => ({
+              ...this.listedPullRequest(pullRequest),
+              // Asked only where approvals count: each open proposal's head and last comments.
+              ...(comments === undefined ? {} : { headRefOid: this.head(pullRequest.headRefName), comments: this.lastComments(pullRequest, Number(comments)) }),
+            })),
+        };
         repository[`pinned${index}`] = { nodes: this.byLabels(labels, "MERGED").slice(0, 20).map((pullRequest) => this.listedPullRequest(pullRequest)) };
         const [revision = "", path = ""] = (variables[`h${index}`] ?? "").split(/:(.*)/s);
         const text = this.revisionFiles(revision)?.get(path);
