@@ -151,6 +151,45 @@ describe("N-of-M approvals", () => {
     ]);
   });
 
+  it("a new proposal's message says how many approvals it needs and who may give them", async () => {
+    clock = NOW;
+    const fake = withBenderLabels(productionRepository("1.4.0", slackConfig(`[${OWEN}, ${PRIYA}, ${CAROL}]`, TWO_OF_THREE)));
+    harness.watch();
+    const slack = new FakeSlack();
+    expectFirstAccess(fake);
+    fake.expectGraphql("BenderReadState", "BenderWrite", "BenderWrite");
+    slack.expect("chat.postMessage");
+    await start();
+    await postBuild(bender!, { image: `${IMAGE}:1.4.1`, repositories: [fake.nameWithOwner] });
+    const [posted] = await slack.waitFor("chat.postMessage");
+    expect(textOf(blocksOf(posted))).toContain(`Approvals: 0 of 2. May still approve: <@${OWEN}>, <@${PRIYA}>, <@${CAROL}>.`);
+  });
+
+  it("the Nth approval while checks are pending turns on auto-merge with the approvers' trailers in the merge commit's body", async () => {
+    const { fake, proposal, slack } = setUp();
+    const head = fake.head(PRODUCTION_BRANCH);
+    fake.comment(proposal, approvalCommentBody({ by: PRIYA, at: NOW.getTime() - HOUR, build: head }, "1 of 2"), fake.viewerLogin);
+    fake.mergeRefusal = "Required status check \"build\" is expected.";
+    expectFirstAccess(fake);
+    fake.expectGraphql("BenderPullRequest", "BenderApprove", "BenderWrite", "BenderAutoMerge");
+    slack.expect("chat.update");
+    slack.expect("chat.postEphemeral");
+    await start();
+    await click(OWEN, buttonValueFor(fake, proposal));
+    await slack.waitFor("chat.postEphemeral");
+    expect(proposal.state).toBe("OPEN");
+    expect(proposal.autoMerge).toEqual({
+      expectedHeadOid: head,
+      mergeMethod: "SQUASH",
+      enabledAt: fake.time,
+      commitBody: [
+        `Pinned-by: <@${OWEN}> (Slack)`,
+        `Approved-by: <@${PRIYA}> (Slack) at ${new Date(NOW.getTime() - HOUR).toISOString()}`,
+        `Approved-by: <@${OWEN}> (Slack) at ${NOW.toISOString()}`,
+      ].join("\n"),
+    });
+  });
+
   it("a second Pin by the same approver is refused without a second comment", async () => {
     const { fake, proposal, slack } = setUp();
     const value = buttonValueFor(fake, proposal);

@@ -39,7 +39,7 @@ export interface FakePullRequest {
   mergeCommitOid?: string;
   mergeCommitBody?: string;
   /** Set by enablePullRequestAutoMerge. */
-  autoMerge?: { expectedHeadOid: string | undefined; mergeMethod: string; enabledAt: string };
+  autoMerge?: { expectedHeadOid: string | undefined; mergeMethod: string; enabledAt: string; commitBody?: string };
   /** GitHub's updatedAt, as a sequence: any change to the PR moves it up (orderBy UPDATED_AT). */
   updated?: number;
 }
@@ -720,7 +720,13 @@ export class FakeRepository {
         if (input.expectedHeadOid !== undefined && input.expectedHeadOid !== this.head(pullRequest.headRefName)) {
           throw new Error("Head branch was modified. Review and try the merge again.");
         }
-        pullRequest.autoMerge = { expectedHeadOid: input.expectedHeadOid === undefined ? undefined : String(input.expectedHeadOid), mergeMethod: String(input.mergeMethod ?? "MERGE"), enabledAt: this.time };
+        pullRequest.autoMerge = {
+          expectedHeadOid: input.expectedHeadOid === undefined ? undefined : String(input.expectedHeadOid),
+          mergeMethod: String(input.mergeMethod ?? "MERGE"),
+          enabledAt: this.time,
+          // The merge commit's body GitHub will use when it merges.
+          ...(input.commitBody === undefined ? {} : { commitBody: String(input.commitBody) }),
+        };
         this.touch(pullRequest);
         return { pullRequest: { id: pullRequest.id, autoMergeRequest: { enabledAt: this.time } } };
       }
