@@ -307,8 +307,9 @@ describe("N-of-M approvals", () => {
     // Each replica finds the installation, takes a token and reads the config once.
     expectFirstAccess(fake);
     expectFirstAccess(fake);
-    // Answers held back a few ms at random, so the replicas' reads, comments and merges interleave.
-    fake.serveAllGraphql(() => Math.floor(Math.random() * 15));
+    // Every click reads before any comment is written (comments are held back 40 ms), so each decides "1 of 2"
+    // from what it read; only the comment read back with the write can see the other approver's. Merges interleave at random.
+    fake.serveAllGraphql((operation) => (operation === "BenderApprove" ? 40 : operation === "BenderWrite" ? Math.floor(Math.random() * 15) : 0));
     slack.allow("chat.update");
     slack.allow("chat.postMessage");
     slack.allow("chat.postEphemeral");
@@ -346,6 +347,28 @@ describe("N-of-M approvals", () => {
     await waitUntil(() => answer.bodies.length === 1, "the answer to /bender status");
     expect(String(answer.bodies[0]?.text).split("\n")).toContain(`• open: <${proposal.url}|${proposal.title}>, approvals 1 of 2: <@${PRIYA}>`);
     expect(fake.operations().filter((operation) => operation === "BenderStatus")).toHaveLength(1);
+  });
+
+  it("a merge that loses the race to another replica reads the PR again and reports it already pinned, by whom", async () => {
+    const { fake, proposal, slack } = setUp();
+    const head = fake.head(PRODUCTION_BRANCH);
+    fake.comment(proposal, approvalCommentBody({ by: PRIYA, at: NOW.getTime() - HOUR, build: head }, "1 of 2"), fake.viewerLogin);
+    expectFirstAccess(fake);
+    fake.expectGraphql(
+      "BenderPullRequest",
+      "BenderApprove",
+      // Carol's Pin on another replica merges first.
+      { operation: "BenderWrite", before: (repository) => void repository.merge(proposal, { body: `Pinned-by: <@${CAROL}> (Slack)`, expectedHeadOid: head }) },
+      "BenderPullRequest",
+    );
+    slack.expect("chat.update");
+    slack.expect("chat.postEphemeral");
+    await start();
+    await click(OWEN, buttonValueFor(fake, proposal));
+    const [told] = await slack.waitFor("chat.postEphemeral");
+    expect(told?.args.text).toMatch(new RegExp(`^Nothing to do: this proposal was already pinned by <@${CAROL}> at `));
+    expect(fake.mergedPullRequests()).toEqual([proposal]);
+    expect(textOf(blocksOf(slack.of("chat.update")[0]))).toContain(`Pinned by <@${CAROL}> via Slack`);
   });
 
   it("approvals: 1 merges on the first Pin exactly as before: one read, one merge, no comment", async () => {

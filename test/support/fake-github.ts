@@ -795,10 +795,11 @@ export class FakeRepository {
   /**
    * Answers every GraphQL document, any number of times or none, for tests
    * of concurrent writers whose request sequence is not fixed. Documents are
-   * still validated against GitHub's schema. `delay` (ms) may hold each
-   * answer back, so concurrent writers interleave.
+   * still validated against GitHub's schema. `delay` (ms, given the
+   * operation's name) may hold each answer back, so concurrent writers
+   * interleave.
    */
-  serveAllGraphql(delay: () => number = () => 0): nock.Scope {
+  serveAllGraphql(delay: (operation: string | undefined) => number = () => 0): nock.Scope {
     const answer = this.answerDocument.bind(this);
     return nock(API)
       .persist()
@@ -807,7 +808,7 @@ export class FakeRepository {
       .reply(async function (this: nock.ReplyFnContext, _uri, body) {
         const operation = /^(?:query|mutation) (\w+)/.exec((body as { query: string }).query)?.[1];
         const headers = this.req.headers;
-        await new Promise((resolve) => setTimeout(resolve, delay()));
+        await new Promise((resolve) => setTimeout(resolve, delay(operation)));
         return answer(operation, body, headers);
       });
   }
