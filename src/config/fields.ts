@@ -128,3 +128,27 @@ export const approversSchema = z
     error: expected('"anyone" or a list of Slack user IDs (U…/W…) and user-group IDs (S…)'),
   })
   .describe('Who may pin to this environment from Slack: "anyone" in the channel, or a list of Slack user IDs (U…/W…) and user-group IDs (S…).');
+
+const SLACK_USER = /^[UW][A-Z0-9]{8,20}$/;
+const GITHUB_LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
+export const MAX_GITHUB_LOGINS = 2000;
+
+/**
+ * Who each Slack user is on GitHub, so Pin can tell a build's author (a
+ * GitHub login) from its approvers (Slack users). Explicit only: Bender never
+ * guesses from names or e-mail addresses.
+ */
+export const githubLoginsSchema = z
+  .record(
+    z.string().regex(SLACK_USER, {
+      error: (issue) => `"${String(issue.input)}" is not a Slack user ID: use IDs such as U012ABCDEF (from "Copy member ID")`,
+    }),
+    z.string({ error: expected("a GitHub login") }).regex(GITHUB_LOGIN, {
+      error: (issue) => `"${String(issue.input)}" is not a GitHub login: 1 to 39 letters, digits or "-", starting with a letter or digit`,
+    }),
+    { error: expected("a map of Slack user IDs to GitHub logins, e.g. { U012ABCDEF: alice }") },
+  )
+  .refine((logins) => Object.keys(logins).length <= MAX_GITHUB_LOGINS, { error: `list at most ${MAX_GITHUB_LOGINS} people` })
+  .describe(
+    "Slack user ID → GitHub login, for the release policy's self-approval rule: the author of a build (a GitHub login) may not approve it unless allowSelfApproval.",
+  );

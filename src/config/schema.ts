@@ -6,6 +6,7 @@ import {
   branchSchema,
   channelSchema,
   expected,
+  githubLoginsSchema,
   pathSchema,
   repositorySchema,
   tagPatternSchema,
@@ -117,6 +118,7 @@ export const configSchema = z
         .enum(["merge", "squash", "rebase"], { error: (issue) => `must be "merge", "squash" or "rebase", not ${JSON.stringify(issue.input)}` })
         .default("squash")
         .describe("How Bender merges its pull requests: merge, squash or rebase. Default: squash."),
+      githubLogins: githubLoginsSchema.optional(),
     },
     { error: expected("a map with at least environments") },
   )

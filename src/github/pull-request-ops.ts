@@ -1,3 +1,5 @@
+import { APPROVAL_COMMENTS_READ } from "../proposals/approval-comments.js";
+import type { PullRequestComment } from "../proposals/approval-comments.js";
 import { trailerUser } from "../proposals/trailers.js";
 import { graphqlError } from "./github-error.js";
 import { failuresOf, runGraphql } from "./graphql-client.js";
@@ -27,13 +29,24 @@ export interface PullRequestState {
   readonly autoMergeEnabled: boolean;
   /** The freezes file at the revision asked for (`readPullRequest`'s `freezesAt`); undefined: no such file, or not asked. */
   readonly freezesText?: string | undefined;
+  /** The PR's last comments (`readPullRequest`'s `comments`; approvals are recorded as comments); undefined: not asked. */
+  readonly comments?: readonly PullRequestComment[] | undefined;
 }
 
 const PULL_REQUEST_FIELDS =
   "pullRequest(number: $number) { id number url state headRefOid headRefName headRef { id } baseRefName body mergedAt mergedBy { login } mergeCommit { messageBody } closedAt autoMergeRequest { enabledAt } }";
-const READ_PULL_REQUEST = `query BenderPullRequest($owner: String!, $name: String!, $number: Int!) { repository(owner: $owner, name: $name) { ${PULL_REQUEST_FIELDS} } }`;
-/** The same read with the environment's freezes file, so Pin checks the release policy without a second round trip. */
-const READ_PULL_REQUEST_AND_FREEZES = `query BenderPullRequest($owner: String!, $name: String!, $number: Int!, $freezes: String!) { repository(owner: $owner, name: $name) { ${PULL_REQUEST_FIELDS} freezes: object(expression: $freezes) { ... on Blob { text } } } }`;
+/** The PR's last comments, where approvals are recorded (only the App's own count: `viewerDidAuthor`). */
+export const APPROVAL_COMMENTS_FIELD = `comments(last: ${APPROVAL_COMMENTS_READ}) { nodes { body viewerDidAuthor } }`;
+
+/**
+ * The PR read as a click needs it, in one query: with the environment's
+ * freezes file (Pin checks the release policy without a second round trip)
+ * and the PR's last comments (an environment that needs approvals counts them).
+ */
+function readDocument(freezes: boolean, comments: boolean): string {
+  const fields = comments ? PULL_REQUEST_FIELDS.replace(/ \}$/, ` ${APPROVAL_COMMENTS_FIELD} }`) : PULL_REQUEST_FIELDS;
+  return `query BenderPullRequest($owner: String!, $name: String!, $number: Int!${freezes ? ", $freezes: String!" : ""}) { repository(owner: $owner, name: $name) { ${fields}${freezes ? " freezes: object(expression: $freezes) { ... on Blob { text } }" : ""} } }`;
+}
 
 interface PullRequestResponse {
   repository: {
@@ -52,6 +65,7 @@ interface PullRequestResponse {
       mergeCommit: { messageBody: string } | null;
       closedAt: string | null;
       autoMergeRequest: { enabledAt: string } | null;
+      comments?: { nodes: (PullRequestComment | null)[] | null } | null;
     } | null;
     freezes?: { text?: string | null } | null;
   } | null;
@@ -59,14 +73,20 @@ interface PullRequestResponse {
 
 /**
  * Reads a PR as it is now; with `freezesAt` (a revision expression such as
- * `main:.bender/freezes.yml`), the freezes file too, in the same query.
+ * `main:.bender/freezes.yml`), the freezes file too, and with `comments`, its
+ * last comments, in the same query.
  */
-export async function readPullRequest(client: GraphqlClient, repository: string, number: number, freezesAt?: string): Promise<PullRequestState | undefined> {
+export async function readPullRequest(
+  client: GraphqlClient,
+  repository: string,
+  number: number,
+  freezesAt?: string,
+  options: { comments?: boolean } = {},
+): Promise<PullRequestState | undefined> {
   const { owner, name } = repositoryName(repository);
-  const result =
-    freezesAt === undefined
-      ? await runGraphql<PullRequestResponse>(client, READ_PULL_REQUEST, { owner, name, number })
-      : await runGraphql<PullRequestResponse>(client, READ_PULL_REQUEST_AND_FREEZES, { owner, name, number, freezes: freezesAt });
+  const comments = options.comments === true;
+  const variables = freezesAt === undefined ? { owner, name, number } : { owner, name, number, freezes: freezesAt };
+  const result = await runGraphql<PullRequestResponse>(client, readDocument(freezesAt !== undefined, comments), variables);
   const pullRequest = result.data?.repository?.pullRequest;
   if (!pullRequest) return undefined;
   return {
@@ -85,7 +105,13 @@ export async function readPullRequest(client: GraphqlClient, repository: string,
     closedAt: pullRequest.closedAt ?? undefined,
     autoMergeEnabled: pullRequest.autoMergeRequest !== null,
     freezesText: result.data?.repository?.freezes?.text ?? undefined,
+    comments: comments ? commentsOf(pullRequest.comments) : undefined,
   };
+}
+
+/** The comments GitHub listed, without the null entries GraphQL allows. */
+export function commentsOf(connection: { nodes: (PullRequestComment | null)[] | null } | null | undefined): PullRequestComment[] {
+  return (connection?.nodes ?? []).filter((comment): comment is PullRequestComment => comment !== null);
 }
 
 export type MergeRefusal = "head-moved" | "checks-pending" | "reviews-required" | "conflicts" | "not-open" | "other";
@@ -136,10 +162,16 @@ const ENABLE_AUTO_MERGE =
 /** Turns on GitHub's auto-merge: the PR merges when its checks pass, with the head it has now. */
 export async function enableAutoMerge(
   client: GraphqlClient,
-  input: { pullRequestId: string; expectedHeadOid: string; method: keyof typeof MERGE_METHODS },
+  input: { pullRequestId: string; expectedHeadOid: string; method: keyof typeof MERGE_METHODS; body?: string },
 ): Promise<{ ok: true } | { ok: false; message: string }> {
   const result = await runGraphql(client, ENABLE_AUTO_MERGE, {
-    input: { pullRequestId: input.pullRequestId, expectedHeadOid: input.expectedHeadOid, mergeMethod: MERGE_METHODS[input.method] },
+    input: {
+      pullRequestId: input.pullRequestId,
+      expectedHeadOid: input.expectedHeadOid,
+      mergeMethod: MERGE_METHODS[input.method],
+      // The merge commit's body when GitHub merges (the approvers' trailers).
+      ...(input.body === undefined ? {} : { commitBody: input.body }),
+    },
   });
   if (result.failures.length > 0) return { ok: false, message: result.failures.map((failure) => failure.message).join("; ") };
   return { ok: true };

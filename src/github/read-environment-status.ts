@@ -2,7 +2,9 @@ import { FREEZES_PATH } from "../policy/freezes.js";
 import { HOLDS_PATH } from "../proposals/holds.js";
 import { environmentLabel } from "../proposals/labels.js";
 import { trailerUser } from "../proposals/trailers.js";
+import type { PullRequestComment } from "../proposals/approval-comments.js";
 import { runGraphql } from "./graphql-client.js";
+import { APPROVAL_COMMENTS_FIELD, commentsOf } from "./pull-request-ops.js";
 import type { GraphqlClient } from "./graphql-client.js";
 import { repositoryName } from "./repository-name.js";
 
@@ -17,6 +19,9 @@ export interface ListedPullRequest {
   readonly mergedBy: string | undefined;
   /** The Slack user the merge commit's `Pinned-by:`/`Unpinned-by:` trailer names. */
   readonly slackUser: string | undefined;
+  /** An open proposal's head and last comments, read where the environment counts approvals. */
+  readonly headOid?: string | undefined;
+  readonly comments?: readonly PullRequestComment[] | undefined;
 }
 
 /** A deployment a sync job recorded: the commit one cluster runs, and how its last sync went. */
@@ -45,6 +50,8 @@ export interface PullRequestNode {
   mergedAt: string | null;
   mergedBy: { login: string } | null;
   mergeCommit?: { messageBody: string } | null;
+  headRefOid?: string;
+  comments?: { nodes: (PullRequestComment | null)[] | null } | null;
 }
 
 type PullRequestPage = { nodes?: PullRequestNode[] } | null | undefined;
@@ -66,6 +73,7 @@ export function decodeListedPullRequest(node: PullRequestNode): ListedPullReques
     mergedAt: node.mergedAt ?? undefined,
     mergedBy: node.mergedBy?.login,
     slackUser: trailerUser(node.mergeCommit?.messageBody),
+    ...(node.comments === undefined ? {} : { headOid: node.headRefOid, comments: commentsOf(node.comments) }),
   };
 }
 
@@ -77,7 +85,7 @@ export function decodeListedPullRequest(node: PullRequestNode): ListedPullReques
 export async function readEnvironmentStatus(
   client: GraphqlClient,
   repository: string,
-  environments: readonly { readonly name: string; readonly branch: string }[],
+  environments: readonly { readonly name: string; readonly branch: string; readonly approvals?: boolean }[],
 ): Promise<{ environments: EnvironmentStatusRead[]; deployments: DeploymentRecord[] }> {
   const { owner, name } = repositoryName(repository);
   const declarations = ["$owner: String!", "$name: String!"];
@@ -88,7 +96,9 @@ export async function readEnvironmentStatus(
     variables[`l${index}`] = [environmentLabel(environment.name)];
     variables[`h${index}`] = `${environment.branch}:${HOLDS_PATH}`;
     variables[`f${index}`] = `${environment.branch}:${FREEZES_PATH}`;
-    fields.push(`open${index}: pullRequests(labels: $l${index}, states: OPEN, first: 10) { nodes { number url title body mergedAt mergedBy { login } } }`);
+    // Where approvals count, each open proposal's head and last comments come too (pending approvals).
+    const approvals = environment.approvals === true ? ` headRefOid ${APPROVAL_COMMENTS_FIELD}` : "";
+    fields.push(`open${index}: pullRequests(labels: $l${index}, states: OPEN, first: 10) { nodes { number url title body mergedAt mergedBy { login }${approvals} } }`);
     fields.push(`pinned${index}: pullRequests(labels: $l${index}, states: MERGED, first: 20, orderBy: { field: UPDATED_AT, direction: DESC }) { nodes { number url title body mergedAt mergedBy { login } mergeCommit { messageBody } } }`);
     fields.push(`holds${index}: object(expression: $h${index}) { ... on Blob { text } }`);
     fields.push(`freezes${index}: object(expression: $f${index}) { ... on Blob { text } }`);

@@ -20,6 +20,31 @@ export interface Approval {
 export interface ApprovedBuild {
   readonly id: string;
   readonly author?: string | undefined;
+  /**
+   * The build names an author (this login) whom the clicker cannot be told
+   * apart from (see `buildAuthorFor`): without `allowSelfApproval`, the
+   * click is refused rather than risk a self-approval.
+   */
+  readonly unmappedAuthor?: string | undefined;
+}
+
+/**
+ * The build's author as `decideApproval` needs it, from the GitHub login the
+ * build names, the config's Slack user → GitHub login map, and the Slack user
+ * who clicked. Explicit only, never guessed from names: the author is a
+ * Slack user when the map names one for the login; when it names none, the
+ * clicker is known not to be the author only if the map gives the clicker
+ * another login; otherwise the author is `unmappedAuthor`.
+ */
+export function buildAuthorFor(login: string | undefined, githubLogins: Readonly<Record<string, string>> | undefined, clicker: string): Pick<ApprovedBuild, "author" | "unmappedAuthor"> {
+  if (login === undefined || login === "") return {};
+  const same = (other: string) => other.toLowerCase() === login.toLowerCase();
+  const entries = Object.entries(githubLogins ?? {});
+  const mapped = entries.filter(([, other]) => same(other)).map(([slackUser]) => slackUser);
+  if (mapped.includes(clicker)) return { author: clicker };
+  if (mapped.length > 0) return { author: mapped[0] };
+  if (entries.some(([slackUser]) => slackUser === clicker)) return {};
+  return { unmappedAuthor: login };
 }
 
 export type IgnoredWhy = "expired" | "superseded" | "self-approval" | "repeat";
@@ -59,9 +84,14 @@ export function tallyApprovals(policy: Pick<ReleasePolicy, "approvals" | "approv
 }
 
 export type ApprovalDecision =
-  | { readonly outcome: "refused"; readonly why: "self-approval" | "already-approved" | "stale-build" | "already-complete"; readonly message: string; readonly tally: ApprovalTally }
+  | { readonly outcome: "refused"; readonly why: "self-approval" | "author-unknown" | "already-approved" | "stale-build"; readonly message: string; readonly tally: ApprovalTally }
   | { readonly outcome: "recorded"; readonly tally: ApprovalTally; readonly message: string }
-  | { readonly outcome: "merge"; readonly tally: ApprovalTally; readonly trailers: readonly string[] };
+  /**
+   * The Nth approval (`record`: the click's approval is to be recorded first),
+   * or a click on a build whose approvals are already complete but not merged
+   * (a merge GitHub refused earlier, or one in flight elsewhere): merge again.
+   */
+  | { readonly outcome: "merge"; readonly tally: ApprovalTally; readonly record: boolean };
 
 /**
  * What a Pin click by `click.by` does: refused (their own build, a second
@@ -85,12 +115,20 @@ export function decideApproval(
   if (!policy.allowSelfApproval && build.author !== undefined && click.by === build.author) {
     return { outcome: "refused", why: "self-approval", tally: before, message: "You built this: someone else must approve it." };
   }
-  if (before.complete) return { outcome: "refused", why: "already-complete", tally: before, message: "This build already has its approvals and is being merged." };
+  if (!policy.allowSelfApproval && build.author === undefined && build.unmappedAuthor !== undefined) {
+    return {
+      outcome: "refused",
+      why: "author-unknown",
+      tally: before,
+      message: `This build names ${build.unmappedAuthor} (GitHub) as its author, and the config does not say who that is in Slack, so Bender cannot tell whether you built it.`,
+    };
+  }
+  if (before.complete) return { outcome: "merge", tally: before, record: false };
   if (before.counted.some((approval) => approval.by === click.by)) {
     return { outcome: "refused", why: "already-approved", tally: before, message: `You already approved this build (${renderTally(before)}); another approver must press Pin.` };
   }
   const after = tallyApprovals(policy, now, [...existing, click], build);
-  if (after.complete) return { outcome: "merge", tally: after, trailers: approvalTrailers(after) };
+  if (after.complete) return { outcome: "merge", tally: after, record: true };
   return { outcome: "recorded", tally: after, message: renderTally(after) };
 }
 
@@ -107,9 +145,13 @@ export function stillMayApprove(approvers: People | undefined, tally: ApprovalTa
   return approvers.filter((id) => !tally.counted.some((approval) => approval.by === id));
 }
 
-/** One `Approved-by:` trailer per counted approver, in the order they approved, for the merge commit. */
-export function approvalTrailers(tally: ApprovalTally): string[] {
-  return tally.counted.map((approval) => `Approved-by: ${approval.by} at ${new Date(approval.at).toISOString()}`);
+/**
+ * One `Approved-by:` trailer per counted approver, in the order they
+ * approved, for the merge commit; `mention` as in `renderTally` (the Slack
+ * wiring writes `<@U…> (Slack)`, as `Pinned-by:` does).
+ */
+export function approvalTrailers(tally: ApprovalTally, mention: (by: string) => string = (by) => by): string[] {
+  return tally.counted.map((approval) => `Approved-by: ${mention(approval.by)} at ${new Date(approval.at).toISOString()}`);
 }
 
 function ignoredWhy(policy: Pick<ReleasePolicy, "approvalsExpireAfterMs" | "allowSelfApproval">, now: number, approval: Approval, build: ApprovedBuild): IgnoredWhy | undefined {

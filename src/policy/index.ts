@@ -18,7 +18,7 @@ export {
 export type { Freeze, FreezesFile, FreezesProblem } from "./freezes.js";
 export { breakGlassTrailers, canPinNow, describeFreeze, displayZone } from "./can-pin.js";
 export type { PinGate, PinRefusal } from "./can-pin.js";
-export { approvalTrailers, decideApproval, renderTally, stillMayApprove, tallyApprovals } from "./approvals.js";
+export { approvalTrailers, buildAuthorFor, decideApproval, renderTally, stillMayApprove, tallyApprovals } from "./approvals.js";
 export type { Approval, ApprovalDecision, ApprovalTally, ApprovedBuild, IgnoredWhy } from "./approvals.js";
 export { dueActions } from "./due-actions.js";
 export type { DueAction, SweepInput, SweepPlan, SweepProposal } from "./due-actions.js";

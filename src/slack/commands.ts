@@ -1,3 +1,4 @@
+import type { BenderConfig } from "../config/schema.js";
 import { parseReference, shortDigest } from "../image-ref/index.js";
 import { inlineEngine, referencesIn } from "../manifests/io/manifest-engine.js";
 import type { ManifestEngine } from "../manifests/io/manifest-engine.js";
@@ -11,13 +12,14 @@ import type { ListedPullRequest } from "../github/read-environment-status.js";
 import { readFileTexts } from "../github/read-file-texts.js";
 import { readMergedProposals } from "../github/read-merged-proposals.js";
 import { clusterStatusLines } from "./blocks/cluster-status.js";
-import { escapeMrkdwn } from "./blocks/index.js";
+import { escapeMrkdwn, tallyText } from "./blocks/index.js";
+import { approvalPolicy, approvalProgress } from "./approval-step.js";
 import { freeze, thaw } from "./freeze-commands.js";
 import { releasePolicyLines } from "./release-gate.js";
 import type { SlackContext } from "./slack-context.js";
 
 export const COMMAND_HELP = [
-  "*/bender status [environment]*: what each environment runs now, per image, with holds, freezes, deploy windows and open proposals",
+  "*/bender status [environment]*: what each environment runs now, per image, with holds, freezes, deploy windows and open proposals and their approvals",
   "*/bender history <image> [environment]*: the last pins and unpins, with who and when",
   "*/bender freeze <environment> [for <duration> | until <time>] <reason>*: refuse Pin (and hold automatic pins) there until it thaws, and cancel GitHub auto-merges Pin armed there; Unpin stays allowed",
   "*/bender thaw <environment>*: end the environment's freeze (or press Thaw on the freeze's announcement)",
@@ -79,7 +81,11 @@ async function status(context: SlackContext, only: string | undefined): Promise<
     if (lookup.kind !== "config") continue;
     const environments = Object.keys(lookup.config.environments).filter((name) => only === undefined || name === only);
     if (environments.length === 0) continue;
-    const read = await readEnvironmentStatus(client, repository, environments.map((environment) => ({ name: environment, branch: lookup.config.environments[environment]?.branch ?? "HEAD" })));
+    const read = await readEnvironmentStatus(client, repository, environments.map((environment) => ({
+      name: environment,
+      branch: lookup.config.environments[environment]?.branch ?? "HEAD",
+      approvals: approvalPolicy(lookup.config, environment) !== undefined,
+    })));
 
     // The latest pin or unpin of each image per environment, then what the manifests on the branch say now.
     const latest = environments.map((_, index) => {
@@ -112,11 +118,20 @@ async function status(context: SlackContext, only: string | undefined): Promise<
       lines.push(...clusterStatusLines(environment, read.deployments));
       if (!holds.ok) lines.push(`• ${HOLDS_PATH} cannot be read: automation is held`);
       lines.push(...releasePolicyLines(lookup.config, environment, context.now().getTime(), status?.freezesText));
-      for (const pullRequest of status?.open ?? []) lines.push(`• open: <${pullRequest.url}|${escapeMrkdwn(pullRequest.title)}>`);
+      for (const pullRequest of status?.open ?? []) lines.push(`• open: <${pullRequest.url}|${escapeMrkdwn(pullRequest.title)}>${pendingApprovals(lookup.config, environment, context.now().getTime(), pullRequest)}`);
       if ((latest[index]?.size ?? 0) === 0 && (status?.open ?? []).length === 0) lines.push("• nothing pinned or proposed by Bender yet");
     }
   }
   return lines.length > 0 ? clamp(lines) : only ? `No environment named ${escapeMrkdwn(only)}.` : "No manifest repository found.";
+}
+
+/** ", approvals 1 of 2: <@alice>" for an open proposal where approvals count; "" elsewhere. */
+function pendingApprovals(config: BenderConfig, environment: string, now: number, pullRequest: ListedPullRequest): string {
+  if (pullRequest.headOid === undefined) return "";
+  const decoded = decodeMetadata(pullRequest.body);
+  const author = decoded.ok && decoded.metadata.kind === "proposal" ? decoded.metadata.source?.author : undefined;
+  const progress = approvalProgress(config, environment, now, { headOid: pullRequest.headOid, comments: pullRequest.comments }, author);
+  return progress === undefined ? "" : `, approvals ${tallyText(progress)}`;
 }
 
 /** A value as a person names a version: the tag, or a short digest, or the value itself. */

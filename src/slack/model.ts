@@ -6,7 +6,7 @@ import type { ProposalMetadata } from "../proposals/metadata.js";
  * a click, a merge in GitHub, an automatic pin — redraws it the same way.
  */
 export type MessageStatus =
-  | { readonly kind: "proposed"; readonly confirm: boolean; readonly heldBecause?: string | undefined }
+  | { readonly kind: "proposed"; readonly confirm: boolean; readonly heldBecause?: string | undefined; readonly approvals?: ApprovalProgress | undefined }
   /** GitHub refused the merge only because checks are pending: auto-merge is on. */
   | { readonly kind: "pinning"; readonly by: string; readonly detail: string }
   | { readonly kind: "pinned"; readonly by: string; readonly via: "slack" | "github" | "automatic"; readonly at: string; readonly clusters?: readonly ClusterState[] | undefined }
@@ -14,6 +14,17 @@ export type MessageStatus =
   | { readonly kind: "dismissed"; readonly by: string; readonly via: "slack" | "github"; readonly at: string }
   /** A pinned message whose Unpin no longer applies: a later pin of the same (environment, image) exists. */
   | { readonly kind: "stale-pin"; readonly laterPin: { readonly number: number; readonly url: string } };
+
+/** An environment that needs more than one approval: how far this build's approvals are. */
+export interface ApprovalProgress {
+  readonly needed: number;
+  /** The Slack users whose approvals count, oldest first. */
+  readonly counted: readonly string[];
+  /** Who may still approve: "anyone" (but those counted), or Slack user and user-group IDs. */
+  readonly stillMay: "anyone" | readonly string[];
+  /** A newer build replaced the one earlier approvals were for: they no longer count. */
+  readonly restarted?: boolean | undefined;
+}
 
 /** What the sync job in one cluster reported for the commit holding this pin (a GitHub deployment status). */
 export interface ClusterState {

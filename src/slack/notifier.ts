@@ -3,6 +3,7 @@ import { withMetadata } from "../proposals/metadata.js";
 import { updatePullRequestBody } from "../github/pull-request-ops.js";
 import { clusterLine, dismissedLine, pinnedLine, proposalMessage, supersededLine, unpinnedLine } from "./blocks/index.js";
 import type { ClusterState, MessageStatus, ProposalView } from "./model.js";
+import { approvalsOnNewBuild } from "./approval-step.js";
 import { redraw as redrawOrThrow, threadReply as threadReplyOrThrow } from "./proposal-actions.js";
 import { SlackActionError, repositoryAccess } from "./slack-context.js";
 import type { MessageLocation, SlackContext } from "./slack-context.js";
@@ -97,7 +98,7 @@ export class SlackNotifier {
       pullRequest: { number: event.pullRequest.number, url: event.pullRequest.url, headOid: event.pullRequest.headOid ?? "" },
       metadata: event.metadata,
       webUrl: this.context.services.webUrl,
-      status: { kind: "proposed", confirm: slack.confirm, heldBecause: event.heldBecause },
+      status: { kind: "proposed", confirm: slack.confirm, heldBecause: event.heldBecause, approvals: await approvalsOnNewBuild(access.client, access.config, event, false, this.context.now().getTime(), this.context.log) },
     };
     const message = proposalMessage(view);
     const posted = await this.context.slack.chat.postMessage({ channel: slack.channel, text: message.text, blocks: message.blocks });
@@ -132,16 +133,19 @@ export class SlackNotifier {
     switch (event.type) {
       case "proposal.opened":
       case "proposal.superseded": {
-        const status: MessageStatus = { kind: "proposed", confirm: slack?.confirm ?? false, heldBecause: event.type === "proposal.opened" ? event.heldBecause : undefined };
         // Drawn moments ago by `announce` (or tried, once is enough); its place went into the PR with the write,
         // unless the announcement answered after the write had gone: then it is recorded here.
         if (event.type === "proposal.opened" && this.#announced.delete(key)) {
           if (location && !event.metadata.slack) await this.record(access.client, event, location);
           return;
         }
+        // Where approvals count: "0 of N", and whether a superseding build dropped earlier approvals.
+        const approvals = await approvalsOnNewBuild(access.client, access.config, event, event.type === "proposal.superseded" && location !== undefined, this.context.now().getTime(), this.context.log);
+        const status: MessageStatus = { kind: "proposed", confirm: slack?.confirm ?? false, heldBecause: event.type === "proposal.opened" ? event.heldBecause : undefined, approvals };
         if (location) {
           await redraw(this.context, location, view(status));
-          if (event.type === "proposal.superseded") await threadReply(this.context, location, supersededLine(event.previous?.reference ?? "an earlier build", event.metadata.reference));
+          const restarted = approvals?.restarted === true ? " Earlier approvals were for the replaced build: approvals start again." : "";
+          if (event.type === "proposal.superseded") await threadReply(this.context, location, `${supersededLine(event.previous?.reference ?? "an earlier build", event.metadata.reference)}${restarted}`);
           // A write that did not carry the message's place (a superseding write that lost it, an announcement that
           // answered too late): record it now.
           if (!event.metadata.slack) await this.record(access.client, event, location);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { approvalTrailers, decideApproval, renderTally, stillMayApprove, tallyApprovals } from "../../src/policy/index.js";
+import { approvalTrailers, buildAuthorFor, decideApproval, renderTally, stillMayApprove, tallyApprovals } from "../../src/policy/index.js";
 import type { Approval, ApprovedBuild } from "../../src/policy/index.js";
 import { PRODUCTION, at, policyOf } from "./policy-support.js";
 
@@ -56,7 +56,11 @@ describe("decideApproval: 2 of 3", () => {
 
     const second = approval("U0BOB00001", "2026-11-24T10:00:00Z");
     const two = decideApproval(production, NOW, [first], second, BUILD);
-    expect(two).toMatchObject({ outcome: "merge", trailers: ["Approved-by: U0ALICE001 at 2026-11-24T09:00:00.000Z", "Approved-by: U0BOB00001 at 2026-11-24T10:00:00.000Z"] });
+    expect(two).toMatchObject({ outcome: "merge", record: true });
+    expect(approvalTrailers(two.tally, (by) => `<@${by}> (Slack)`)).toEqual([
+      "Approved-by: <@U0ALICE001> (Slack) at 2026-11-24T09:00:00.000Z",
+      "Approved-by: <@U0BOB00001> (Slack) at 2026-11-24T10:00:00.000Z",
+    ]);
   });
 
   it("with one of two expired, the second click is only the first that counts", () => {
@@ -65,7 +69,7 @@ describe("decideApproval: 2 of 3", () => {
     expect(decision).toMatchObject({ outcome: "recorded", message: "1 of 2: U0BOB00001" });
   });
 
-  it("refuses self-approval, a double click, a stale button and a click after completion", () => {
+  it("refuses self-approval, a double click and a stale button; a click after completion merges again without recording", () => {
     const alice = approval("U0ALICE001", "2026-11-24T09:00:00Z");
     expect(decideApproval(production, NOW, [], approval("U0CAROL001", "2026-11-24T10:00:00Z"), BUILD)).toMatchObject({ outcome: "refused", why: "self-approval", message: "You built this: someone else must approve it." });
     expect(decideApproval(production, NOW, [alice], approval("U0ALICE001", "2026-11-24T09:00:01Z"), BUILD)).toMatchObject({
@@ -75,7 +79,30 @@ describe("decideApproval: 2 of 3", () => {
     });
     expect(decideApproval(production, NOW, [alice], approval("U0BOB00001", "2026-11-24T10:00:00Z", "0ld0ld0"), BUILD)).toMatchObject({ outcome: "refused", why: "stale-build" });
     const bob = approval("U0BOB00001", "2026-11-24T09:30:00Z");
-    expect(decideApproval(production, NOW, [alice, bob], approval("U0ALICE001", "2026-11-24T10:00:00Z"), BUILD)).toMatchObject({ outcome: "refused", why: "already-complete" });
+    expect(decideApproval(production, NOW, [alice, bob], approval("U0ALICE001", "2026-11-24T10:00:00Z"), BUILD)).toMatchObject({ outcome: "merge", record: false, tally: { counted: [alice, bob] } });
+  });
+
+  it("refuses, without allowSelfApproval, a click when the build's author cannot be told apart from the clicker", () => {
+    const unknown: ApprovedBuild = { id: BUILD.id, unmappedAuthor: "carol-gh" };
+    expect(decideApproval(production, NOW, [], approval("U0ALICE001", "2026-11-24T10:00:00Z"), unknown)).toMatchObject({
+      outcome: "refused",
+      why: "author-unknown",
+      message: "This build names carol-gh (GitHub) as its author, and the config does not say who that is in Slack, so Bender cannot tell whether you built it.",
+    });
+    const lenient = policyOf(`${PRODUCTION}\nallowSelfApproval: true`);
+    expect(decideApproval(lenient, NOW, [], approval("U0ALICE001", "2026-11-24T10:00:00Z"), unknown).outcome).toBe("recorded");
+  });
+
+  it("buildAuthorFor maps the build's GitHub login to a Slack user only through the config's map", () => {
+    const logins = { U0CAROL001: "Carol-GH", U0ALICE001: "alice" };
+    expect(buildAuthorFor(undefined, logins, "U0ALICE001")).toEqual({});
+    expect(buildAuthorFor("carol-gh", logins, "U0ALICE001")).toEqual({ author: "U0CAROL001" });
+    expect(buildAuthorFor("carol-gh", logins, "U0CAROL001")).toEqual({ author: "U0CAROL001" });
+    // The author's login is not mapped, but the clicker's is (to another login): not the author.
+    expect(buildAuthorFor("dave", logins, "U0ALICE001")).toEqual({});
+    // Neither is mapped: who built it cannot be told.
+    expect(buildAuthorFor("dave", logins, "U0BOB00001")).toEqual({ unmappedAuthor: "dave" });
+    expect(buildAuthorFor("dave", undefined, "U0BOB00001")).toEqual({ unmappedAuthor: "dave" });
   });
 
   it("a superseding build resets the count", () => {

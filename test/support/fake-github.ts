@@ -24,7 +24,10 @@ export interface FakePullRequest {
   body: string;
   state: "OPEN" | "CLOSED" | "MERGED";
   labels: string[];
+  /** Comment bodies, oldest first. */
   comments: string[];
+  /** Who wrote each comment (same order); an entry left out is the App's (`viewerLogin`), as comments Bender adds are. */
+  commentedBy?: string[];
   mergeMethod?: string;
   /** The head the merge was made with, as `mergePullRequest`'s expectedHeadOid named it. */
   mergedWithExpectedHead?: string;
@@ -36,7 +39,7 @@ export interface FakePullRequest {
   mergeCommitOid?: string;
   mergeCommitBody?: string;
   /** Set by enablePullRequestAutoMerge. */
-  autoMerge?: { expectedHeadOid: string | undefined; mergeMethod: string; enabledAt: string };
+  autoMerge?: { expectedHeadOid: string | undefined; mergeMethod: string; enabledAt: string; commitBody?: string };
   /** GitHub's updatedAt, as a sequence: any change to the PR moves it up (orderBy UPDATED_AT). */
   updated?: number;
 }
@@ -183,6 +186,23 @@ export class FakeRepository {
     };
     this.pullRequests.push(pullRequest);
     return pullRequest;
+  }
+
+  /** A comment a person (not the App) writes on a PR in GitHub: its `viewerDidAuthor` is false for Bender. */
+  comment(pullRequest: FakePullRequest, body: string, by: string): void {
+    const authors = (pullRequest.commentedBy ??= []);
+    while (authors.length < pullRequest.comments.length) authors.push(this.viewerLogin);
+    pullRequest.comments.push(body);
+    authors.push(by);
+    this.touch(pullRequest);
+  }
+
+  /** The last `count` comments as GraphQL's `comments(last: N) { nodes { body viewerDidAuthor } }` lists them (oldest first). */
+  private lastComments(pullRequest: FakePullRequest, count: number): { nodes: { body: string; viewerDidAuthor: boolean }[] } {
+    // GitHub pages at most 100 nodes; more is an error the schema does not catch.
+    if (count < 1 || count > 100) throw new Error(`Requesting ${count} records on the \`comments\` connection exceeds the \`last\` limit of 100 records.`);
+    const nodes = pullRequest.comments.map((body, index) => ({ body, viewerDidAuthor: (pullRequest.commentedBy?.[index] ?? this.viewerLogin) === this.viewerLogin }));
+    return { nodes: nodes.slice(-count) };
   }
 
   /** Marks a PR as just updated (GitHub's updatedAt moves on any change). */
@@ -352,6 +372,8 @@ export class FakeRepository {
     if (operation === "BenderPullRequest") {
       const pullRequest = this.pullRequests.find((candidate) => candidate.number === Number(variables.number));
       const repository: Record<string, unknown> = { pullRequest: pullRequest ? this.graphqlPullRequest(pullRequest) : null };
+      const comments = /comments\(last: (?<count>\d+)\)/.exec(query)?.groups?.count;
+      if (pullRequest && comments !== undefined) (repository.pullRequest as Record<string, unknown>).comments = this.lastComments(pullRequest, Number(comments));
       if (variables.freezes !== undefined) {
         const [revision = "", path = ""] = variables.freezes.split(/:(.*)/s);
         const text = this.revisionFiles(revision)?.get(path);
@@ -382,7 +404,16 @@ export class FakeRepository {
       for (const key of Object.keys(variables).filter((name) => /^l\d+$/.test(name))) {
         const index = key.slice(1);
         const labels = variables[key] as unknown as string[];
-        repository[`open${index}`] = { nodes: this.byLabels(labels, "OPEN").slice(0, 10).map((pullRequest) => this.listedPullRequest(pullRequest)) };
+        const comments = /comments\(last: (?<count>\d+)\)/.exec(query)?.groups?.count;
+        repository[`open${index}`] = {
+          nodes: this.byLabels(labels, "OPEN")
+            .slice(0, 10)
+            .map((pullRequest) => ({
+              ...this.listedPullRequest(pullRequest),
+              // Asked only where approvals count: each open proposal's head and last comments.
+              ...(comments === undefined ? {} : { headRefOid: this.head(pullRequest.headRefName), comments: this.lastComments(pullRequest, Number(comments)) }),
+            })),
+        };
         repository[`pinned${index}`] = { nodes: this.byLabels(labels, "MERGED").slice(0, 20).map((pullRequest) => this.listedPullRequest(pullRequest)) };
         const [revision = "", path = ""] = (variables[`h${index}`] ?? "").split(/:(.*)/s);
         const text = this.revisionFiles(revision)?.get(path);
@@ -644,9 +675,19 @@ export class FakeRepository {
       }
       case "addComment": {
         const commented = this.pullRequest(String(input.subjectId));
-        commented.comments.push(String(input.body));
+        const body = String(input.body ?? "");
+        // GitHub's refusals for a comment's body.
+        if (body.trim() === "") throw new Error("Body can't be blank");
+        if (body.length > 65536) throw new Error("Body is too long (maximum is 65536 characters)");
+        commented.comments.push(body);
+        commented.commentedBy?.push(this.viewerLogin);
         this.touch(commented);
-        return { clientMutationId: null };
+        // The payload's subject is read after the comment is added (Bender reads the comments back in it).
+        const head = this.branches.get(commented.headRefName);
+        return {
+          clientMutationId: null,
+          subject: { state: commented.state, headRefOid: head ?? commented.mergedWithExpectedHead ?? ZERO_OID, comments: this.lastComments(commented, 100) },
+        };
       }
       case "addLabelsToLabelable": {
         const pullRequest = this.pullRequest(String(input.labelableId));
@@ -683,7 +724,13 @@ export class FakeRepository {
         if (input.expectedHeadOid !== undefined && input.expectedHeadOid !== this.head(pullRequest.headRefName)) {
           throw new Error("Head branch was modified. Review and try the merge again.");
         }
-        pullRequest.autoMerge = { expectedHeadOid: input.expectedHeadOid === undefined ? undefined : String(input.expectedHeadOid), mergeMethod: String(input.mergeMethod ?? "MERGE"), enabledAt: this.time };
+        pullRequest.autoMerge = {
+          expectedHeadOid: input.expectedHeadOid === undefined ? undefined : String(input.expectedHeadOid),
+          mergeMethod: String(input.mergeMethod ?? "MERGE"),
+          enabledAt: this.time,
+          // The merge commit's body GitHub will use when it merges.
+          ...(input.commitBody === undefined ? {} : { commitBody: String(input.commitBody) }),
+        };
         this.touch(pullRequest);
         return { pullRequest: { id: pullRequest.id, autoMergeRequest: { enabledAt: this.time } } };
       }
@@ -759,10 +806,11 @@ export class FakeRepository {
   /**
    * Answers every GraphQL document, any number of times or none, for tests
    * of concurrent writers whose request sequence is not fixed. Documents are
-   * still validated against GitHub's schema. `delay` (ms) may hold each
-   * answer back, so concurrent writers interleave.
+   * still validated against GitHub's schema. `delay` (ms, given the
+   * operation's name) may hold each answer back, so concurrent writers
+   * interleave.
    */
-  serveAllGraphql(delay: () => number = () => 0): nock.Scope {
+  serveAllGraphql(delay: (operation: string | undefined) => number = () => 0): nock.Scope {
     const answer = this.answerDocument.bind(this);
     return nock(API)
       .persist()
@@ -771,7 +819,7 @@ export class FakeRepository {
       .reply(async function (this: nock.ReplyFnContext, _uri, body) {
         const operation = /^(?:query|mutation) (\w+)/.exec((body as { query: string }).query)?.[1];
         const headers = this.req.headers;
-        await new Promise((resolve) => setTimeout(resolve, delay()));
+        await new Promise((resolve) => setTimeout(resolve, delay(operation)));
         return answer(operation, body, headers);
       });
   }

@@ -7,3 +7,4 @@ export { alreadyDone, changedSinceDrawn, githubRefused, pinsWhenChecksPass, refu
 export type { RefusalReason } from "./replies.js";
 export { code, escapeMrkdwn, slackDate } from "./mrkdwn.js";
 export { SLACK_LIMITS } from "./limits.js";
+export { approvalsLine, tallyText } from "./approval-lines.js";
