@@ -8,6 +8,7 @@ import {
   CHANNEL,
   FakeSlack,
   OWEN,
+  PRIYA,
   STRANGER,
   TRIGGER_LIFETIME_MS,
   ageTriggers,
@@ -134,6 +135,52 @@ describe("break-glass: an approver pins through a freeze after a second confirma
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(proposal.state).toBe("OPEN");
     expect(slack.of("chat.postEphemeral")).toHaveLength(3);
+  });
+
+  it("where two approvals are needed, break-glass skips the gate only: the first approver's override is one approval, the second's merges with both in the trailers", async () => {
+    const fake = withBenderLabels(productionRepository("1.4.0", slackConfig(`[${OWEN}, ${PRIYA}]`, "    approvals: 2\n")));
+    const proposal = openExistingProposal(fake, { environment: "production", reference: `${IMAGE}:1.4.1` });
+    fake.push("main", { [FREEZES]: renderFreezes([{ environment: "production", by: "alice", reason: "quarter close", since: "2025-06-01T00:00:00Z" }]) });
+    harness.watch();
+    const slack = new FakeSlack();
+    expectFirstAccess(fake);
+    bender = await harness.start({ manifestRepositories: ["acme/manifests"] });
+
+    // Owen: refused by the freeze, breaks the glass: recorded as 1 of 2, nothing merged.
+    const { breakGlass } = await refusedPin(fake, proposal, slack);
+    const { metadata } = await openModal(slack, breakGlass!);
+    fake.expectGraphql("BenderPullRequest", "BenderApprove");
+    slack.expect("chat.update");
+    slack.expect("chat.postMessage");
+    slack.expect("chat.postEphemeral");
+    await send(submit(OWEN, metadata, "hotfix"));
+    await slack.waitFor("chat.postEphemeral", 2);
+    expect(slack.of("chat.postEphemeral")[1]?.args.text).toContain("Your approval is recorded (1 of 2");
+    expect(proposal.state).toBe("OPEN");
+
+    // Priya: refused by the freeze too, breaks the glass: the second approval merges, both approvers and the override recorded.
+    fake.expectGraphql("BenderPullRequest");
+    slack.expect("chat.postEphemeral");
+    await send(blockActions({ user: PRIYA, actionId: pinAction, value: buttonValueFor(fake, proposal), ts: MESSAGE_TS }));
+    const refusals = await slack.waitFor("chat.postEphemeral", 3);
+    const [button] = buttonsOf(blocksOf(refusals[2]));
+    slack.expect("views.open");
+    await send(blockActions({ user: PRIYA, actionId: ACTION_BREAK_GLASS, value: button!.value!, ts: REFUSAL_TS, ephemeral: true }));
+    const opened = await slack.waitFor("views.open", 2);
+    fake.expectGraphql("BenderPullRequest", "BenderApprove", "BenderWrite");
+    slack.expect("chat.update");
+    slack.expect("chat.postMessage", { times: 2 });
+    await send(submit(PRIYA, String((opened[1]?.args.view as Record<string, unknown>).private_metadata), "still down"));
+    await slack.waitFor("chat.postMessage", 3);
+    expect(proposal.state).toBe("MERGED");
+    expect(proposal.mergeCommitBody?.split("\n")).toEqual([
+      `Pinned-by: <@${PRIYA}> (Slack)`,
+      `Approved-by: <@${OWEN}> (Slack) at 2025-06-03T16:00:00.000Z`,
+      `Approved-by: <@${PRIYA}> (Slack) at 2025-06-03T16:00:00.000Z`,
+      `Pinned-during-freeze-by: <@${PRIYA}> (Slack)`,
+      "Break-glass-reason: still down",
+      "Break-glass-at: 2025-06-03T16:00:00.000Z",
+    ]);
   });
 
   it("outside the deploy windows: the trailer says which refusal was overridden", async () => {
