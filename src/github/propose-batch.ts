@@ -56,7 +56,7 @@ async function proposeTargets(services: BenderServices, client: InstallationClie
 }
 
 /** What proposing to one repository needs; undefined when it has no valid config. */
-async function proposeContextFor(services: BenderServices, client: InstallationClient, repository: string, log: Logger): Promise<ProposeContext | undefined> {
+export async function proposeContextFor(services: BenderServices, client: InstallationClient, repository: string, log: Logger): Promise<ProposeContext | undefined> {
   const lookup = await services.configs.load(client, repository, log);
   if (lookup.kind !== "config") return undefined;
   const { owner, name: repo } = repositoryName(repository);
@@ -72,6 +72,7 @@ async function proposeContextFor(services: BenderServices, client: InstallationC
     log: log.child({ repository }),
     uniqueId: services.uniqueId,
     engine: services.engine,
+    now: services.now,
   };
 }
 

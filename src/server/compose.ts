@@ -47,7 +47,7 @@ export interface ServerOptions {
   readonly queueRetryDelayMs?: number;
   /** Retries of Slack Web API calls; tests pass 0. */
   readonly slackRetries?: number;
-  /** The clock Slack messages show times from; tests pass a fixed one. */
+  /** The clock Slack messages show times from, and proposals, Pin's gate and the policy sweep decide by; tests pass a fixed one. */
   readonly now?: () => Date;
 }
 
@@ -127,6 +127,7 @@ function composeEngine(settings: Settings): EnginePool | undefined {
  */
 export function composeBender(options: ServerOptions): BenderParts {
   const { settings } = options;
+  const clock = options.now;
   // 1. Errors are logged without the payloads they carry, whoever made the logger.
   // One tree: each part logs under its own `component` key, Probot's parts under `probot` (see log-tree.ts).
   const log = logTree((options.log ?? pino({ level: settings.logLevel, name: "bender" })).child({}, { serializers: LOG_SERIALIZERS }), { renames: COMPONENT_RENAMES });
@@ -165,6 +166,7 @@ export function composeBender(options: ServerOptions): BenderParts {
     },
     // The credentials check (step 6) runs after the services exist; this is read only when a build arrives.
     credentialsRefused: () => (githubHealth.ready() ? undefined : githubHealth.health()),
+    ...(clock ? { now: () => clock().getTime() } : {}),
   };
   // 5. Slack.
   const slack = settings.slack
