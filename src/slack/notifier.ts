@@ -175,6 +175,14 @@ export class SlackNotifier {
       case "proposal.deployed":
         if (!location) return;
         return this.deployed(key, location, event.deployment, view);
+      case "proposal.pin-gate": {
+        // Only a message still waiting for Pin says whether Pin is open (a click may have drawn it pinning since).
+        const last = this.context.drawn.get(key);
+        if (!location || (last !== undefined && last.kind !== "proposed")) return;
+        const pinGate = event.pinOpen ? { open: true as const } : { open: false as const, why: event.closed ?? "the release policy says not now" };
+        await redraw(this.context, location, view({ kind: "proposed", confirm: slack?.confirm ?? false, pinGate }));
+        return;
+      }
       case "proposal.unpinned": {
         if (!location) return;
         const backTo = event.metadata.changes[0]?.before ?? "the previous version";

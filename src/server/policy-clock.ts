@@ -1,0 +1,100 @@
+import type { Logger } from "pino";
+import type { PolicySweepResult } from "../github/policy-sweep.js";
+import type { InstallationClient } from "../github/manifest-repositories.js";
+import type { Shown } from "../policy/index.js";
+
+/** How often the release policy is swept by default: a minute (BENDER_POLICY_SWEEP_INTERVAL_MS). */
+export const DEFAULT_POLICY_SWEEP_INTERVAL_MS = 60_000;
+
+export interface PolicyClockOptions {
+  /** Milliseconds between sweeps; 0 turns the timer off (a sweep may still be run with `sweep()`). */
+  readonly intervalMs: number;
+  readonly log: Logger;
+  /** The manifest repositories to sweep, with their clients (the same targets as the sweep after a start). */
+  readonly targets: (log: Logger) => Promise<readonly { readonly repository: string; readonly client: InstallationClient | undefined }[]>;
+  /** One repository's sweep (src/github/policy-sweep.ts), given what its messages showed after the previous one. */
+  readonly sweepRepository: (repository: string, client: InstallationClient, shown: ReadonlyMap<number, Shown> | undefined, log: Logger) => Promise<PolicySweepResult | undefined>;
+}
+
+/** One sweep's results by repository (undefined: no valid config, or it changed; an error: logged and left to the next sweep). */
+export type PolicySweepReport = ReadonlyMap<string, PolicySweepResult | undefined | { readonly error: unknown }>;
+
+/**
+ * Runs the release policy's periodic sweep (issue 13): every `intervalMs`,
+ * each manifest repository in turn. One sweep at a time: a tick that finds
+ * the previous sweep still running is skipped. The timer never keeps the
+ * process alive, and `stop()` waits for a sweep in progress (the shutdown
+ * abandons its GitHub requests if it is slow; every write is a
+ * compare-and-swap, so a sweep cut off anywhere leaves nothing half-done).
+ *
+ * What each manual proposal's message says about Pin is remembered here,
+ * per replica, from the previous sweep (`shown`): the first sweep after a
+ * start records without redrawing, and a replica redraws what changed since
+ * its own previous sweep. Two replicas may both redraw the same change
+ * (the same message drawn twice), never a wrong one.
+ */
+export class PolicyClock {
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<PolicySweepReport> | undefined;
+  #stopped = false;
+  readonly #shown = new Map<string, ReadonlyMap<number, Shown>>();
+
+  constructor(private readonly options: PolicyClockOptions) {}
+
+  /** Starts the timer (once; not after `stop`). */
+  start(): void {
+    if (this.#timer || this.#stopped || this.options.intervalMs <= 0) return;
+    this.#timer = setInterval(() => {
+      if (!this.#running) void this.sweep();
+    }, this.options.intervalMs);
+    this.#timer.unref();
+  }
+
+  /** Sweeps every manifest repository now, or joins the sweep already running. */
+  sweep(): Promise<PolicySweepReport> {
+    if (this.#stopped) return Promise.resolve(new Map());
+    this.#running ??= this.#sweepAll().finally(() => (this.#running = undefined));
+    return this.#running;
+  }
+
+  /** Stops the timer and waits for a sweep in progress; no sweep starts after. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.#running?.catch(() => undefined);
+  }
+
+  async #sweepAll(): Promise<PolicySweepReport> {
+    const { log } = this.options;
+    const report = new Map<string, PolicySweepResult | undefined | { error: unknown }>();
+    let targets;
+    try {
+      targets = await this.options.targets(log);
+    } catch (error) {
+      log.warn({ err: error }, "manifest repositories could not be listed for the policy sweep");
+      return report;
+    }
+    const started = Date.now();
+    for (const { repository, client } of targets) {
+      if (this.#stopped) break;
+      if (!client) continue;
+      try {
+        const result = await this.options.sweepRepository(repository, client, this.#shown.get(repository), log.child({ repository }));
+        report.set(repository, result);
+        if (result) this.#shown.set(repository, result.shown);
+        else this.#shown.delete(repository);
+        if (result && (result.thawed.length > 0 || result.automaticPins || result.approvedPins.length > 0 || result.redrawn.length > 0)) {
+          log.info({ repository, thawed: result.thawed, automaticPins: result.automaticPins, approvedPins: result.approvedPins, redrawn: result.redrawn }, "policy sweep acted");
+        }
+      } catch (error) {
+        report.set(repository, { error });
+        log.warn({ err: error, repository }, "policy sweep failed for this repository; the next sweep tries again");
+      }
+    }
+    // Repositories no longer swept are forgotten, so the memory stays as large as what is swept.
+    for (const repository of this.#shown.keys()) if (!report.has(repository)) this.#shown.delete(repository);
+    log.debug({ repositories: report.size, ms: Date.now() - started }, "policy sweep");
+    return report;
+  }
+}
