@@ -8,18 +8,30 @@ import { readSweepState } from "./read-sweep-state.js";
 import type { SweepState, SweptProposal } from "./read-sweep-state.js";
 import type { BenderServices } from "./services.js";
 
+/**
+ * What a replica remembers of its previous sweep of a repository: what each
+ * manual proposal's message says about Pin, and the automatic pins it asked
+ * the queue for (`number@head`), which are asked once: the queue retries a
+ * sweep that failed, and a planner that declined (a hold, a conflict) will
+ * decline again for the same head.
+ */
+export interface SweepMemory {
+  readonly shown: ReadonlyMap<number, Shown>;
+  readonly pinsAsked: ReadonlySet<string>;
+}
+
 /** What one policy sweep of a repository did, for logs and tests. */
 export interface PolicySweepResult {
   /** Branches whose ended freezes were removed (one compare-and-swap commit each), or why not. */
   readonly thawed: readonly { readonly branch: string; readonly environments: readonly string[]; readonly committed: boolean; readonly detail?: string }[];
-  /** Whether the repository's sweep was asked of the queue: automatic pins that waited are due. */
+  /** Whether the repository's sweep was asked of the queue: automatic pins that waited are due (and were not asked before). */
   readonly automaticPins: boolean;
   /** Proposals whose approvals were complete and that were merged now (or why not). */
   readonly approvedPins: readonly { readonly number: number; readonly merged: boolean; readonly detail?: string }[];
   /** Proposals whose message was redrawn (Pin opened or closed, approvals changed). */
   readonly redrawn: readonly number[];
-  /** What each manual proposal's message says now: the next sweep's `shown`. */
-  readonly shown: ReadonlyMap<number, Shown>;
+  /** What the next sweep is given. */
+  readonly memory: SweepMemory;
   /** When something becomes due by the clock alone. */
   readonly nextDueAt: number | undefined;
 }
@@ -34,12 +46,13 @@ export interface PolicySweepResult {
  *    with `expectedHeadOid` per file; a branch that moved is left to the next sweep;
  * 2. automatic pins: the repository's sweep is queued (`requestSweep`): the
  *    planner re-proposes the environments that pin automatically and pins what
- *    the gate now lets through, in the repository's queue line;
+ *    the gate now lets through, in the repository's queue line; once per
+ *    proposal head (`SweepMemory.pinsAsked`);
  * 3. approved pins: merged with `expectedHeadOid` and `Approved-by:` trailers;
  * 4. redraws: a `proposal.pin-gate` event per proposal whose Pin opened or
- *    closed since its message was drawn (`shown`: what the caller remembers
- *    of the previous sweep; undefined on the first sweep after a start, which
- *    only records).
+ *    closed since its message was drawn (`previous.shown`: what the caller
+ *    remembers of the previous sweep; undefined on the first sweep after a
+ *    start, which only records).
  *
  * Undefined when the repository has no valid config, or its config changed
  * since it was cached (the next sweep uses the new one).
@@ -48,7 +61,7 @@ export async function sweepPolicy(
   services: BenderServices,
   client: InstallationClient,
   repository: string,
-  shown: ReadonlyMap<number, Shown> | undefined,
+  previous: SweepMemory | undefined,
   log: Logger,
 ): Promise<PolicySweepResult | undefined> {
   const lookup = await services.configs.load(client, repository, log);
@@ -60,12 +73,13 @@ export async function sweepPolicy(
     return undefined;
   }
   const now = (services.now ?? Date.now)();
-  const input = sweepInput(lookup.config.environments, state, shown, now);
+  const input = sweepInput(lookup.config.environments, state, previous?.shown, now);
   const plan = dueActions(input);
   const actions = plan.actions;
 
   const thawed = await thaw(client, state, actions.filter((action) => action.kind === "thaw"), now);
-  const automaticPins = actions.some((action) => action.kind === "pin" && action.why === "automatic");
+  const pinsDue = new Set(actions.flatMap((action) => (action.kind === "pin" && action.why === "automatic" ? [`${action.proposal}@${action.build}`] : [])));
+  const automaticPins = [...pinsDue].some((pin) => !previous?.pinsAsked.has(pin));
   if (automaticPins) services.queue.requestSweep(repository, client);
   const approvedPins: { number: number; merged: boolean; detail?: string }[] = [];
   for (const action of actions) {
@@ -90,7 +104,7 @@ export async function sweepPolicy(
     });
     redrawn.push(action.proposal);
   }
-  return { thawed, automaticPins, approvedPins, redrawn, shown: shownAt(input), nextDueAt: plan.nextDueAt };
+  return { thawed, automaticPins, approvedPins, redrawn, memory: { shown: shownAt(input), pinsAsked: pinsDue }, nextDueAt: plan.nextDueAt };
 }
 
 /** dueActions' input from the read: every environment's policy and freezes file, and the open proposals with what their messages showed. */

@@ -194,7 +194,7 @@ export function composeBender(options: ServerOptions): BenderParts {
     intervalMs: settings.policySweepIntervalMs ?? DEFAULT_POLICY_SWEEP_INTERVAL_MS,
     log: log.child({ component: "policy-sweep" }),
     targets: (sweepLog) => manifestTargets(services, { kind: "named", repositories: settings.manifestRepositories }, sweepLog),
-    sweepRepository: (repository, client, shown, sweepLog) => sweepPolicy(services, client, repository, shown, sweepLog),
+    sweepRepository: (repository, client, previous, sweepLog) => sweepPolicy(services, client, repository, previous, sweepLog),
   });
   policyClock.start();
 

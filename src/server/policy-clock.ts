@@ -1,7 +1,6 @@
 import type { Logger } from "pino";
-import type { PolicySweepResult } from "../github/policy-sweep.js";
+import type { PolicySweepResult, SweepMemory } from "../github/policy-sweep.js";
 import type { InstallationClient } from "../github/manifest-repositories.js";
-import type { Shown } from "../policy/index.js";
 
 /** How often the release policy is swept by default: a minute (BENDER_POLICY_SWEEP_INTERVAL_MS). */
 export const DEFAULT_POLICY_SWEEP_INTERVAL_MS = 60_000;
@@ -13,7 +12,7 @@ export interface PolicyClockOptions {
   /** The manifest repositories to sweep, with their clients (the same targets as the sweep after a start). */
   readonly targets: (log: Logger) => Promise<readonly { readonly repository: string; readonly client: InstallationClient | undefined }[]>;
   /** One repository's sweep (src/github/policy-sweep.ts), given what its messages showed after the previous one. */
-  readonly sweepRepository: (repository: string, client: InstallationClient, shown: ReadonlyMap<number, Shown> | undefined, log: Logger) => Promise<PolicySweepResult | undefined>;
+  readonly sweepRepository: (repository: string, client: InstallationClient, previous: SweepMemory | undefined, log: Logger) => Promise<PolicySweepResult | undefined>;
 }
 
 /** One sweep's results by repository (undefined: no valid config, or it changed; an error: logged and left to the next sweep). */
@@ -28,16 +27,16 @@ export type PolicySweepReport = ReadonlyMap<string, PolicySweepResult | undefine
  * compare-and-swap, so a sweep cut off anywhere leaves nothing half-done).
  *
  * What each manual proposal's message says about Pin is remembered here,
- * per replica, from the previous sweep (`shown`): the first sweep after a
- * start records without redrawing, and a replica redraws what changed since
- * its own previous sweep. Two replicas may both redraw the same change
- * (the same message drawn twice), never a wrong one.
+ * per replica, from the previous sweep (`SweepMemory`): the first sweep
+ * after a start records without redrawing, and a replica redraws what
+ * changed since its own previous sweep. Two replicas may both redraw the
+ * same change (the same message drawn twice), never a wrong one.
  */
 export class PolicyClock {
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<PolicySweepReport> | undefined;
   #stopped = false;
-  readonly #shown = new Map<string, ReadonlyMap<number, Shown>>();
+  readonly #memory = new Map<string, SweepMemory>();
 
   constructor(private readonly options: PolicyClockOptions) {}
 
@@ -80,10 +79,10 @@ export class PolicyClock {
       if (this.#stopped) break;
       if (!client) continue;
       try {
-        const result = await this.options.sweepRepository(repository, client, this.#shown.get(repository), log.child({ repository }));
+        const result = await this.options.sweepRepository(repository, client, this.#memory.get(repository), log.child({ repository }));
         report.set(repository, result);
-        if (result) this.#shown.set(repository, result.shown);
-        else this.#shown.delete(repository);
+        if (result) this.#memory.set(repository, result.memory);
+        else this.#memory.delete(repository);
         if (result && (result.thawed.length > 0 || result.automaticPins || result.approvedPins.length > 0 || result.redrawn.length > 0)) {
           log.info({ repository, thawed: result.thawed, automaticPins: result.automaticPins, approvedPins: result.approvedPins, redrawn: result.redrawn }, "policy sweep acted");
         }
@@ -93,7 +92,7 @@ export class PolicyClock {
       }
     }
     // Repositories no longer swept are forgotten, so the memory stays as large as what is swept.
-    for (const repository of this.#shown.keys()) if (!report.has(repository)) this.#shown.delete(repository);
+    for (const repository of this.#memory.keys()) if (!report.has(repository)) this.#memory.delete(repository);
     log.debug({ repositories: report.size, ms: Date.now() - started }, "policy sweep");
     return report;
   }

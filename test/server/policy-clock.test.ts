@@ -9,7 +9,7 @@ const log = pino({ level: "silent" });
 const client = {} as InstallationClient;
 
 function result(shown: ReadonlyMap<number, Shown>): PolicySweepResult {
-  return { thawed: [], automaticPins: false, approvedPins: [], redrawn: [], shown, nextDueAt: undefined };
+  return { thawed: [], automaticPins: false, approvedPins: [], redrawn: [], memory: { shown, pinsAsked: new Set() }, nextDueAt: undefined };
 }
 
 describe("PolicyClock", () => {
@@ -20,9 +20,9 @@ describe("PolicyClock", () => {
       intervalMs: 0,
       log,
       targets: async () => [{ repository: "acme/broken", client }, { repository: "acme/manifests", client }, { repository: "acme/not-installed", client: undefined }],
-      sweepRepository: async (repository, _client, shown) => {
+      sweepRepository: async (repository, _client, previous) => {
         if (repository === "acme/broken") throw new Error("GitHub said no");
-        given.push(shown);
+        given.push(previous?.shown);
         sweeps += 1;
         return result(new Map([[sweeps, { pinOpen: sweeps % 2 === 0, approvals: 0 }]]));
       },

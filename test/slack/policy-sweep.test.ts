@@ -1,13 +1,15 @@
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { renderFreezes } from "../../src/policy/index.js";
+import { HOLDS_PATH as HOLDS, renderHolds } from "../../src/proposals/holds.js";
+import { approvalCommentBody } from "../../src/proposals/approval-comments.js";
 import { decodeProposalMetadata, withMetadata } from "../../src/proposals/metadata.js";
 import type { PolicySweepReport } from "../../src/server/policy-clock.js";
 import { postBuild, startBender } from "../support/bender-server.js";
 import type { RunningBender } from "../support/bender-server.js";
 import type { FakePullRequest, FakeRepository } from "../support/fake-github.js";
 import { IMAGE, deployment, openExistingProposal, productionRepository } from "../support/manifests.js";
-import { CHANNEL, FakeSlack, NOW, OWEN, SLACK_SETTINGS, blocksOf, expectFirstAccess, slackBenderPerTest, slackConfig, textOf, waitUntil, withBenderLabels } from "../support/slack.js";
+import { CHANNEL, FakeSlack, NOW, OWEN, PRIYA, SLACK_SETTINGS, blocksOf, expectFirstAccess, slackBenderPerTest, slackConfig, textOf, waitUntil, withBenderLabels } from "../support/slack.js";
 
 // NOW is Tue 2025-06-03 16:00 UTC (18:00 in Berlin, summer time).
 const MESSAGE_TS = "1748966400.000001";
@@ -176,6 +178,37 @@ describe("the policy sweep redraws manual proposals", () => {
   });
 });
 
+describe("the policy sweep merges what its approvers approved", () => {
+  it("approvals complete during a freeze: when the freeze ends, the proposal is merged with every approver in the merge commit", async () => {
+    const fake = withBenderLabels(productionRepository("1.4.0", slackConfig(`[${OWEN}, ${PRIYA}]`, "    approvals: 2\n")));
+    frozenUntil(fake, at(HOUR));
+    const proposal = manualProposal(fake);
+    const head = fake.head(proposal.headRefName);
+    for (const [by, minutes] of [[OWEN, 30], [PRIYA, 20]] as const) {
+      proposal.comments.push(approvalCommentBody({ by, at: at(-minutes * 60_000).getTime(), build: head }, "approved"));
+    }
+    harness.watch();
+    const slack = new FakeSlack();
+    expectFirstAccess(fake);
+    fake.expectGraphql("BenderPolicySweep");
+    await start();
+    expect((await sweepAt(at(HOUR - 60_000))).get("acme/manifests")).toMatchObject({ approvedPins: [] });
+    expect(proposal.state).toBe("OPEN");
+
+    fake.expectGraphql("BenderPolicySweep", "BenderWrite", "BenderWrite");
+    slack.expect("chat.update");
+    slack.expect("chat.postMessage");
+    expect((await sweepAt(at(HOUR))).get("acme/manifests")).toMatchObject({ thawed: [{ committed: true }], approvedPins: [{ number: proposal.number, merged: true }] });
+    expect(proposal.state).toBe("MERGED");
+    expect(proposal.mergedWithExpectedHead).toBe(head);
+    expect(proposal.mergeCommitBody).toBe(`Approved-by: ${OWEN} at ${at(-30 * 60_000).toISOString()}\nApproved-by: ${PRIYA} at ${at(-20 * 60_000).toISOString()}`);
+    const [pinned] = await slack.waitFor("chat.update");
+    expect(pinned?.args.ts).toBe(MESSAGE_TS);
+    expect(textOf(blocksOf(pinned))).toContain("Pinned");
+    await slack.waitFor("chat.postMessage");
+  });
+});
+
 describe("the policy sweep's cost and its replicas", () => {
   it("with nothing due, a sweep costs exactly one GitHub request per manifest repository", async () => {
     const fake = withBenderLabels(productionRepository("1.4.0", slackConfig(`[${OWEN}]`)));
@@ -192,6 +225,20 @@ describe("the policy sweep's cost and its replicas", () => {
       expect(report.get("acme/manifests")).toMatchObject({ thawed: [], automaticPins: false, approvedPins: [], redrawn: [] });
       expect((await githubRequests(running)) - before).toBe(1);
     }
+  });
+
+  it("an automatic pin the planner declines (held after an Unpin) is asked of the queue once, not every minute", async () => {
+    const fake = withBenderLabels(productionRepository("1.4.0", slackConfig(`[${OWEN}]`, "    autoPin: true\n")));
+    fake.push("main", { [HOLDS]: renderHolds([{ environment: "production", repository: IMAGE, version: "1.4.0", by: OWEN, reason: "bad release" }]) });
+    const held = openExistingProposal(fake, { environment: "production", reference: `${IMAGE}:1.4.1` });
+    harness.watch();
+    expectFirstAccess(fake);
+    fake.expectGraphql("BenderPolicySweep", "BenderSweep", "BenderReadState", "BenderPolicySweep", "BenderPolicySweep");
+    const running = await start();
+    expect((await sweepAt(NOW)).get("acme/manifests")).toMatchObject({ automaticPins: true });
+    await running.queue.idle();
+    expect(held.state).toBe("OPEN");
+    for (const minute of [1, 2]) expect((await sweepAt(at(minute * 60_000))).get("acme/manifests")).toMatchObject({ automaticPins: false });
   });
 
   it("runs by itself on the timer (BENDER_POLICY_SWEEP_INTERVAL_MS), and no sweep runs after the server stops", async () => {
