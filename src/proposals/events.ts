@@ -22,8 +22,8 @@ interface ProposalEventBase {
  * further GitHub call to draw a message.
  */
 export type ProposalEvent =
-  | (ProposalEventBase & { readonly type: "proposal.opened"; readonly autoPin: boolean; readonly heldBecause?: string | undefined; readonly body: string })
-  | (ProposalEventBase & { readonly type: "proposal.superseded"; readonly previous: ProposalMetadata | undefined; readonly autoPin: boolean; readonly body: string })
+  | (ProposalEventBase & { readonly type: "proposal.opened"; readonly autoPin: boolean; readonly heldBecause?: string | undefined; readonly pinClosed?: string | undefined; readonly body: string })
+  | (ProposalEventBase & { readonly type: "proposal.superseded"; readonly previous: ProposalMetadata | undefined; readonly autoPin: boolean; readonly pinClosed?: string | undefined; readonly body: string })
   | (ProposalEventBase & { readonly type: "proposal.pinned"; readonly by: string; readonly via: "github" | "automatic" })
   | (ProposalEventBase & { readonly type: "proposal.dismissed"; readonly by: string })
   | (ProposalEventBase & { readonly type: "proposal.unpinned"; readonly by: string; readonly revert: PullRequestRef })

@@ -197,6 +197,10 @@ export function composeBender(options: ServerOptions): BenderParts {
     sweepRepository: (repository, client, previous, sweepLog) => sweepPolicy(services, client, repository, previous, sweepLog),
   });
   policyClock.start();
+  // A message drawn here is remembered as drawn (Pin open or closed), so the sweep redraws it when that changes.
+  events.subscribe((event) => {
+    if (event.type === "proposal.opened" || event.type === "proposal.superseded") policyClock.drawn(event.repository, event.pullRequest.number, event.pinClosed === undefined);
+  });
 
   async function stopWork(): Promise<string[]> {
     await policyClock.stop();

@@ -27,9 +27,9 @@ export type PolicySweepReport = ReadonlyMap<string, PolicySweepResult | undefine
  * compare-and-swap, so a sweep cut off anywhere leaves nothing half-done).
  *
  * What each manual proposal's message says about Pin is remembered here,
- * per replica, from the previous sweep (`SweepMemory`): the first sweep
- * after a start records without redrawing, and a replica redraws what
- * changed since its own previous sweep. Two replicas may both redraw the
+ * per replica, from the previous sweep (`SweepMemory`) and from the messages
+ * this replica drew (`drawn`): the first sweep after a start records what it
+ * does not know without redrawing, and a replica redraws what changed since. Two replicas may both redraw the
  * same change (the same message drawn twice), never a wrong one.
  */
 export class PolicyClock {
@@ -54,6 +54,18 @@ export class PolicyClock {
     if (this.#stopped) return Promise.resolve(new Map());
     this.#running ??= this.#sweepAll().finally(() => (this.#running = undefined));
     return this.#running;
+  }
+
+  /**
+   * Records what a message this replica just drew says about Pin (a new or
+   * superseded proposal: no approvals counted yet), so the next sweep redraws
+   * it when that changes, even on the first sweep after a start.
+   */
+  drawn(repository: string, number: number, pinOpen: boolean): void {
+    const memory = this.#memory.get(repository);
+    const shown = new Map(memory?.shown);
+    shown.set(number, { pinOpen, approvals: 0 });
+    this.#memory.set(repository, { shown, pinsAsked: memory?.pinsAsked ?? new Set() });
   }
 
   /** Stops the timer and waits for a sweep in progress; no sweep starts after. */
@@ -92,7 +104,8 @@ export class PolicyClock {
       }
     }
     // Repositories no longer swept are forgotten, so the memory stays as large as what is swept.
-    for (const repository of this.#memory.keys()) if (!report.has(repository)) this.#memory.delete(repository);
+    const swept = new Set(targets.map((target) => target.repository));
+    for (const repository of this.#memory.keys()) if (!swept.has(repository)) this.#memory.delete(repository);
     log.debug({ repositories: report.size, ms: Date.now() - started }, "policy sweep");
     return report;
   }

@@ -2,7 +2,7 @@ import type { ProposalEvent } from "../proposals/events.js";
 import { withMetadata } from "../proposals/metadata.js";
 import { updatePullRequestBody } from "../github/pull-request-ops.js";
 import { clusterLine, dismissedLine, pinnedLine, proposalMessage, supersededLine, unpinnedLine } from "./blocks/index.js";
-import type { ClusterState, MessageStatus, ProposalView } from "./model.js";
+import type { ClusterState, MessageStatus, PinGateLine, ProposalView } from "./model.js";
 import { redraw as redrawOrThrow, threadReply as threadReplyOrThrow } from "./proposal-actions.js";
 import { SlackActionError, repositoryAccess } from "./slack-context.js";
 import type { MessageLocation, SlackContext } from "./slack-context.js";
@@ -22,6 +22,11 @@ async function threadReply(context: SlackContext, location: MessageLocation, tex
   } catch (error) {
     context.log.warn({ err: error, channel: location.channel }, "thread reply not sent");
   }
+}
+
+/** A new or superseded proposal's "Pin is closed" line, when the release policy said not now as it was written. */
+function pinClosedLine(why: string | undefined): PinGateLine | undefined {
+  return why === undefined ? undefined : { open: false, why };
 }
 
 /**
@@ -97,7 +102,7 @@ export class SlackNotifier {
       pullRequest: { number: event.pullRequest.number, url: event.pullRequest.url, headOid: event.pullRequest.headOid ?? "" },
       metadata: event.metadata,
       webUrl: this.context.services.webUrl,
-      status: { kind: "proposed", confirm: slack.confirm, heldBecause: event.heldBecause },
+      status: { kind: "proposed", confirm: slack.confirm, heldBecause: event.heldBecause, pinGate: pinClosedLine(event.pinClosed) },
     };
     const message = proposalMessage(view);
     const posted = await this.context.slack.chat.postMessage({ channel: slack.channel, text: message.text, blocks: message.blocks });
@@ -132,7 +137,12 @@ export class SlackNotifier {
     switch (event.type) {
       case "proposal.opened":
       case "proposal.superseded": {
-        const status: MessageStatus = { kind: "proposed", confirm: slack?.confirm ?? false, heldBecause: event.type === "proposal.opened" ? event.heldBecause : undefined };
+        const status: MessageStatus = {
+          kind: "proposed",
+          confirm: slack?.confirm ?? false,
+          heldBecause: event.type === "proposal.opened" ? event.heldBecause : undefined,
+          pinGate: pinClosedLine(event.pinClosed),
+        };
         // Drawn moments ago by `announce` (or tried, once is enough); its place went into the PR with the write,
         // unless the announcement answered after the write had gone: then it is recorded here.
         if (event.type === "proposal.opened" && this.#announced.delete(key)) {

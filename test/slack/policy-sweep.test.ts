@@ -178,6 +178,32 @@ describe("the policy sweep redraws manual proposals", () => {
   });
 });
 
+describe("a manual proposal drawn while Pin is closed", () => {
+  it("says Pin is closed from its first drawing, and the sweep redraws it open when the freeze ends, even as the first sweep after a start", async () => {
+    const fake = withBenderLabels(productionRepository("1.4.0", slackConfig(`[${OWEN}]`)));
+    frozenUntil(fake, at(HOUR));
+    harness.watch();
+    const slack = new FakeSlack();
+    expectFirstAccess(fake);
+    fake.expectGraphql("BenderReadState", "BenderWrite", "BenderWrite");
+    slack.expect("chat.postMessage");
+    await start();
+    const build = await postBuild(bender!, { image: `${IMAGE}:1.4.1`, repositories: [fake.nameWithOwner] });
+    expect(build.proposals).toEqual([expect.objectContaining({ action: "opened", pinned: false })]);
+    const [posted] = await slack.waitFor("chat.postMessage");
+    expect(textOf(blocksOf(posted))).toContain("Pin is closed: production is frozen by alice until Tue 17:00 UTC (in 1 h): load test.");
+    expect(textOf(blocksOf(posted))).not.toContain("Automation will not pin this");
+
+    fake.expectGraphql("BenderPolicySweep", "BenderWrite");
+    slack.expect("chat.update");
+    expect((await sweepAt(at(HOUR))).get("acme/manifests")).toMatchObject({ redrawn: [1], thawed: [{ committed: true }] });
+    const [opened] = await slack.waitFor("chat.update");
+    // The fake answered the post with its first ts: the message drawn closed is the one redrawn.
+    expect(opened?.args.ts).toBe(MESSAGE_TS);
+    expect(textOf(blocksOf(opened))).toContain("Pin is open again.");
+  });
+});
+
 describe("the policy sweep merges what its approvers approved", () => {
   it("approvals complete during a freeze: when the freeze ends, the proposal is merged with every approver in the merge commit", async () => {
     const fake = withBenderLabels(productionRepository("1.4.0", slackConfig(`[${OWEN}, ${PRIYA}]`, "    approvals: 2\n")));
