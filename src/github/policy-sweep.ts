@@ -99,6 +99,7 @@ export async function sweepPolicy(
       environment: action.environment,
       pullRequest: proposal.pullRequest,
       metadata: proposal.metadata,
+      why: action.why,
       pinOpen: action.gate.allowed,
       closed: action.gate.allowed ? undefined : action.gate.message,
     });

@@ -33,7 +33,7 @@ export type DueAction =
   | { readonly kind: "thaw"; readonly environment: string; readonly freezes: readonly Freeze[] }
   /** Merge this proposal now: its environment pins automatically, or its approvals are complete, and the gate is open. */
   | { readonly kind: "pin"; readonly environment: string; readonly proposal: number; readonly build: string; readonly why: "automatic" | "approved" }
-  /** Redraw this proposal's message: Pin opened or closed, or approvals expired, since it was drawn. */
+  /** Redraw this proposal's message: Pin opened or closed, or approvals expired (fewer count than it shows), since it was drawn. */
   | { readonly kind: "redraw"; readonly environment: string; readonly proposal: number; readonly gate: PinGate; readonly why: "pin-opened" | "pin-closed" | "approvals-changed" };
 
 export interface SweepInput {
@@ -91,7 +91,8 @@ export function dueActions(input: SweepInput): SweepPlan {
     if (policy.autoPin || proposal.shown === undefined) continue;
     if (proposal.shown.pinOpen !== gate.allowed) {
       actions.push({ kind: "redraw", environment: policy.environment, proposal: proposal.number, gate, why: gate.allowed ? "pin-opened" : "pin-closed" });
-    } else if (proposal.shown.approvals !== Math.min(tally.counted.length, tally.needed)) {
+    } else if (Math.min(tally.counted.length, tally.needed) < proposal.shown.approvals) {
+      // Fewer count than the message shows: one expired. (More: a click recorded it, and drew it then.)
       actions.push({ kind: "redraw", environment: policy.environment, proposal: proposal.number, gate, why: "approvals-changed" });
     }
   }

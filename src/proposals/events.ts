@@ -29,7 +29,13 @@ export type ProposalEvent =
   | (ProposalEventBase & { readonly type: "proposal.unpinned"; readonly by: string; readonly revert: PullRequestRef })
   | (ProposalEventBase & { readonly type: "proposal.deployed"; readonly deployment: PinDeployment })
   /** The policy sweep found Pin closed (a freeze began, a window closed: `closed` says why and until when) or open again since the message was drawn. */
-  | (ProposalEventBase & { readonly type: "proposal.pin-gate"; readonly pinOpen: boolean; readonly closed?: string | undefined });
+  | (ProposalEventBase & {
+      readonly type: "proposal.pin-gate";
+      /** `approvals-changed`: Pin is as it was, but an approval expired. */
+      readonly why: "pin-opened" | "pin-closed" | "approvals-changed";
+      readonly pinOpen: boolean;
+      readonly closed?: string | undefined;
+    });
 
 /**
  * The sync job in one cluster reported a commit that contains this pin's

@@ -189,7 +189,8 @@ export class SlackNotifier {
         // Only a message still waiting for Pin says whether Pin is open (a click may have drawn it pinning since).
         const last = this.context.drawn.get(key);
         if (!location || (last !== undefined && last.kind !== "proposed")) return;
-        const pinGate = event.pinOpen ? { open: true as const } : { open: false as const, why: event.closed ?? "the release policy says not now" };
+        // "Open again" only when it opened; an approval that expired while Pin stays open needs no Pin line.
+        const pinGate = event.pinOpen ? (event.why === "pin-opened" ? { open: true as const } : undefined) : { open: false as const, why: event.closed ?? "the release policy says not now" };
         await redraw(this.context, location, view({ kind: "proposed", confirm: slack?.confirm ?? false, pinGate }));
         return;
       }

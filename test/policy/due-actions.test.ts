@@ -74,6 +74,8 @@ describe("the sweep and manual proposals", () => {
     const approved: SweepProposal = { ...shownClosed, shown: { pinOpen: true, approvals: 1 }, approvals: [{ by: "U0ALICE001", at: at("2026-11-23T09:00:00Z"), build: "bbb0002" }] };
     expect(plan("2026-11-24T08:59:59Z", [approved])).toEqual({ actions: [], nextDueAt: at("2026-11-24T09:00:00Z") });
     expect(plan("2026-11-24T09:00:00Z", [approved]).actions).toMatchObject([{ kind: "redraw", proposal: 9, why: "approvals-changed" }]);
+    // More approvals than shown: the click that recorded one drew it; nothing to redraw.
+    expect(plan("2026-11-23T09:30:00Z", [{ ...approved, shown: { pinOpen: true, approvals: 0 } }]).actions).toEqual([]);
   });
 
   it("pins a proposal whose approvals are complete once the gate opens (a merge that had to wait)", () => {
