@@ -194,7 +194,7 @@ export async function run({ runs, log }: SweepBenchOptions): Promise<{ valid: bo
 
   // Checks: a benchmark that measures a no-op is worthless.
   const thawCommits = repositories.map((fake) => (fake.messageOf(fake.head()) === "Thaw production: the freeze ended" ? 1 : 0) as number).reduce((sum, count) => sum + count, 0);
-  const redrawn = [...due.report.values()].reduce((sum, result) => sum + (result && !("error" in result) ? result.redrawn.length : 0), 0);
+  const redrawn = [...due.report.values()].reduce((sum, result) => sum + (result && "redrawn" in result ? result.redrawn.length : 0), 0);
   const proposals = repositories.reduce((sum, fake) => sum + fake.openPullRequests().length, 0);
   const valid =
     github.problems.length === 0 &&

@@ -190,11 +190,14 @@ export function composeBender(options: ServerOptions): BenderParts {
   exportHealthMetrics(metrics.registry, githubHealth, slack);
 
   // 7. The release policy's sweep, every minute by default, over the same repositories as the sweep after a start.
+  const replicaId = randomUUID();
   const policyClock = new PolicyClock({
     intervalMs: settings.policySweepIntervalMs ?? DEFAULT_POLICY_SWEEP_INTERVAL_MS,
     log: log.child({ component: "policy-sweep" }),
     targets: (sweepLog) => manifestTargets(services, { kind: "named", repositories: settings.manifestRepositories }, sweepLog),
     sweepRepository: (repository, client, previous, sweepLog) => sweepPolicy(services, client, repository, previous, sweepLog),
+    // With Redis, one replica sweeps each repository per interval (SET NX with an expiry); without, each sweeps.
+    ...(redis ? { claim: async (repository: string, forMs: number) => (await redis.set(`bender:policy-sweep:${repository}`, replicaId, "PX", forMs, "NX")) === "OK" } : {}),
   });
   policyClock.start();
   // A message drawn here is remembered as drawn (Pin open or closed), so the sweep redraws it when that changes.

@@ -13,10 +13,19 @@ export interface PolicyClockOptions {
   readonly targets: (log: Logger) => Promise<readonly { readonly repository: string; readonly client: InstallationClient | undefined }[]>;
   /** One repository's sweep (src/github/policy-sweep.ts), given what its messages showed after the previous one. */
   readonly sweepRepository: (repository: string, client: InstallationClient, previous: SweepMemory | undefined, log: Logger) => Promise<PolicySweepResult | undefined>;
+  /**
+   * With Redis (REDIS_URL): claims a repository's sweep for `forMs`, true when this replica got it, so one replica
+   * sweeps each repository per interval. An optimisation only: every write is a compare-and-swap, and a claim
+   * that fails (Redis down) sweeps anyway.
+   */
+  readonly claim?: ((repository: string, forMs: number) => Promise<boolean>) | undefined;
 }
 
+/** A repository whose sweep for this interval another sweep claimed (Redis): this replica, or another. */
+export const CLAIMED_THIS_INTERVAL = { claimed: "another sweep has this interval" } as const;
+
 /** One sweep's results by repository (undefined: no valid config, or it changed; an error: logged and left to the next sweep). */
-export type PolicySweepReport = ReadonlyMap<string, PolicySweepResult | undefined | { readonly error: unknown }>;
+export type PolicySweepReport = ReadonlyMap<string, PolicySweepResult | undefined | { readonly error: unknown } | typeof CLAIMED_THIS_INTERVAL>;
 
 /**
  * Runs the release policy's periodic sweep (issue 13): every `intervalMs`,
@@ -76,9 +85,21 @@ export class PolicyClock {
     await this.#running?.catch(() => undefined);
   }
 
+  /** Whether this replica sweeps the repository now: no claim to make, the claim got, or the claim could not be asked. */
+  async #claim(repository: string): Promise<boolean> {
+    if (!this.options.claim) return true;
+    const forMs = Math.max(500, Math.floor((this.options.intervalMs || DEFAULT_POLICY_SWEEP_INTERVAL_MS) * 0.9));
+    try {
+      return await this.options.claim(repository, forMs);
+    } catch (error) {
+      this.options.log.debug({ err: error, repository }, "policy sweep claim not asked (Redis); sweeping anyway");
+      return true;
+    }
+  }
+
   async #sweepAll(): Promise<PolicySweepReport> {
     const { log } = this.options;
-    const report = new Map<string, PolicySweepResult | undefined | { error: unknown }>();
+    const report = new Map<string, PolicySweepResult | undefined | { error: unknown } | typeof CLAIMED_THIS_INTERVAL>();
     let targets;
     try {
       targets = await this.options.targets(log);
@@ -90,6 +111,10 @@ export class PolicyClock {
     for (const { repository, client } of targets) {
       if (this.#stopped) break;
       if (!client) continue;
+      if (!(await this.#claim(repository))) {
+        report.set(repository, CLAIMED_THIS_INTERVAL);
+        continue;
+      }
       try {
         const result = await this.options.sweepRepository(repository, client, this.#memory.get(repository), log.child({ repository }));
         report.set(repository, result);
