@@ -9,6 +9,7 @@ import { postBuild, startBender } from "../support/bender-server.js";
 import type { RunningBender } from "../support/bender-server.js";
 import type { FakePullRequest, FakeRepository } from "../support/fake-github.js";
 import { IMAGE, deployment, openExistingProposal, productionRepository } from "../support/manifests.js";
+import type { SlackCall } from "../support/slack.js";
 import { CHANNEL, FakeSlack, NOW, OWEN, PRIYA, SLACK_SETTINGS, blocksOf, expectFirstAccess, slackBenderPerTest, slackConfig, textOf, waitUntil, withBenderLabels } from "../support/slack.js";
 
 // NOW is Tue 2025-06-03 16:00 UTC (18:00 in Berlin, summer time).
@@ -51,6 +52,19 @@ function frozenUntil(fake: FakeRepository, until: Date): void {
   fake.push("main", { [FREEZES]: renderFreezes([{ environment: "production", by: "alice", reason: "load test", since: at(-HOUR).toISOString(), until: until.toISOString() }]) });
 }
 
+/** Starts Bender and sends it a build of 1.4.1 that opens a proposal (which waits): its outcomes and its message. */
+async function startAndPropose(fake: FakeRepository): Promise<{ slack: FakeSlack; build: Awaited<ReturnType<typeof postBuild>>; posted: SlackCall | undefined }> {
+  harness.watch();
+  const slack = new FakeSlack();
+  expectFirstAccess(fake);
+  fake.expectGraphql("BenderReadState", "BenderWrite", "BenderWrite");
+  slack.expect("chat.postMessage");
+  await start();
+  const build = await postBuild(bender!, { image: `${IMAGE}:1.4.1`, repositories: [fake.nameWithOwner] });
+  const [posted] = await slack.waitFor("chat.postMessage");
+  return { slack, build, posted };
+}
+
 /** A manual proposal whose Slack message is recorded in its PR, as Bender leaves it. */
 function manualProposal(fake: FakeRepository): FakePullRequest {
   return openExistingProposal(fake, {
@@ -68,15 +82,9 @@ describe("the policy sweep pins what waited", () => {
   it("a timed freeze ends: the expired entry leaves the freezes file in one commit and the automatic proposal that waited is pinned", async () => {
     const fake = withBenderLabels(productionRepository("1.4.0", slackConfig(`[${OWEN}]`, "    autoPin: true\n")));
     frozenUntil(fake, at(HOUR));
-    harness.watch();
-    const slack = new FakeSlack();
-    expectFirstAccess(fake);
-    fake.expectGraphql("BenderReadState", "BenderWrite", "BenderWrite");
-    slack.expect("chat.postMessage");
-    await start();
-    const build = await postBuild(bender!, { image: `${IMAGE}:1.4.1`, repositories: [fake.nameWithOwner] });
+    const { slack, build, posted } = await startAndPropose(fake);
     expect(build.proposals).toEqual([expect.objectContaining({ action: "opened", pinned: false, detail: expect.stringContaining("production is frozen by alice until Tue 17:00 UTC (in 1 h): load test") })]);
-    await slack.waitFor("chat.postMessage");
+    expect(textOf(blocksOf(posted))).toContain("Automation will not pin this: production is frozen by alice");
 
     // A minute before the end: one read, nothing else.
     fake.expectGraphql("BenderPolicySweep");
@@ -108,15 +116,9 @@ describe("the policy sweep pins what waited", () => {
   it("an automatic proposal that waited outside the windows is pinned when the next window opens, not a moment before", async () => {
     const windows = '    windows: [{days: [mon, tue, wed, thu, fri], from: "09:00", to: "17:00", timezone: Europe/Berlin}]\n';
     const fake = withBenderLabels(productionRepository("1.4.0", slackConfig(`[${OWEN}]`, `    autoPin: true\n${windows}`)));
-    harness.watch();
-    const slack = new FakeSlack();
-    expectFirstAccess(fake);
-    fake.expectGraphql("BenderReadState", "BenderWrite", "BenderWrite");
-    slack.expect("chat.postMessage");
-    await start();
-    const build = await postBuild(bender!, { image: `${IMAGE}:1.4.1`, repositories: [fake.nameWithOwner] });
+    const { slack, build, posted } = await startAndPropose(fake);
     expect(build.proposals).toEqual([expect.objectContaining({ pinned: false, detail: expect.stringContaining("the next window opens Wed 09:00 CEST, in 15 h") })]);
-    await slack.waitFor("chat.postMessage");
+    expect(textOf(blocksOf(posted))).toContain("Automation will not pin this: production is outside its deploy windows");
 
     // Wed 09:00 in Berlin is 07:00Z.
     const opening = new Date("2025-06-04T07:00:00.000Z");
@@ -182,15 +184,8 @@ describe("a manual proposal drawn while Pin is closed", () => {
   it("says Pin is closed from its first drawing, and the sweep redraws it open when the freeze ends, even as the first sweep after a start", async () => {
     const fake = withBenderLabels(productionRepository("1.4.0", slackConfig(`[${OWEN}]`)));
     frozenUntil(fake, at(HOUR));
-    harness.watch();
-    const slack = new FakeSlack();
-    expectFirstAccess(fake);
-    fake.expectGraphql("BenderReadState", "BenderWrite", "BenderWrite");
-    slack.expect("chat.postMessage");
-    await start();
-    const build = await postBuild(bender!, { image: `${IMAGE}:1.4.1`, repositories: [fake.nameWithOwner] });
+    const { slack, build, posted } = await startAndPropose(fake);
     expect(build.proposals).toEqual([expect.objectContaining({ action: "opened", pinned: false })]);
-    const [posted] = await slack.waitFor("chat.postMessage");
     expect(textOf(blocksOf(posted))).toContain("Pin is closed: production is frozen by alice until Tue 17:00 UTC (in 1 h): load test.");
     expect(textOf(blocksOf(posted))).not.toContain("Automation will not pin this");
 
