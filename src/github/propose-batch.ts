@@ -56,7 +56,7 @@ async function proposeTargets(services: BenderServices, client: InstallationClie
 }
 
 /** What proposing to one repository needs; undefined when it has no valid config. */
-export async function proposeContextFor(services: BenderServices, client: InstallationClient, repository: string, log: Logger): Promise<ProposeContext | undefined> {
+async function proposeContextFor(services: BenderServices, client: InstallationClient, repository: string, log: Logger): Promise<ProposeContext | undefined> {
   const lookup = await services.configs.load(client, repository, log);
   if (lookup.kind !== "config") return undefined;
   const { owner, name: repo } = repositoryName(repository);
