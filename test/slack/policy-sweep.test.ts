@@ -180,6 +180,29 @@ describe("the policy sweep redraws manual proposals", () => {
   });
 });
 
+describe("environments on their own branch", () => {
+  it("reads the freezes file at the environment's branch in the same query, and thaws it there", async () => {
+    const fake = withBenderLabels(productionRepository("1.4.0", slackConfig(`[${OWEN}]`, "    branch: production\n")));
+    fake.branches.set("production", fake.head());
+    fake.push("production", { [FREEZES]: renderFreezes([{ environment: "production", by: "alice", reason: "load test", since: at(-HOUR).toISOString(), until: at(HOUR / 2).toISOString() }]) });
+    manualProposal(fake);
+    const main = fake.head();
+    harness.watch();
+    const slack = new FakeSlack();
+    expectFirstAccess(fake);
+    fake.expectGraphql("BenderPolicySweep", "BenderPolicySweep", "BenderWrite");
+    await start();
+    expect((await sweepAt(NOW)).get("acme/manifests")).toMatchObject({ redrawn: [], thawed: [] });
+    slack.expect("chat.update");
+    expect((await sweepAt(at(HOUR / 2))).get("acme/manifests")).toMatchObject({ redrawn: [1], thawed: [{ branch: "production", committed: true }] });
+    expect(parse(fake.file(FREEZES, "production") ?? "")).toEqual({ freezes: [] });
+    expect(fake.messageOf(fake.head("production"))).toBe("Thaw production: the freeze ended");
+    expect(fake.head()).toBe(main);
+    const [opened] = await slack.waitFor("chat.update");
+    expect(textOf(blocksOf(opened))).toContain("Pin is open again.");
+  });
+});
+
 describe("a manual proposal drawn while Pin is closed", () => {
   it("says Pin is closed from its first drawing, and the sweep redraws it open when the freeze ends, even as the first sweep after a start", async () => {
     const fake = withBenderLabels(productionRepository("1.4.0", slackConfig(`[${OWEN}]`)));
