@@ -36,6 +36,7 @@ const SCENARIOS = {
   "sync-cluster": () => import("./scenarios/sync-cluster.js"),
   sync: () => import("./scenarios/sync.js"),
   policy: () => import("./scenarios/policy.js"),
+  "policy-sweep": () => import("./scenarios/policy-sweep.js"),
   "sync-watch": () => import("./scenarios/sync-watch.js"),
 };
 

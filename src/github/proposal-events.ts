@@ -20,7 +20,7 @@ export async function announce(context: ProposeContext, opened: readonly Written
   const asked = Promise.all(
     opened.map(async ({ index, write, pullRequest, headOid }) => {
       if (write.plan.action !== "open") return;
-      const event = { type: "proposal.opened" as const, repository: `${context.owner}/${context.repo}`, environment: write.environment.read.name, pullRequest: { ...pullRequest, headOid }, metadata: write.plan.metadata, autoPin: write.plan.autoPin, heldBecause: write.plan.heldBecause, body: write.plan.body };
+      const event = { type: "proposal.opened" as const, repository: `${context.owner}/${context.repo}`, environment: write.environment.read.name, pullRequest: { ...pullRequest, headOid }, metadata: write.plan.metadata, autoPin: write.plan.autoPin, heldBecause: write.plan.heldBecause, pinClosed: write.plan.pinClosed, body: write.plan.body };
       const place = await sink.announce?.(event).catch(() => undefined);
       if (place) places.set(index, place);
     }),
@@ -38,10 +38,10 @@ export function emitProposalEvents(context: ProposeContext, write: WritePlan, pu
   const base = { repository: `${context.owner}/${context.repo}`, environment: write.environment.read.name, pullRequest, metadata };
   if (write.plan.action === "open") {
     const body = place ? withMetadata(write.plan.body, metadata) : write.plan.body;
-    context.events.emit({ ...base, type: "proposal.opened", autoPin: write.plan.autoPin, heldBecause: write.plan.heldBecause, body });
+    context.events.emit({ ...base, type: "proposal.opened", autoPin: write.plan.autoPin, heldBecause: write.plan.heldBecause, pinClosed: write.plan.pinClosed, body });
   } else if (write.plan.action === "supersede") {
     const previous: ProposalMetadata | undefined = write.environment.snapshot.openProposal?.metadata;
-    context.events.emit({ ...base, type: "proposal.superseded", previous, autoPin: write.plan.autoPin, body: write.plan.body });
+    context.events.emit({ ...base, type: "proposal.superseded", previous, autoPin: write.plan.autoPin, pinClosed: write.plan.pinClosed, body: write.plan.body });
   }
   if (pinned) context.events.emit({ ...base, type: "proposal.pinned", by: "bender", via: "automatic" });
 }

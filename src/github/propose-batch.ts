@@ -72,6 +72,7 @@ async function proposeContextFor(services: BenderServices, client: InstallationC
     log: log.child({ repository }),
     uniqueId: services.uniqueId,
     engine: services.engine,
+    now: services.now,
   };
 }
 

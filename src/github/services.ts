@@ -31,6 +31,8 @@ export interface BenderServices {
    * else undefined: a build is then refused at once, with the reason, instead of queued for work that cannot succeed.
    */
   readonly credentialsRefused?: () => string | undefined;
+  /** The clock proposals and the release policy read, in epoch milliseconds (tests pass a fixed one); undefined: Date.now. */
+  readonly now?: (() => number) | undefined;
 }
 
 export interface ActivityReporter {

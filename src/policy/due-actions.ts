@@ -19,7 +19,13 @@ export interface SweepProposal {
   readonly build: string;
   readonly author?: string | undefined;
   readonly approvals?: readonly Approval[] | undefined;
-  readonly shown?: { readonly pinOpen: boolean; readonly approvals: number } | undefined;
+  readonly shown?: Shown | undefined;
+}
+
+/** What a manual proposal's message says about Pin: open or closed, and how many approvals counted. */
+export interface Shown {
+  readonly pinOpen: boolean;
+  readonly approvals: number;
 }
 
 export type DueAction =
@@ -27,7 +33,7 @@ export type DueAction =
   | { readonly kind: "thaw"; readonly environment: string; readonly freezes: readonly Freeze[] }
   /** Merge this proposal now: its environment pins automatically, or its approvals are complete, and the gate is open. */
   | { readonly kind: "pin"; readonly environment: string; readonly proposal: number; readonly build: string; readonly why: "automatic" | "approved" }
-  /** Redraw this proposal's message: Pin opened or closed, or approvals expired, since it was drawn. */
+  /** Redraw this proposal's message: Pin opened or closed, or approvals expired (fewer count than it shows), since it was drawn. */
   | { readonly kind: "redraw"; readonly environment: string; readonly proposal: number; readonly gate: PinGate; readonly why: "pin-opened" | "pin-closed" | "approvals-changed" };
 
 export interface SweepInput {
@@ -85,13 +91,39 @@ export function dueActions(input: SweepInput): SweepPlan {
     if (policy.autoPin || proposal.shown === undefined) continue;
     if (proposal.shown.pinOpen !== gate.allowed) {
       actions.push({ kind: "redraw", environment: policy.environment, proposal: proposal.number, gate, why: gate.allowed ? "pin-opened" : "pin-closed" });
-    } else if (proposal.shown.approvals !== Math.min(tally.counted.length, tally.needed)) {
+    } else if (Math.min(tally.counted.length, tally.needed) < proposal.shown.approvals) {
+      // Fewer count than the message shows: one expired. (More: a click recorded it, and drew it then.)
       actions.push({ kind: "redraw", environment: policy.environment, proposal: proposal.number, gate, why: "approvals-changed" });
     }
   }
 
   const future = changes.filter((instant) => instant > now);
   return { actions, nextDueAt: future.length === 0 ? undefined : Math.min(...future) };
+}
+
+/**
+ * What each manual proposal's message says once the sweep's redraws are
+ * done (Pin open or closed at `now`, the approvals counted), by proposal
+ * number: the caller keeps it as the next sweep's `shown`. Automatic
+ * environments and proposals without a policy have no entry (dueActions
+ * never redraws them).
+ */
+export function shownAt(input: SweepInput): ReadonlyMap<number, Shown> {
+  const shown = new Map<number, Shown>();
+  const policies = new Map(input.policies.map((policy) => [policy.environment, policy]));
+  const gates = new Map<string, boolean>();
+  for (const proposal of input.proposals) {
+    const policy = policies.get(proposal.environment);
+    if (policy === undefined || policy.autoPin) continue;
+    let pinOpen = gates.get(policy.environment);
+    if (pinOpen === undefined) {
+      pinOpen = canPinNow(policy, input.now, input.freezes[policy.environment] ?? NO_FREEZES).allowed;
+      gates.set(policy.environment, pinOpen);
+    }
+    const tally = tallyApprovals(policy, input.now, proposal.approvals ?? [], { id: proposal.build, author: proposal.author });
+    shown.set(proposal.number, { pinOpen, approvals: Math.min(tally.counted.length, tally.needed) });
+  }
+  return shown;
 }
 
 /** The instants when this environment's gate may change by itself: a freeze starting or ending, the window closing or opening. */

@@ -125,6 +125,18 @@ export function withoutFreezes(text: string | undefined, environments: readonly 
   return withoutEntries(FREEZES_SHAPE, text, (item) => environments.includes(item.get("environment") as string));
 }
 
+/**
+ * The freezes file without the freezes of these environments whose end has
+ * passed at `now` (the sweep's timed thaw), keeping every other entry and
+ * comment; undefined when none has ended, so nothing needs writing.
+ */
+export function withoutExpiredFreezes(text: string | undefined, environments: readonly string[], now: number): string | undefined {
+  return withoutEntries(FREEZES_SHAPE, text, (item) => {
+    const until = item.get("until");
+    return environments.includes(item.get("environment") as string) && typeof until === "string" && Date.parse(until) <= now;
+  });
+}
+
 /** A fresh freezes file with these freezes. */
 export function renderFreezes(freezes: readonly Freeze[]): string {
   return renderList(FREEZES_SHAPE, freezes);

@@ -13,6 +13,7 @@ export {
   parseFreezes,
   renderFreezes,
   withFreeze,
+  withoutExpiredFreezes,
   withoutFreezes,
 } from "./freezes.js";
 export type { Freeze, FreezesFile, FreezesProblem } from "./freezes.js";
@@ -20,7 +21,7 @@ export { breakGlassTrailers, canPinNow, describeFreeze, displayZone } from "./ca
 export type { PinGate, PinRefusal } from "./can-pin.js";
 export { approvalTrailers, buildAuthorFor, decideApproval, renderTally, stillMayApprove, tallyApprovals } from "./approvals.js";
 export type { Approval, ApprovalDecision, ApprovalTally, ApprovedBuild, IgnoredWhy } from "./approvals.js";
-export { dueActions } from "./due-actions.js";
-export type { DueAction, SweepInput, SweepPlan, SweepProposal } from "./due-actions.js";
+export { dueActions, shownAt } from "./due-actions.js";
+export type { DueAction, Shown, SweepInput, SweepPlan, SweepProposal } from "./due-actions.js";
 export { FREEZE_USAGE, parseFreezeCommand, parseThawCommand } from "./freeze-command.js";
 export type { FreezeCommand, ThawCommand } from "./freeze-command.js";

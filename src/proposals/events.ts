@@ -1,3 +1,4 @@
+import type { Approval } from "../policy/index.js";
 import type { ProposalMetadata } from "./metadata.js";
 
 /** A pull request as events name it. */
@@ -22,12 +23,22 @@ interface ProposalEventBase {
  * further GitHub call to draw a message.
  */
 export type ProposalEvent =
-  | (ProposalEventBase & { readonly type: "proposal.opened"; readonly autoPin: boolean; readonly heldBecause?: string | undefined; readonly body: string })
-  | (ProposalEventBase & { readonly type: "proposal.superseded"; readonly previous: ProposalMetadata | undefined; readonly autoPin: boolean; readonly body: string })
+  | (ProposalEventBase & { readonly type: "proposal.opened"; readonly autoPin: boolean; readonly heldBecause?: string | undefined; readonly pinClosed?: string | undefined; readonly body: string })
+  | (ProposalEventBase & { readonly type: "proposal.superseded"; readonly previous: ProposalMetadata | undefined; readonly autoPin: boolean; readonly pinClosed?: string | undefined; readonly body: string })
   | (ProposalEventBase & { readonly type: "proposal.pinned"; readonly by: string; readonly via: "github" | "automatic" })
   | (ProposalEventBase & { readonly type: "proposal.dismissed"; readonly by: string })
   | (ProposalEventBase & { readonly type: "proposal.unpinned"; readonly by: string; readonly revert: PullRequestRef })
-  | (ProposalEventBase & { readonly type: "proposal.deployed"; readonly deployment: PinDeployment });
+  | (ProposalEventBase & { readonly type: "proposal.deployed"; readonly deployment: PinDeployment })
+  /** The policy sweep found Pin closed (a freeze began, a window closed: `closed` says why and until when) or open again since the message was drawn. */
+  | (ProposalEventBase & {
+      readonly type: "proposal.pin-gate";
+      /** `approvals-changed`: Pin is as it was, but an approval expired. */
+      readonly why: "pin-opened" | "pin-closed" | "approvals-changed";
+      readonly pinOpen: boolean;
+      readonly closed?: string | undefined;
+      /** The approvals the sweep read with the PR (its comments), for the message's approvals line. */
+      readonly approvals: readonly Approval[];
+    });
 
 /**
  * The sync job in one cluster reported a commit that contains this pin's

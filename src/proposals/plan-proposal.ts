@@ -74,6 +74,8 @@ export type ProposalPlan =
       readonly autoPin: boolean;
       /** Why automation may not pin, when the environment would otherwise. */
       readonly heldBecause?: string | undefined;
+      /** Why Pin is closed now (a freeze, outside the windows), in an environment pinned by people: its message says so. */
+      readonly pinClosed?: string | undefined;
     };
 
 /** Same repository and tag, and the digest too when the new build names one. */
@@ -204,6 +206,7 @@ export function decideProposal(build: Build, snapshot: EnvironmentSnapshot, outc
     metadata,
     autoPin: snapshot.config.autoPin && heldBecause === undefined,
     heldBecause,
+    pinClosed: snapshot.config.autoPin ? undefined : snapshot.notNow,
   };
 }
 

@@ -15,6 +15,7 @@ import type { InstallationClient } from "../github/manifest-repositories.js";
 import { PRODUCTION_RETRY_POLICY, benderOctokit, pacerFor } from "../github/octokit.js";
 import type { RetryPolicy } from "../github/octokit.js";
 import { proposeBatch, sweepManifestRepository } from "../github/propose-batch.js";
+import { sweepPolicy } from "../github/policy-sweep.js";
 import { RedisPacerStore } from "../github/redis-pacer-store.js";
 import { DEFAULT_ENGINE_POOL, EnginePool } from "../manifests/io/engine-pool.js";
 import { inlineEngine } from "../manifests/io/manifest-engine.js";
@@ -27,6 +28,7 @@ import { LOG_SERIALIZERS } from "./log-serializers.js";
 import { COMPONENT_RENAMES, PROBOT_RENAMES, abandonedByShutdown, logTree } from "./log-tree.js";
 import { BenderMetrics } from "./metrics.js";
 import type { Settings } from "./settings.js";
+import { DEFAULT_POLICY_SWEEP_INTERVAL_MS, PolicyClock } from "./policy-clock.js";
 import { ShutdownSequence } from "./shutdown.js";
 import { stoppableFetch } from "./stoppable-fetch.js";
 import type { StoppableFetch } from "./stoppable-fetch.js";
@@ -47,7 +49,7 @@ export interface ServerOptions {
   readonly queueRetryDelayMs?: number;
   /** Retries of Slack Web API calls; tests pass 0. */
   readonly slackRetries?: number;
-  /** The clock Slack messages show times from; tests pass a fixed one. */
+  /** The clock Slack messages show times from, and proposals, Pin's gate and the policy sweep decide by; tests pass a fixed one. */
   readonly now?: () => Date;
 }
 
@@ -82,6 +84,8 @@ export interface BenderParts {
   stopGithubRequests(): void;
   /** The GitHub App's credentials, checked by `start()` (as `bender serve` does) and every minute after. */
   readonly githubHealth: GithubHealth;
+  /** The release policy's periodic sweep (timed thaws, pins at a window's opening, Pin opened/closed redraws); started here. */
+  readonly policyClock: PolicyClock;
 }
 
 /** The GitHub side: one retry policy and pacer (shared on Redis with REDIS_URL), one Probot whose requests a shutdown can stop. */
@@ -123,10 +127,12 @@ function composeEngine(settings: Settings): EnginePool | undefined {
 /**
  * Builds Bender's services once: 1. the logger tree and metrics, 2. the GitHub side (pacer, Probot),
  * 3. the event bus, configs and manifest engine, 4. the build queue and the services the use cases share,
- * 5. Slack (when set), 6. the credentials check, 7. the shutdown sequence, each part registered on it.
+ * 5. Slack (when set), 6. the credentials check, 7. the release policy's sweep, 8. the shutdown sequence, each part
+ * registered on it.
  */
 export function composeBender(options: ServerOptions): BenderParts {
   const { settings } = options;
+  const clock = options.now;
   // 1. Errors are logged without the payloads they carry, whoever made the logger.
   // One tree: each part logs under its own `component` key, Probot's parts under `probot` (see log-tree.ts).
   const log = logTree((options.log ?? pino({ level: settings.logLevel, name: "bender" })).child({}, { serializers: LOG_SERIALIZERS }), { renames: COMPONENT_RENAMES });
@@ -165,6 +171,7 @@ export function composeBender(options: ServerOptions): BenderParts {
     },
     // The credentials check (step 6) runs after the services exist; this is read only when a build arrives.
     credentialsRefused: () => (githubHealth.ready() ? undefined : githubHealth.health()),
+    ...(clock ? { now: () => clock().getTime() } : {}),
   };
   // 5. Slack.
   const slack = settings.slack
@@ -182,7 +189,24 @@ export function composeBender(options: ServerOptions): BenderParts {
   const githubHealth = new GithubHealth({ log: log.child({ component: "github-health" }), request: (signal) => readApp(probot, { signal }) });
   exportHealthMetrics(metrics.registry, githubHealth, slack);
 
+  // 7. The release policy's sweep, every minute by default, over the same repositories as the sweep after a start.
+  const replicaId = randomUUID();
+  const policyClock = new PolicyClock({
+    intervalMs: settings.policySweepIntervalMs ?? DEFAULT_POLICY_SWEEP_INTERVAL_MS,
+    log: log.child({ component: "policy-sweep" }),
+    targets: (sweepLog) => manifestTargets(services, { kind: "named", repositories: settings.manifestRepositories }, sweepLog),
+    sweepRepository: (repository, client, previous, sweepLog) => sweepPolicy(services, client, repository, previous, sweepLog),
+    // With Redis, one replica sweeps each repository per interval (SET NX with an expiry); without, each sweeps.
+    ...(redis ? { claim: async (repository: string, forMs: number) => (await redis.set(`bender:policy-sweep:${repository}`, replicaId, "PX", forMs, "NX")) === "OK" } : {}),
+  });
+  policyClock.start();
+  // A message drawn here is remembered as drawn (Pin open or closed), so the sweep redraws it when that changes.
+  events.subscribe((event) => {
+    if (event.type === "proposal.opened" || event.type === "proposal.superseded") policyClock.drawn(event.repository, event.pullRequest.number, event.pinClosed === undefined);
+  });
+
   async function stopWork(): Promise<string[]> {
+    await policyClock.stop();
     const stopped = queue.stop();
     pacer.stop();
     const left = await stopped;
@@ -195,16 +219,17 @@ export function composeBender(options: ServerOptions): BenderParts {
     for (const { repository, client } of targets) if (client) queue.requestSweep(repository, client);
   }
 
-  // 7. The shutdown sequence, in this order: Slack, the engine, the credentials check, then queued GitHub work
+  // 8. The shutdown sequence, in this order: Slack, the engine, the credentials check, the policy sweep, then queued GitHub work
   // (limit waits end; the builds left are logged by name by the queue).
   const shutdown = new ShutdownSequence(log.child({ name: "shutdown" }));
   if (slack) shutdown.register({ name: "slack", stop: () => slack.stop() });
   if (pool) shutdown.register({ name: "manifest-engine", stop: (signal) => pool.stop(signal) });
   shutdown.register({ name: "github-health", stop: async () => githubHealth.stop() });
+  shutdown.register({ name: "policy sweep", stop: () => policyClock.stop() });
   shutdown.register({ name: "build queue", stop: async () => void (await stopWork()) });
 
   return {
-    probot, services, events, metrics, slack, log, shutdown, engine: pool, queue, pacer, githubFetch, githubHealth,
+    probot, services, events, metrics, slack, log, shutdown, engine: pool, queue, pacer, githubFetch, githubHealth, policyClock,
     stopWork, sweepRepositories, stopGithubRequests: () => githubFetch.stop(),
   };
 }

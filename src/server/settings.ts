@@ -44,6 +44,8 @@ export interface Settings {
   readonly engineFileTimeoutMs?: number | undefined;
   /** Set (METRICS_PORT): /metrics is served on this port only, apart from the public one; undefined: on PORT. */
   readonly metricsPort?: number | undefined;
+  /** Milliseconds between the release policy's sweeps (BENDER_POLICY_SWEEP_INTERVAL_MS); 0: off; undefined: the default, a minute. */
+  readonly policySweepIntervalMs?: number | undefined;
 }
 
 export type { SlackSettings };
@@ -105,6 +107,9 @@ const environmentSchema = z.object({
     .optional(),
   BENDER_SHUTDOWN_TIMEOUT_MS: z.string().regex(/^\d{1,7}$/, { error: "must be a number of milliseconds, 0 to 600000" })
     .transform(Number).refine((ms) => ms <= 600_000, { error: "must be a number of milliseconds, 0 to 600000" })
+    .optional(),
+  BENDER_POLICY_SWEEP_INTERVAL_MS: z.string().regex(/^\d{1,7}$/, { error: "must be a number of milliseconds, 0 (off) or 1000 to 3600000" })
+    .transform(Number).refine((ms) => ms === 0 || (ms >= 1000 && ms <= 3_600_000), { error: "must be a number of milliseconds, 0 (off) or 1000 to 3600000" })
     .optional(),
   BENDER_GITHUB_WRITES_PER_MINUTE: z.string().regex(/^\d{1,3}$/, { error: "must be a whole number from 1 to 80 (GitHub's secondary limit is 80 a minute)" })
     .transform(Number).refine((count) => count >= 1 && count <= 80, { error: "must be a whole number from 1 to 80 (GitHub's secondary limit is 80 a minute)" })
@@ -216,6 +221,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     engineMemoryMb: values.BENDER_ENGINE_MEMORY_MB,
     engineFileTimeoutMs: values.BENDER_ENGINE_FILE_TIMEOUT_MS,
     metricsPort: values.METRICS_PORT,
+    policySweepIntervalMs: values.BENDER_POLICY_SWEEP_INTERVAL_MS,
     slack:
       values.SLACK_BOT_TOKEN && values.SLACK_SIGNING_SECRET
         ? {

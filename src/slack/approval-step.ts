@@ -91,10 +91,22 @@ export function approvalProgress(
   pullRequest: { readonly headOid: string; readonly comments?: readonly PullRequestComment[] | undefined },
   authorLogin: string | undefined,
 ): ApprovalProgress | undefined {
+  return approvalProgressOf(config, environment, now, pullRequest.headOid, approvalsFromComments(pullRequest.comments ?? []), authorLogin);
+}
+
+/** The approvals line from approvals already read (the policy sweep reads them with the PR). */
+export function approvalProgressOf(
+  config: BenderConfig,
+  environment: string,
+  now: number,
+  headOid: string,
+  approvals: readonly Approval[],
+  authorLogin: string | undefined,
+): ApprovalProgress | undefined {
   const policy = approvalPolicy(config, environment);
   if (policy === undefined) return undefined;
-  const build: ApprovedBuild = { id: pullRequest.headOid, ...buildAuthorFor(authorLogin, config.githubLogins, "") };
-  return progressOf(policy, tallyApprovals(policy, now, approvalsFromComments(pullRequest.comments ?? []), build));
+  const build: ApprovedBuild = { id: headOid, ...buildAuthorFor(authorLogin, config.githubLogins, "") };
+  return progressOf(policy, tallyApprovals(policy, now, approvals, build));
 }
 
 /**

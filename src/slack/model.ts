@@ -6,7 +6,14 @@ import type { ProposalMetadata } from "../proposals/metadata.js";
  * a click, a merge in GitHub, an automatic pin — redraws it the same way.
  */
 export type MessageStatus =
-  | { readonly kind: "proposed"; readonly confirm: boolean; readonly heldBecause?: string | undefined; readonly approvals?: ApprovalProgress | undefined }
+  | {
+      readonly kind: "proposed";
+      readonly confirm: boolean;
+      readonly heldBecause?: string | undefined;
+      readonly approvals?: ApprovalProgress | undefined;
+      /** Pin's gate when it is worth a line: closed (why, and until when), or open again after it was closed. */
+      readonly pinGate?: PinGateLine | undefined;
+    }
   /** GitHub refused the merge only because checks are pending: auto-merge is on. */
   | { readonly kind: "pinning"; readonly by: string; readonly detail: string }
   | { readonly kind: "pinned"; readonly by: string; readonly via: "slack" | "github" | "automatic"; readonly at: string; readonly clusters?: readonly ClusterState[] | undefined }
@@ -25,6 +32,8 @@ export interface ApprovalProgress {
   /** A newer build replaced the one earlier approvals were for: they no longer count. */
   readonly restarted?: boolean | undefined;
 }
+/** "Pin is closed: <why>" or "Pin is open again" on a proposal's message (the policy sweep redraws it when the gate changes). */
+export type PinGateLine = { readonly open: true } | { readonly open: false; readonly why: string };
 
 /** What the sync job in one cluster reported for the commit holding this pin (a GitHub deployment status). */
 export interface ClusterState {

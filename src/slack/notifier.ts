@@ -2,8 +2,8 @@ import type { ProposalEvent } from "../proposals/events.js";
 import { withMetadata } from "../proposals/metadata.js";
 import { updatePullRequestBody } from "../github/pull-request-ops.js";
 import { clusterLine, dismissedLine, pinnedLine, proposalMessage, supersededLine, unpinnedLine } from "./blocks/index.js";
-import type { ClusterState, MessageStatus, ProposalView } from "./model.js";
-import { approvalsOnNewBuild } from "./approval-step.js";
+import type { ClusterState, MessageStatus, PinGateLine, ProposalView } from "./model.js";
+import { approvalProgressOf, approvalsOnNewBuild } from "./approval-step.js";
 import { redraw as redrawOrThrow, threadReply as threadReplyOrThrow } from "./proposal-actions.js";
 import { SlackActionError, repositoryAccess } from "./slack-context.js";
 import type { MessageLocation, SlackContext } from "./slack-context.js";
@@ -23,6 +23,11 @@ async function threadReply(context: SlackContext, location: MessageLocation, tex
   } catch (error) {
     context.log.warn({ err: error, channel: location.channel }, "thread reply not sent");
   }
+}
+
+/** A new or superseded proposal's "Pin is closed" line, when the release policy said not now as it was written. */
+function pinClosedLine(why: string | undefined): PinGateLine | undefined {
+  return why === undefined ? undefined : { open: false, why };
 }
 
 /**
@@ -98,7 +103,13 @@ export class SlackNotifier {
       pullRequest: { number: event.pullRequest.number, url: event.pullRequest.url, headOid: event.pullRequest.headOid ?? "" },
       metadata: event.metadata,
       webUrl: this.context.services.webUrl,
-      status: { kind: "proposed", confirm: slack.confirm, heldBecause: event.heldBecause, approvals: await approvalsOnNewBuild(access.client, access.config, event, false, this.context.now().getTime(), this.context.log) },
+      status: {
+        kind: "proposed",
+        confirm: slack.confirm,
+        heldBecause: event.heldBecause,
+        approvals: await approvalsOnNewBuild(access.client, access.config, event, false, this.context.now().getTime(), this.context.log),
+        pinGate: pinClosedLine(event.pinClosed),
+      },
     };
     const message = proposalMessage(view);
     const posted = await this.context.slack.chat.postMessage({ channel: slack.channel, text: message.text, blocks: message.blocks });
@@ -141,7 +152,13 @@ export class SlackNotifier {
         }
         // Where approvals count: "0 of N", and whether a superseding build dropped earlier approvals.
         const approvals = await approvalsOnNewBuild(access.client, access.config, event, event.type === "proposal.superseded" && location !== undefined, this.context.now().getTime(), this.context.log);
-        const status: MessageStatus = { kind: "proposed", confirm: slack?.confirm ?? false, heldBecause: event.type === "proposal.opened" ? event.heldBecause : undefined, approvals };
+        const status: MessageStatus = {
+          kind: "proposed",
+          confirm: slack?.confirm ?? false,
+          heldBecause: event.type === "proposal.opened" ? event.heldBecause : undefined,
+          approvals,
+          pinGate: pinClosedLine(event.pinClosed),
+        };
         if (location) {
           await redraw(this.context, location, view(status));
           const restarted = approvals?.restarted === true ? " Earlier approvals were for the replaced build: approvals start again." : "";
@@ -179,6 +196,17 @@ export class SlackNotifier {
       case "proposal.deployed":
         if (!location) return;
         return this.deployed(key, location, event.deployment, view);
+      case "proposal.pin-gate": {
+        // Only a message still waiting for Pin says whether Pin is open (a click may have drawn it pinning since).
+        const last = this.context.drawn.get(key);
+        if (!location || (last !== undefined && last.kind !== "proposed")) return;
+        // "Open again" only when it opened; an approval that expired while Pin stays open needs no Pin line.
+        const pinGate = event.pinOpen ? (event.why === "pin-opened" ? { open: true as const } : undefined) : { open: false as const, why: event.closed ?? "the release policy says not now" };
+        // The approvals line is drawn from the approvals the sweep read with the PR: no read here.
+        const approvals = approvalProgressOf(access.config, event.environment, this.context.now().getTime(), event.pullRequest.headOid ?? "", event.approvals, event.metadata.source?.author);
+        await redraw(this.context, location, view({ kind: "proposed", confirm: slack?.confirm ?? false, pinGate, approvals }));
+        return;
+      }
       case "proposal.unpinned": {
         if (!location) return;
         const backTo = event.metadata.changes[0]?.before ?? "the previous version";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { canPinNow, dueActions, parseFreezes, renderFreezes, withoutFreezes } from "../../src/policy/index.js";
+import { canPinNow, dueActions, parseFreezes, renderFreezes, shownAt, withoutExpiredFreezes } from "../../src/policy/index.js";
 import type { DueAction, Freeze, FreezesFile, SweepInput, SweepProposal } from "../../src/policy/index.js";
 import { PRODUCTION, at, policyOf } from "./policy-support.js";
 
@@ -74,6 +74,8 @@ describe("the sweep and manual proposals", () => {
     const approved: SweepProposal = { ...shownClosed, shown: { pinOpen: true, approvals: 1 }, approvals: [{ by: "U0ALICE001", at: at("2026-11-23T09:00:00Z"), build: "bbb0002" }] };
     expect(plan("2026-11-24T08:59:59Z", [approved])).toEqual({ actions: [], nextDueAt: at("2026-11-24T09:00:00Z") });
     expect(plan("2026-11-24T09:00:00Z", [approved]).actions).toMatchObject([{ kind: "redraw", proposal: 9, why: "approvals-changed" }]);
+    // More approvals than shown: the click that recorded one drew it; nothing to redraw.
+    expect(plan("2026-11-23T09:30:00Z", [{ ...approved, shown: { pinOpen: true, approvals: 0 } }]).actions).toEqual([]);
   });
 
   it("pins a proposal whose approvals are complete once the gate opens (a merge that had to wait)", () => {
@@ -103,9 +105,35 @@ describe("the sweep is idempotent", () => {
   });
 });
 
+describe("what the sweep remembers as shown, and the timed thaw's edit", () => {
+  it("records each manual proposal's Pin state and counted approvals, so the next sweep redraws only what changed", () => {
+    const manual: SweepProposal = { number: 9, environment: "production", build: "bbb0002", approvals: [{ by: "U0ALICE001", at: at("2026-11-23T07:00:00Z"), build: "bbb0002" }] };
+    const before = shownAt({ now: at("2026-11-23T07:00:00Z"), policies: [staging, production], proposals: [WAITING, manual], freezes: {} });
+    // Automatic proposals are never redrawn, so nothing is remembered of them.
+    expect([...before]).toEqual([[9, { pinOpen: false, approvals: 1 }]]);
+    const remembered = { ...manual, shown: before.get(9) };
+    expect(plan("2026-11-23T07:30:00Z", [remembered]).actions).toEqual([]);
+    expect(plan("2026-11-23T08:00:00Z", [remembered]).actions).toMatchObject([{ kind: "redraw", proposal: 9, why: "pin-opened" }]);
+    expect(shownAt({ now: at("2026-11-23T08:00:00Z"), policies: [production], proposals: [remembered], freezes: {} }).get(9)).toEqual({ pinOpen: true, approvals: 1 });
+  });
+
+  it("removes only the ended freezes of the environments named, keeping the others and the file's comments", () => {
+    const ended: Freeze = { environment: "staging", by: "U0ALICE001", reason: "load test", since: "2026-11-23T08:00:00Z", until: "2026-11-23T12:00:00Z" };
+    const later: Freeze = { environment: "production", by: "U0BOB00001", reason: "audit", since: "2026-11-23T08:00:00Z", until: "2026-11-23T18:00:00Z" };
+    const open: Freeze = { environment: "qa", by: "U0BOB00001", reason: "hands off", since: "2026-11-23T08:00:00Z" };
+    const text = `${renderFreezes([ended, later, open])}# kept by a person\n`;
+    const after = withoutExpiredFreezes(text, ["staging", "production", "qa"], at("2026-11-23T12:00:00Z"));
+    expect(parseFreezes(after)).toEqual({ ok: true, freezes: [later, open], text: after });
+    expect(after).toContain("# kept by a person");
+    expect(withoutExpiredFreezes(text, ["production", "qa"], at("2026-11-23T12:00:00Z"))).toBeUndefined();
+    expect(withoutExpiredFreezes(text, ["staging"], at("2026-11-23T11:59:59.999Z"))).toBeUndefined();
+    expect(withoutExpiredFreezes(undefined, ["staging"], at("2026-11-23T12:00:00Z"))).toBeUndefined();
+  });
+});
+
 /** Carries out an action the way the wiring will: thaw edits the file, pin closes the proposal, redraw records what was shown. */
 function apply(action: DueAction, text: string | undefined, update: (change: (proposals: SweepProposal[]) => SweepProposal[]) => void): string | undefined {
-  if (action.kind === "thaw") return withoutFreezes(text, [action.environment]) ?? text;
+  if (action.kind === "thaw") return withoutExpiredFreezes(text, [action.environment], Date.parse("2026-11-23T12:00:00Z")) ?? text;
   if (action.kind === "pin") update((proposals) => proposals.filter((proposal) => proposal.number !== action.proposal));
   if (action.kind === "redraw") {
     update((proposals) => proposals.map((proposal) => (proposal.number === action.proposal ? { ...proposal, shown: { pinOpen: action.gate.allowed, approvals: 0 } } : proposal)));

@@ -317,6 +317,17 @@ describe("every problem at once", () => {
   });
 });
 
+describe("BENDER_POLICY_SWEEP_INTERVAL_MS", () => {
+  it("is read in milliseconds (0 turns the sweep off), undefined (a minute) when unset, and refused outside 1 s to 1 h", () => {
+    expect(readSettings({ ...VALID, BENDER_POLICY_SWEEP_INTERVAL_MS: "30000" }).policySweepIntervalMs).toBe(30_000);
+    expect(readSettings({ ...VALID, BENDER_POLICY_SWEEP_INTERVAL_MS: "0" }).policySweepIntervalMs).toBe(0);
+    expect(readSettings(VALID).policySweepIntervalMs).toBeUndefined();
+    for (const value of ["999", "3600001", "1m"]) {
+      expect(problemsFor({ ...VALID, BENDER_POLICY_SWEEP_INTERVAL_MS: value })).toEqual(["BENDER_POLICY_SWEEP_INTERVAL_MS: must be a number of milliseconds, 0 (off) or 1000 to 3600000"]);
+    }
+  });
+});
+
 describe("BENDER_WEBHOOK_MAX_BYTES and BENDER_SHUTDOWN_TIMEOUT_MS", () => {
   it("are read as numbers, and left undefined (the defaults) when unset", () => {
     expect(readSettings({ ...VALID, BENDER_WEBHOOK_MAX_BYTES: "65536", BENDER_SHUTDOWN_TIMEOUT_MS: "2500" })).toMatchObject({ webhookMaxBytes: 65536, shutdownTimeoutMs: 2500 });

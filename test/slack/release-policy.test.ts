@@ -262,9 +262,9 @@ describe("automatic pins", () => {
     expect(calls.filter((call) => String(call.args.text).startsWith(":sunny: *production* was thawed"))).toHaveLength(1);
   });
 
-  it("wait during a blackout (the proposal path reads the real clock): the message says when the next window opens", async () => {
+  it("wait during a blackout (on the injected clock): the message says when the next window opens", async () => {
     const day = 86_400_000;
-    const date = (offset: number) => new Date(Date.now() + offset * day).toISOString().slice(0, 10);
+    const date = (offset: number) => new Date(NOW.getTime() + offset * day).toISOString().slice(0, 10);
     const blackout = `${date(-1)}..${date(1)}`;
     const fake = withBenderLabels(productionRepository("1.4.0", slackConfig(`[${OWEN}]`, `    autoPin: true\n    timezone: UTC\n    blackouts: ["${blackout}"]\n`)));
     harness.watch();

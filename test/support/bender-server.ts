@@ -54,6 +54,8 @@ export const TEST_SETTINGS: Settings = {
   githubWritesPerMinute: 70,
   githubWritesPerHour: 450,
   redisUrl: undefined,
+  // Off: tests run the release policy's sweep with `policyClock.sweep()`, or set an interval of their own.
+  policySweepIntervalMs: 0,
 };
 
 export interface RunningBender extends BenderServer {

@@ -447,11 +447,44 @@ export class FakeRepository {
       const labels = variables.labels as unknown as string[];
       return { data: { repository: { pullRequests: { nodes: this.byLabels(labels, "OPEN").slice(0, 100).map((pullRequest) => this.graphqlPullRequest(pullRequest)) } } } };
     }
+    if (operation === "BenderPolicySweep") return { data: { repository: this.policySweep(variables) } };
     if (operation === "BenderHistory") {
       const labels = variables.labels as unknown as string[];
       return { data: { repository: { pullRequests: { nodes: this.byLabels(labels, "MERGED").slice(0, 50).map((pullRequest) => this.listedPullRequest(pullRequest)) } } } };
     }
     throw new Error(`the fake does not know query ${operation}`);
+  }
+
+  /** The policy sweep's read: the config's blob, the freezes file at each branch asked for, the open PRs with their comments. */
+  private policySweep(variables: Record<string, string>): Record<string, unknown> {
+    const branch = (name: string) => {
+      const oid = this.branches.get(name);
+      const text = oid === undefined ? undefined : this.commits.get(oid)?.files.get(variables.path ?? "");
+      return oid === undefined ? null : { name, target: { oid, file: text === undefined ? null : { object: { text } } } };
+    };
+    const [revision = "", path = ""] = (variables.config ?? "").split(/:(.*)/s);
+    const config = this.revisionFiles(revision)?.get(path);
+    const repository: Record<string, unknown> = {
+      nameWithOwner: this.nameWithOwner,
+      config: config === undefined ? null : { oid: this.blobOid(config) },
+      defaultBranch: branch(this.defaultBranch),
+      proposals: {
+        nodes: this.openPullRequests()
+          .sort((a, b) => (b.updated ?? 0) - (a.updated ?? 0))
+          .slice(0, 100)
+          .map((pullRequest) => ({
+            id: pullRequest.id,
+            number: pullRequest.number,
+            url: pullRequest.url,
+            headRefName: pullRequest.headRefName,
+            headRefOid: this.head(pullRequest.headRefName),
+            body: pullRequest.body,
+            comments: this.lastComments(pullRequest, 100),
+          })),
+      },
+    };
+    for (const key of Object.keys(variables).filter((name) => /^b\d+$/.test(name))) repository[key] = branch((variables[key] ?? "").replace(/^refs\/heads\//, ""));
+    return repository;
   }
 
   /** Pull requests carrying every label given, in a state, most recently updated first. */

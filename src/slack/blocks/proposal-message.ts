@@ -1,6 +1,6 @@
 import type { types } from "@slack/bolt";
 import { ACTION_DISMISS, ACTION_PIN, ACTION_UNPIN } from "../model.js";
-import type { MessageStatus, ProposalView } from "../model.js";
+import type { MessageStatus, PinGateLine, ProposalView } from "../model.js";
 import { approvalsLine } from "./approval-lines.js";
 import { encodeButtonValue } from "./button-value.js";
 import { SLACK_LIMITS } from "./limits.js";
@@ -121,6 +121,7 @@ function statusBlocks(view: ProposalView, versions: VersionSummary): types.Known
         const why = inert(status.heldBecause.trim().replace(/\.+$/, ""), 1000);
         blocks.push({ type: "context", elements: [mrkdwn(`:double_vertical_bar: Automation will not pin this: ${why}. A person may still pin it.`)] });
       }
+      if (status.pinGate !== undefined) blocks.push({ type: "context", elements: [mrkdwn(pinGateText(status.pinGate))] });
       if (status.approvals !== undefined) blocks.push({ type: "context", elements: [mrkdwn(clampMrkdwn(approvalsLine(status.approvals), SLACK_LIMITS.sectionText))] });
       blocks.push(actions([pinButton(view, versions, status.confirm), dismissButton(view)]));
       return blocks;
@@ -140,6 +141,11 @@ function statusBlocks(view: ProposalView, versions: VersionSummary): types.Known
     case "stale-pin":
       return [statusSection(stalePinLine(status.laterPin))];
   }
+}
+
+function pinGateText(line: PinGateLine): string {
+  if (line.open) return ":large_green_circle: Pin is open again.";
+  return `:no_entry: Pin is closed: ${inert(line.why.trim().replace(/\.+$/, ""), 1000)}.`;
 }
 
 function statusSection(text: string): types.SectionBlock {

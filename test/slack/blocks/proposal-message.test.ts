@@ -13,6 +13,7 @@ const EPOCH = Date.parse(AT) / 1000;
 const STATUSES: readonly MessageStatus[] = [
   { kind: "proposed", confirm: false },
   { kind: "proposed", confirm: true, heldBecause: "unpinned by owen" },
+  { kind: "proposed", confirm: false, pinGate: { open: false, why: "production is frozen by U0ALICE001 until Tue 18:00 UTC (in 2 h): load test" } },
   { kind: "pinning", by: OWEN, detail: "2 checks pending" },
   { kind: "pinned", by: OWEN, via: "slack", at: AT },
   { kind: "unpinned", by: OWEN, at: AT, backTo: "1.4.0", reason: "500s" },
@@ -76,6 +77,15 @@ describe("proposalMessage", () => {
     expect(allText(message)).toContain("Automation will not pin this: production was unpinned from 1.4.1. A person may still pin it.");
     expect(buttons(message).map((button) => button.action_id)).toEqual([ACTION_PIN, ACTION_DISMISS]);
     expect(allText(proposalMessage(view()))).not.toContain("Automation will not pin");
+  });
+
+  it("says whether Pin is closed (why, until when) or open again, above the buttons", () => {
+    const closed = proposalMessage(view({ kind: "proposed", confirm: false, pinGate: { open: false, why: "production is outside its deploy windows: the next window opens Wed 09:00 CEST, in 15 h." } }));
+    expect(closed.blocks.map((block) => block.type)).toEqual(["header", "section", "section", "context", "context", "actions"]);
+    expect(allText(closed)).toContain(":no_entry: Pin is closed: production is outside its deploy windows: the next window opens Wed 09:00 CEST, in 15 h.");
+    expect(buttons(closed).map((button) => button.action_id)).toEqual([ACTION_PIN, ACTION_DISMISS]);
+    expect(allText(proposalMessage(view({ kind: "proposed", confirm: false, pinGate: { open: true } })))).toContain(":large_green_circle: Pin is open again.");
+    expect(allText(proposalMessage(view()))).not.toContain("Pin is");
   });
 
   it("shows a pin waiting for checks, with no buttons", () => {
@@ -185,6 +195,7 @@ describe("proposalMessage escaping", () => {
     });
     const statuses: MessageStatus[] = [
       { kind: "proposed", confirm: true, heldBecause: EVIL },
+      { kind: "proposed", confirm: true, pinGate: { open: false, why: EVIL } },
       { kind: "pinning", by: EVIL, detail: EVIL },
       { kind: "pinned", by: EVIL, via: "github", at: EVIL },
       { kind: "unpinned", by: EVIL, at: AT, backTo: EVIL, reason: EVIL },
