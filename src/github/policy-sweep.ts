@@ -1,3 +1,4 @@
+import { trailerPerson } from "../proposals/trailers.js";
 import type { Logger } from "pino";
 import { approvalTrailers, dueActions, parseFreezes, releasePolicyFor, shownAt, tallyApprovals, withoutExpiredFreezes } from "../policy/index.js";
 import type { DueAction, FreezesFile, ReleasePolicy, Shown, SweepInput, SweepProposal } from "../policy/index.js";
@@ -165,7 +166,7 @@ async function mergeApproved(
     expectedHeadOid: pullRequest.headOid,
     method,
     headline: `Pin ${metadata.reference} to ${metadata.environment}`,
-    body: approvalTrailers(tally).join("\n"),
+    body: approvalTrailers(tally, trailerPerson).join("\n"),
   });
   if (!merged.ok) return { number: pullRequest.number, merged: false, detail: merged.message };
   services.events.emit({ type: "proposal.pinned", repository, environment: metadata.environment, pullRequest, metadata, by: "bender", via: "automatic" });

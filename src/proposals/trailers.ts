@@ -9,9 +9,14 @@ export type TrailerKind = "pinned" | "unpinned";
 const KEYS: Record<TrailerKind, string> = { pinned: "Pinned-by", unpinned: "Unpinned-by" };
 const TRAILER = /^(?<key>Pinned-by|Unpinned-by): <@(?<user>[UW][A-Z0-9]+)>/m;
 
+/** A Slack user as every trailer names them: `<@U123> (Slack)` (also `Approved-by:`, `Pinned-during-freeze-by:`). */
+export function trailerPerson(user: string): string {
+  return `<@${user}> (Slack)`;
+}
+
 /** The merge commit body naming the Slack user who pinned or unpinned. */
 export function slackTrailer(kind: TrailerKind, user: string): string {
-  return `${KEYS[kind]}: <@${user}> (Slack)`;
+  return `${KEYS[kind]}: ${trailerPerson(user)}`;
 }
 
 /** The Slack user a merge commit's trailer names (of `kinds`, both by default), or undefined. */

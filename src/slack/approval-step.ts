@@ -5,6 +5,7 @@ import type { InstallationClient } from "../github/manifest-repositories.js";
 import { readPullRequest } from "../github/pull-request-ops.js";
 import { approvalCommentBody, approvalsFromComments } from "../proposals/approval-comments.js";
 import type { PullRequestComment } from "../proposals/approval-comments.js";
+import { trailerPerson } from "../proposals/trailers.js";
 import { approvalTrailers, buildAuthorFor, decideApproval, releasePolicyFor, renderTally, stillMayApprove, tallyApprovals } from "../policy/index.js";
 import type { Approval, ApprovalTally, ApprovedBuild, ReleasePolicy } from "../policy/index.js";
 import { code, escapeMrkdwn, tallyText } from "./blocks/index.js";
@@ -43,8 +44,6 @@ export interface ApprovalInput {
 }
 
 /** The trailer form of an approver, as `Pinned-by:` names a person. */
-const trailerMention = (by: string): string => `<@${by}> (Slack)`;
-
 /**
  * 1. Decide from the PR's comments (read with the PR): refused, complete
  *    already (a merge GitHub refused before: merge again), or one more.
@@ -71,7 +70,7 @@ export async function approve(input: ApprovalInput): Promise<ApprovalStep> {
 }
 
 function complete(tally: ApprovalTally): ApprovalStep {
-  return { kind: "complete", trailers: approvalTrailers(tally, trailerMention), approvers: tally.counted.map((approval) => approval.by) };
+  return { kind: "complete", trailers: approvalTrailers(tally, trailerPerson), approvers: tally.counted.map((approval) => approval.by) };
 }
 
 /** What the message shows of a tally. */

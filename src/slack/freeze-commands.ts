@@ -1,3 +1,4 @@
+import { trailerPerson } from "../proposals/trailers.js";
 import type { BenderConfig } from "../config/schema.js";
 import { installedManifestRepositories } from "../github/accept-build.js";
 import { readFreezesFile, writeFreezesFile } from "../github/freezes-file.js";
@@ -64,7 +65,7 @@ export async function freeze(context: SlackContext, user: string, words: readonl
   for (const target of allowed) {
     const written = await rewrite(target, (text) => withFreeze(text, frozen), {
       headline: `Freeze ${environment}${frozen.until === undefined ? "" : ` until ${frozen.until}`}`,
-      body: `${frozen.reason}\n\nFrozen-by: <@${user}> (Slack)`,
+      body: `${frozen.reason}\n\nFrozen-by: ${trailerPerson(user)}`,
     });
     if (written.kind !== "committed") {
       done.push(`${escapeMrkdwn(target.repository)}: not frozen: ${escapeMrkdwn(written.kind === "refused" ? written.why : "nothing to change")}`);
@@ -121,7 +122,7 @@ export async function thawIn(
   const environment = target.policy.environment;
   const written = await rewrite(target, (text) => (stillThere(text) ? withoutFreezes(text, [environment]) : undefined), {
     headline: `Thaw ${environment}`,
-    body: `Thawed-by: <@${user}> (Slack)`,
+    body: `Thawed-by: ${trailerPerson(user)}`,
   });
   if (written.kind !== "committed") return written;
   // Automatic proposals that waited for the thaw are pinned by the repository's sweep (in its queue line).

@@ -1,3 +1,4 @@
+import { trailerPerson } from "../proposals/trailers.js";
 import type { types } from "@slack/bolt";
 import type { BenderConfig } from "../config/schema.js";
 import { FREEZES_PATH, breakGlassTrailers, canPinNow, describeFreeze, displayZone, freezesInForce, parseFreezes, releasePolicyFor, renderInstant, renderOpening, scheduleState } from "../policy/index.js";
@@ -71,7 +72,7 @@ export interface PinOverride {
  */
 export function breakGlass(refusal: PinRefusal, user: string, override: PinOverride | undefined, now: Date): string[] | undefined {
   if (override === undefined || !canBreakGlass(refusal)) return undefined;
-  return breakGlassTrailers(refusal, `<@${user}> (Slack)`, override.reason, now.getTime());
+  return breakGlassTrailers(refusal, trailerPerson(user), override.reason, now.getTime());
 }
 
 function canBreakGlass(refusal: PinRefusal): boolean {

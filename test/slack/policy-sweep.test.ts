@@ -245,11 +245,31 @@ describe("the policy sweep merges what its approvers approved", () => {
     expect((await sweepAt(at(HOUR))).get("acme/manifests")).toMatchObject({ thawed: [{ committed: true }], approvedPins: [{ number: proposal.number, merged: true }] });
     expect(proposal.state).toBe("MERGED");
     expect(proposal.mergedWithExpectedHead).toBe(head);
-    expect(proposal.mergeCommitBody).toBe(`Approved-by: ${OWEN} at ${at(-30 * 60_000).toISOString()}\nApproved-by: ${PRIYA} at ${at(-20 * 60_000).toISOString()}`);
+    expect(proposal.mergeCommitBody).toBe(`Approved-by: <@${OWEN}> (Slack) at ${at(-30 * 60_000).toISOString()}\nApproved-by: <@${PRIYA}> (Slack) at ${at(-20 * 60_000).toISOString()}`);
     const [pinned] = await slack.waitFor("chat.update");
     expect(pinned?.args.ts).toBe(MESSAGE_TS);
     expect(textOf(blocksOf(pinned))).toContain("Pinned");
     await slack.waitFor("chat.postMessage");
+  });
+  it("a redraw where approvals count keeps the approvals line, drawn from the comments the sweep read (no extra read)", async () => {
+    const fake = withBenderLabels(productionRepository("1.4.0", slackConfig(`[${OWEN}, ${PRIYA}]`, "    approvals: 2\n")));
+    frozenUntil(fake, at(HOUR));
+    const proposal = manualProposal(fake);
+    proposal.comments.push(approvalCommentBody({ by: OWEN, at: at(-10 * 60_000).getTime(), build: fake.head(proposal.headRefName) }, "1 of 2"));
+    harness.watch();
+    const slack = new FakeSlack();
+    expectFirstAccess(fake);
+    fake.expectGraphql("BenderPolicySweep");
+    await start();
+    await sweepAt(at(HOUR - 60_000));
+
+    fake.expectGraphql("BenderPolicySweep", "BenderWrite");
+    slack.expect("chat.update");
+    expect((await sweepAt(at(HOUR))).get("acme/manifests")).toMatchObject({ redrawn: [proposal.number] });
+    const [opened] = await slack.waitFor("chat.update");
+    expect(textOf(blocksOf(opened))).toContain("Pin is open again.");
+    expect(textOf(blocksOf(opened))).toContain(`Approvals: 1 of 2: <@${OWEN}>. May still approve: <@${PRIYA}>.`);
+    expect(proposal.state).toBe("OPEN");
   });
 });
 
