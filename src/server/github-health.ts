@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import { Counter, Gauge } from "prom-client";
 import type { Registry } from "prom-client";
+import { isShutdownAbort } from "../errors/shutdown-abort.js";
 import { requestFailure } from "../github/github-error.js";
 
 /** What Bender knows of its GitHub App credentials, as /readyz reports it. */
@@ -119,7 +120,7 @@ export class GithubHealth {
       next = { state: "accepted", app: app.slug ?? app.name ?? "?" };
     } catch (error) {
       // Abandoned by the shutdown (stoppable-fetch.ts): says nothing of the credentials.
-      if (/stopped by shutdown/.test((error as Error).message)) return this.current;
+      if (isShutdownAbort(error)) return this.current;
       next = controller.signal.aborted ? { state: "unreachable", message: "no answer in time" } : classifyAppFailure(error);
     } finally {
       clearTimeout(timeout);
