@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import { Counter, Gauge } from "prom-client";
 import type { Registry } from "prom-client";
 import { isShutdownAbort } from "../errors/shutdown-abort.js";
-import { requestFailure } from "../github/github-error.js";
+import { asGitHubError } from "../github/github-error.js";
 
 /** What Bender knows of its GitHub App credentials, as /readyz reports it. */
 export type GithubCredentials =
@@ -50,7 +50,7 @@ export function describeCredentials(credentials: GithubCredentials): string {
 export function classifyAppFailure(error: unknown): GithubCredentials {
   const { message, name, cause } = (error ?? {}) as { message?: unknown; name?: unknown; cause?: { message?: unknown } };
   if (name === "AbortError" || name === "TimeoutError") return { state: "unreachable", message: "no answer in time" };
-  const failure = requestFailure(error);
+  const failure = asGitHubError(error);
   if (!failure) {
     // Probot signs the JWT before sending anything: a key it cannot read fails here, with no status.
     const text = oneLine([cause?.message, message].find((words): words is string => typeof words === "string" && words !== "Unknown Error") ?? String(error));
