@@ -10,7 +10,7 @@ const PREVIOUS_DEPLOYMENTS = 10;
 const COMMITS_PER_REPORT = 50;
 
 /** The environment and cluster of a deployment made by `bender sync` (its payload says so); undefined for anyone else's. */
-export function syncTarget(payload: unknown): { environment: string; cluster: string } | undefined {
+function syncTarget(payload: unknown): { environment: string; cluster: string } | undefined {
   const parsed = typeof payload === "string" ? safeJson(payload) : payload;
   const bender = (parsed as { bender?: { environment?: unknown; cluster?: unknown } } | null | undefined)?.bender;
   if (typeof bender?.environment !== "string" || typeof bender.cluster !== "string") return undefined;

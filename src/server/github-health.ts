@@ -16,9 +16,9 @@ export type GithubCredentials =
   | { readonly state: "unreachable"; readonly message: string };
 
 /** How often the credentials are checked again, as Slack's token is. */
-export const GITHUB_CHECK_INTERVAL_MS = 60_000;
+const GITHUB_CHECK_INTERVAL_MS = 60_000;
 /** One check gives up after this; a GitHub that never answers is "unreachable", not a hang. */
-export const GITHUB_CHECK_TIMEOUT_MS = 10_000;
+const GITHUB_CHECK_TIMEOUT_MS = 10_000;
 
 /** The request a check sends: `GET /app` with the App's JWT (Probot's `auth()` with no installation). */
 export type AppRequest = (signal: AbortSignal) => Promise<{ readonly slug?: string | undefined; readonly name?: string | undefined }>;

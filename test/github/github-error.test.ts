@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { codeOf, isCodedError } from "../../src/errors/coded-error.js";
+import { isCodedError } from "../../src/errors/coded-error.js";
 import {
   GitHubError,
   asGitHubError,
@@ -130,12 +130,13 @@ describe("every error class has a stable code and keeps its cause", () => {
     [new ConversionError("GitHub answered 500", 500, { cause }), "manifest-conversion-failed"],
   ] as const)("%s", (error, code) => {
     expect(isCodedError(error)).toBe(true);
-    expect(codeOf(error)).toBe(code);
+    expect(error.code).toBe(code);
     expect(error.cause).toBe(cause);
   });
 
-  it("names anything else unexpected", () => {
-    expect(codeOf(new RangeError("bug"))).toBe("unexpected");
-    expect(codeOf("a string")).toBe("unexpected");
+  it("is not claimed by anything else", () => {
+    expect(isCodedError(new RangeError("bug"))).toBe(false);
+    expect(isCodedError("a string")).toBe(false);
+    expect(isCodedError({ code: "looks-coded", message: "but is no Error" })).toBe(false);
   });
 });
