@@ -12,10 +12,10 @@ const commitPattern = /^[0-9a-f]{40}$/;
 const loginPattern = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
 const repositoryPattern = /^(?<owner>[A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))\/(?<name>[A-Za-z0-9._-]{1,100})$/;
 
-export const IMAGE_RULE = 'expected an image reference with a tag and/or a digest, e.g. "ghcr.io/acme/api:1.4.1@sha256:…"';
-export const COMMIT_RULE = "expected a full commit SHA: 40 lowercase hex digits";
-export const URL_RULE = "expected an https:// URL without credentials, e.g. the workflow run that built the image";
-export const LOGIN_RULE = 'expected a GitHub login: 1 to 39 letters, digits or "-", starting with a letter or digit';
+const IMAGE_RULE = 'expected an image reference with a tag and/or a digest, e.g. "ghcr.io/acme/api:1.4.1@sha256:…"';
+const COMMIT_RULE = "expected a full commit SHA: 40 lowercase hex digits";
+const URL_RULE = "expected an https:// URL without credentials, e.g. the workflow run that built the image";
+const LOGIN_RULE = 'expected a GitHub login: 1 to 39 letters, digits or "-", starting with a letter or digit';
 export const REPOSITORY_RULE =
   'expected "owner/name": an owner of 1 to 39 letters, digits or "-" (starting with a letter or digit) ' +
   'and a name of 1 to 100 letters, digits, ".", "_" or "-" (not "." or "..")';
@@ -34,7 +34,7 @@ export function isRepositoryName(value: string): boolean {
 }
 
 /** https only, and no `user:password@`: the URL is printed in pull requests and logs. */
-export function isHttpsUrl(value: string): boolean {
+function isHttpsUrl(value: string): boolean {
   if (!URL.canParse(value)) return false;
   const url = new URL(value);
   return url.protocol === "https:" && url.username === "" && url.password === "";
@@ -53,9 +53,9 @@ function checkedString(check: (value: string) => boolean, rule: string) {
   return z.string({ error: rule }).refine(check, { error: rule });
 }
 
-export const commitField = checkedString(isCommit, COMMIT_RULE);
-export const urlField = checkedString(isHttpsUrl, URL_RULE);
-export const loginField = checkedString(isLogin, LOGIN_RULE);
+const commitField = checkedString(isCommit, COMMIT_RULE);
+const urlField = checkedString(isHttpsUrl, URL_RULE);
+const loginField = checkedString(isLogin, LOGIN_RULE);
 export const repositoryField = checkedString(isRepositoryName, REPOSITORY_RULE);
 
 /**

@@ -1,7 +1,7 @@
 import type { z } from "zod";
 
 /** Values quoted in a problem are cut to this many characters. */
-export const VALUE_LIMIT = 80;
+const VALUE_LIMIT = 80;
 
 /** `client_payload.source.commit`, `repositories[2]`: the path a person looks for in their payload. */
 export function fieldPath(prefix: string, path: readonly PropertyKey[]): string {

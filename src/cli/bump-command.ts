@@ -10,7 +10,7 @@ import type { CliContext } from "./main.js";
 import { parseOptions } from "./parse-options.js";
 import { renderBumpJson, renderBumpSummary } from "./render-bump.js";
 
-export const BUMP_USAGE = `Usage: bender bump <reference> [--dir PATH] [--dry-run] [--json] [--no-downgrade]
+const BUMP_USAGE = `Usage: bender bump <reference> [--dir PATH] [--dry-run] [--json] [--no-downgrade]
 
 Rewrites every reference to the image's repository under PATH (default: the
 current directory): container images, Helm values, kustomize and Argo CD image

@@ -7,7 +7,7 @@ import type { CliContext } from "./main.js";
 import { terminalSafe } from "./terminal-text.js";
 import { parseOptions } from "./parse-options.js";
 
-export const DOCTOR_USAGE = `Usage: bender doctor [--json] [--builds]
+const DOCTOR_USAGE = `Usage: bender doctor [--json] [--builds]
 
 Checks a set-up end to end, with the settings \`bender serve\` would use (the
 environment, and .env in the current folder): settings; the App's key and ID

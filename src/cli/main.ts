@@ -30,7 +30,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   },
 };
 
-export const USAGE = `Usage: bender <command> [options]
+const USAGE = `Usage: bender <command> [options]
 
 Commands:
 ${Object.values(COMMANDS)

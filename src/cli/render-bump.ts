@@ -20,7 +20,7 @@ export type RenderedResult = BumpResult & {
  */
 export type BumpOutcome = "changed" | "already-current" | "no-references" | "skipped" | "refused-downgrade";
 
-export function bumpOutcome(result: RenderedResult): BumpOutcome {
+function bumpOutcome(result: RenderedResult): BumpOutcome {
   if (result.refused === "downgrade") return "refused-downgrade";
   if (result.changes.length > 0) return "changed";
   if ((result.current ?? 0) > 0) return "already-current";

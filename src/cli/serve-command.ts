@@ -9,7 +9,7 @@ import { EXIT_CANNOT_LISTEN, EXIT_OK, EXIT_UNEXPECTED, InvalidInputError } from 
 import type { CliContext } from "./main.js";
 import { parseOptions } from "./parse-options.js";
 
-export const SERVE_USAGE = `Usage: bender serve
+const SERVE_USAGE = `Usage: bender serve
 
 Runs Bender's server: GitHub webhooks at /api/github/webhooks, the signed
 build webhook at /api/builds, /healthz and /readyz, on one port. Settings come

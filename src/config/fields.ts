@@ -16,7 +16,7 @@ const CHANNEL = /^(?:#[a-z0-9._-]{1,80}|[CG][A-Z0-9]{8,20})$/;
 const APPROVER = /^[UWS][A-Z0-9]{8,20}$/;
 
 /** Describes a YAML value by its kind, for "must be X, not Y" messages. */
-export function kindOf(value: unknown): string {
+function kindOf(value: unknown): string {
   if (value === null) return "an empty value";
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a map";
@@ -79,7 +79,7 @@ export const tagPatternSchema = z
   });
 
 /** Why a pattern does not compile as a JavaScript RegExp, or undefined if it does. */
-export function regExpProblem(pattern: string): string | undefined {
+function regExpProblem(pattern: string): string | undefined {
   try {
     new RegExp(pattern);
     return undefined;
@@ -100,7 +100,7 @@ export const repositorySchema = z
   );
 
 /** Why a written repository is not a bare repository name, or undefined if it is. */
-export function repositoryProblem(written: string): string | undefined {
+function repositoryProblem(written: string): string | undefined {
   const result = parseReference(written);
   if (!result.ok) return result.error.message;
   const { name, tag, digest } = result.reference;
@@ -116,7 +116,7 @@ export const channelSchema = z
   })
   .describe('The Slack channel for this environment\'s proposals: a name with "#" ("#deploys") or an ID (C… or G…).');
 
-export const approverSchema = z
+const approverSchema = z
   .string({ error: expected("a Slack user ID (U… or W…) or user-group ID (S…)") })
   .regex(APPROVER, {
     error: (issue) =>

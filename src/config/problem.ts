@@ -29,7 +29,7 @@ export interface ConfigProblem {
 const VALUE_LIMIT = 80;
 
 /** Writes a path the way a person would look it up: `environments.prod-eu.paths[0]`. */
-export function formatPath(path: readonly PropertyKey[]): string {
+function formatPath(path: readonly PropertyKey[]): string {
   let text = "";
   for (const step of path) {
     if (typeof step === "number") text += `[${step}]`;

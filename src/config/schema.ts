@@ -23,7 +23,7 @@ import {
   windowSchema,
 } from "./release-fields.js";
 
-export const slackSchema = z
+const slackSchema = z
   .strictObject(
     {
       channel: channelSchema,
@@ -37,7 +37,7 @@ export const slackSchema = z
   )
   .describe("Where proposals for this environment are posted in Slack, and who may pin them.");
 
-export const environmentSchema = z
+const environmentSchema = z
   .strictObject(
     {
       paths: z
@@ -78,7 +78,7 @@ export const environmentSchema = z
   .superRefine(checkReleasePolicy, { when: () => true })
   .describe("One deployment target: the files it owns and how changes to them are proposed.");
 
-export const imagePolicySchema = z
+const imagePolicySchema = z
   .strictObject(
     {
       repository: repositorySchema,

@@ -1,5 +1,5 @@
 /** The checks `bender doctor` runs, in order; later ones need what earlier ones found. */
-export const CHECKS = {
+const CHECKS = {
   settings: "settings present and well-formed",
   "github-app": "the private key mints a JWT GitHub accepts (GET /app)",
   "app-permissions": "the App's permissions and events match app.yml",

@@ -2,7 +2,7 @@
  * Every error Bender throws on purpose carries a stable `code` a caller can
  * branch on (the message is for people and may change), and the error it
  * came from as `cause`. Anything else that reaches a handler is a bug or a
- * failure nobody translated yet: `codeOf` names it `unexpected`.
+ * failure nobody translated yet (answered as a bare `internal error`).
  */
 export interface CodedError extends Error {
   readonly code: string;
@@ -17,9 +17,4 @@ export interface CauseOptions {
 /** Whether `error` is one of Bender's coded errors (a string `code` on an Error). */
 export function isCodedError(error: unknown): error is CodedError {
   return error instanceof Error && typeof (error as { code?: unknown }).code === "string";
-}
-
-/** The code of a coded error, or `unexpected` for anything else. */
-export function codeOf(error: unknown): string {
-  return isCodedError(error) ? error.code : "unexpected";
 }

@@ -6,7 +6,7 @@
  */
 
 /** The alias (and variable) of the i-th file: `f3`. */
-export type BlobAlias = `f${number}`;
+type BlobAlias = `f${number}`;
 
 /** A blob as the query selects it; null when the path does not exist at that revision. */
 export interface BlobResponse {
@@ -16,7 +16,7 @@ export interface BlobResponse {
 /** The part of a repository response that holds the aliased blobs. */
 export type BlobFields = { readonly [alias: BlobAlias]: BlobResponse | null | undefined };
 
-export function blobAlias(index: number): BlobAlias {
+function blobAlias(index: number): BlobAlias {
   return `f${index}`;
 }
 

@@ -5,7 +5,7 @@ import { runGraphql } from "./graphql-client.js";
 import type { GraphqlClient } from "./graphql-client.js";
 import { repositoryName } from "./repository-name.js";
 
-export const CONFIG_CHECK_NAME = "bender/config";
+const CONFIG_CHECK_NAME = "bender/config";
 
 export interface ConfigCheckInput {
   readonly client: GraphqlClient & { request: (route: string, parameters: Record<string, unknown>) => Promise<unknown> };

@@ -1,5 +1,5 @@
 import { Octokit } from "@octokit/rest";
-import { GitHubError, requestFailure } from "./github-error.js";
+import { GitHubError, asGitHubError } from "./github-error.js";
 
 /** What GitHub returns for a created App (POST /app-manifests/{code}/conversions), the parts Bender keeps. */
 export interface CreatedApp {
@@ -17,7 +17,7 @@ export interface CreatedApp {
  * Exchanges the one-time `code` GitHub gave after the App was created for its id, key and secrets.
  * `apiUrl` is https://api.github.com or GitHub Enterprise Server's https://<host>/api/v3. The request
  * needs no authentication; the code lasts an hour and works once. A failure throws a GitHubError
- * (`requestFailure`: `status` only when GitHub answered); an answer without the App's id or key is
+ * (`asGitHubError`: `status` only when GitHub answered); an answer without the App's id or key is
  * `invalid` with status 200.
  */
 export async function convertAppManifest(code: string, apiUrl: string): Promise<CreatedApp> {
@@ -28,7 +28,7 @@ export async function convertAppManifest(code: string, apiUrl: string): Promise<
   try {
     ({ data } = await octokit.request("POST /app-manifests/{code}/conversions", { code }));
   } catch (error) {
-    throw requestFailure(error) ?? error;
+    throw asGitHubError(error) ?? error;
   }
   if (!data.pem || !data.id) throw new GitHubError("invalid", "GitHub's answer had no App id or private key", { status: 200 });
   return {

@@ -2,6 +2,8 @@ import type { Context } from "probot";
 import { BRANCH_PREFIX } from "../proposals/branch-name.js";
 import type { ProposalEventSink } from "../proposals/events.js";
 import { decodeProposalMetadata } from "../proposals/metadata.js";
+import { graphqlError } from "./github-error.js";
+import { runGraphql } from "./graphql-client.js";
 
 type DeploymentStatusContext = Context<"deployment_status">;
 
@@ -10,7 +12,7 @@ const PREVIOUS_DEPLOYMENTS = 10;
 const COMMITS_PER_REPORT = 50;
 
 /** The environment and cluster of a deployment made by `bender sync` (its payload says so); undefined for anyone else's. */
-export function syncTarget(payload: unknown): { environment: string; cluster: string } | undefined {
+function syncTarget(payload: unknown): { environment: string; cluster: string } | undefined {
   const parsed = typeof payload === "string" ? safeJson(payload) : payload;
   const bender = (parsed as { bender?: { environment?: unknown; cluster?: unknown } } | null | undefined)?.bender;
   if (typeof bender?.environment !== "string" || typeof bender.cluster !== "string") return undefined;
@@ -25,12 +27,57 @@ function safeJson(text: string): unknown {
   }
 }
 
+/** What a commit's associated pull requests are read as (GitHub lists the PR that merged it). */
+const PULL_REQUEST_FIELDS =
+  "associatedPullRequests(first: 10) { nodes { id number url headRefName headRefOid body mergedAt mergeCommit { oid } mergedBy { __typename login } author { __typename login } } }";
+
+interface Actor {
+  readonly __typename: string;
+  readonly login: string;
+}
+
+interface AssociatedPullRequest {
+  readonly id: string;
+  readonly number: number;
+  readonly url: string;
+  readonly headRefName: string;
+  readonly headRefOid: string;
+  readonly body: string;
+  readonly mergedAt: string | null;
+  readonly mergeCommit: { readonly oid: string } | null;
+  readonly mergedBy: Actor | null;
+  readonly author: Actor | null;
+}
+
+type CommitPullRequests = { readonly associatedPullRequests?: { readonly nodes?: readonly (AssociatedPullRequest | null)[] | null } | null } | null | undefined;
+
+interface HistoryResponse {
+  readonly repository: {
+    readonly deployments: { readonly nodes: readonly ({ readonly databaseId: number | null; readonly commitOid: string; readonly latestStatus: { readonly state: string } | null } | null)[] | null };
+    readonly deployed: CommitPullRequests;
+  } | null;
+}
+
+type PinsResponse = { readonly repository: Readonly<Record<string, CommitPullRequests>> | null };
+
+/** A login as GitHub's REST API and Bender's messages write it: an App's bot is `name[bot]` (GraphQL leaves the suffix off). */
+function restLogin(actor: Actor | null): string | undefined {
+  if (actor === null) return undefined;
+  return actor.__typename === "Bot" ? `${actor.login}[bot]` : actor.login;
+}
+
+function pullRequestsOf(commit: CommitPullRequests): AssociatedPullRequest[] {
+  return (commit?.associatedPullRequests?.nodes ?? []).filter((node): node is AssociatedPullRequest => node !== null);
+}
+
 /**
  * A sync job reported a deployment: every pin of that environment whose merge
  * commit is in the deployed commit and was not in the cluster's previous
  * successful deployment gets a `proposal.deployed` event (Slack replies in
- * its thread). The commits between the two deployments come from one
- * compare; each one's pull requests from one request.
+ * its thread). At most three requests, whatever the number of commits: the
+ * cluster's recent deployments with their last status and the deployed
+ * commit's pull requests (one query), the commits between the two
+ * deployments (one compare), and the other commits' pull requests (one query).
  */
 export async function followDeploymentStatus(events: ProposalEventSink, context: DeploymentStatusContext): Promise<void> {
   const { deployment, deployment_status: status, repository } = context.payload;
@@ -41,28 +88,17 @@ export async function followDeploymentStatus(events: ProposalEventSink, context:
   const owner = repository.owner.login;
   const repo = repository.name;
   const octokit = context.octokit;
+  const what = `reading the deployments of ${repository.full_name}`;
 
-  // 1. The cluster's previous successful deployment: what it already ran.
-  const { data: earlier } = await octokit.request("GET /repos/{owner}/{repo}/deployments", {
-    owner,
-    repo,
-    environment: deployment.environment,
-    per_page: PREVIOUS_DEPLOYMENTS,
-  });
-  let previousSha: string | undefined;
-  for (const candidate of earlier) {
-    if (candidate.id >= deployment.id) continue;
-    const { data: statuses } = await octokit.request("GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses", {
-      owner,
-      repo,
-      deployment_id: Number(candidate.id),
-      per_page: 1,
-    });
-    if (statuses[0]?.state === "success") {
-      previousSha = candidate.sha;
-      break;
-    }
-  }
+  // 1. The cluster's previous successful deployment (what it already ran), and the deployed commit's pull requests.
+  const history = await runGraphql<HistoryResponse>(
+    octokit,
+    `query BenderDeploymentHistory($owner: String!, $name: String!, $environment: String!, $deployed: GitObjectID!) { repository(owner: $owner, name: $name) { deployments(environments: [$environment], first: ${PREVIOUS_DEPLOYMENTS}, orderBy: { field: CREATED_AT, direction: DESC }) { nodes { databaseId commitOid latestStatus { state } } } deployed: object(oid: $deployed) { ... on Commit { ${PULL_REQUEST_FIELDS} } } } }`,
+    { owner, name: repo, environment: deployment.environment, deployed: deployment.sha },
+  );
+  const read = history.data?.repository;
+  if (!read) throw graphqlError(history.failures, what, "no such repository");
+  const previousSha = (read.deployments.nodes ?? []).find((node) => node !== null && node.databaseId !== null && node.databaseId < deployment.id && node.latestStatus?.state === "SUCCESS")?.commitOid;
 
   // 2. The commits the cluster did not run before (just the deployed one for a first deployment).
   let commits = [deployment.sha];
@@ -75,28 +111,42 @@ export async function followDeploymentStatus(events: ProposalEventSink, context:
     return;
   }
 
-  // 3. The pins merged by those commits, for this environment.
+  // 3. The pull requests of the other commits, in one query.
+  const pullRequests = new Map<string, AssociatedPullRequest[]>([[deployment.sha, pullRequestsOf(read.deployed)]]);
+  const others = commits.filter((sha) => !pullRequests.has(sha));
+  if (others.length > 0) {
+    const declarations = others.map((_, index) => `$c${index}: GitObjectID!`).join(", ");
+    const fields = others.map((_, index) => `c${index}: object(oid: $c${index}) { ... on Commit { ${PULL_REQUEST_FIELDS} } }`).join(" ");
+    const pins = await runGraphql<PinsResponse>(
+      octokit,
+      `query BenderDeployedPins($owner: String!, $name: String!, ${declarations}) { repository(owner: $owner, name: $name) { ${fields} } }`,
+      { owner, name: repo, ...Object.fromEntries(others.map((sha, index) => [`c${index}`, sha])) },
+    );
+    const commitsRead = pins.data?.repository;
+    if (!commitsRead) throw graphqlError(pins.failures, what, "no such repository");
+    for (const [index, sha] of others.entries()) pullRequests.set(sha, pullRequestsOf(commitsRead[`c${index}`]));
+  }
+
+  // 4. The pins merged by those commits, for this environment.
   for (const sha of commits) {
-    const { data: pulls } = await octokit.request("GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls", { owner, repo, commit_sha: sha });
-    for (const pull of pulls) {
-      if (pull.merge_commit_sha !== sha || !pull.head.ref.startsWith(`${BRANCH_PREFIX}/`) || pull.merged_at === null) continue;
+    for (const pull of pullRequests.get(sha) ?? []) {
+      if (pull.mergeCommit?.oid !== sha || !pull.headRefName.startsWith(`${BRANCH_PREFIX}/`) || pull.mergedAt === null) continue;
       const decoded = decodeProposalMetadata(pull.body);
       if (!decoded.ok || decoded.metadata.environment !== target.environment) continue;
-      const { data: merged } = await octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner, repo, pull_number: pull.number });
       events.emit({
         type: "proposal.deployed",
         repository: repository.full_name,
         environment: target.environment,
-        pullRequest: { id: pull.node_id, number: pull.number, url: pull.html_url, headOid: pull.head.sha },
+        pullRequest: { id: pull.id, number: pull.number, url: pull.url, headOid: pull.headRefOid },
         metadata: decoded.metadata,
         deployment: {
           cluster: target.cluster,
           commit: deployment.sha,
           state,
           reason: state === "failed" ? (status.description ?? undefined) : undefined,
-          pinnedBy: merged.merged_by?.login ?? pull.user?.login ?? "",
-          pinnedVia: merged.merged_by?.type === "Bot" ? "automatic" : "github",
-          pinnedAt: pull.merged_at,
+          pinnedBy: restLogin(pull.mergedBy) ?? restLogin(pull.author) ?? "",
+          pinnedVia: pull.mergedBy?.__typename === "Bot" ? "automatic" : "github",
+          pinnedAt: pull.mergedAt,
         },
       });
     }

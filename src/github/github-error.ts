@@ -12,7 +12,7 @@ export class GitHubError extends Error implements CodedError {
   readonly status: number | undefined;
   /**
    * The words a person needs, when known: GitHub's own message when it answered (without the documentation link
-   * Octokit appends), the network's reason (`connect ECONNREFUSED …`) when no answer came. Set by `requestFailure`.
+   * Octokit appends), the network's reason (`connect ECONNREFUSED …`) when no answer came. Set by `asGitHubError`.
    */
   readonly detail: string | undefined;
   constructor(readonly code: GitHubErrorCode, message: string, options?: CauseOptions & { readonly status?: number | undefined; readonly detail?: string | undefined }) {
@@ -37,43 +37,23 @@ function statusOf(error: unknown): number | undefined {
   return typeof status === "number" ? status : undefined;
 }
 
-/** Translates an Octokit error (or a network failure) met while doing `what` into a GitHubError. */
-export function toGitHubError(error: unknown, what: string): GitHubError {
-  if (error instanceof GitHubError) return error;
-  const failure = error as { message?: string };
-  const status = statusOf(error);
-  const code = codeFor(status, error);
-  const detail = status === undefined ? (failure.message ?? String(error)) : `GitHub answered ${status}`;
-  return new GitHubError(code, `${what}: ${code} (${detail})`, { cause: error, status });
-}
-
 /**
- * The GitHubError an error is, when it came from GitHub: already translated,
- * or an Octokit HTTP error (its message kept as GitHub worded it). Undefined
- * for anything else, so a caller outside src/github never reads Octokit's
- * error fields.
+ * The one translation of a failure into Bender's terms: the GitHubError an
+ * error is, when it came from GitHub, or undefined for anything else (a bug,
+ * a private key that cannot sign the App's JWT, an abort: a timeout or a
+ * shutdown the caller chose), which the caller passes on as it is. An Octokit
+ * HttpError becomes a GitHubError whose message is Octokit's, `status`
+ * GitHub's when it answered, and `detail` GitHub's own words (or the
+ * network's when no answer came); the original is its `cause`. Octokit
+ * reports a request that got no answer (refused, reset, DNS) as a 500 with no
+ * response and the network's error as its cause: that is `unreachable` with
+ * no status. So a caller outside src/github never reads Octokit's fields.
  */
 export function asGitHubError(error: unknown): GitHubError | undefined {
   if (error instanceof GitHubError) return error;
-  const shape = error as { name?: unknown; message?: unknown } | null | undefined;
-  const status = statusOf(error);
-  if (shape?.name !== "HttpError" || status === undefined) return undefined;
-  return new GitHubError(codeFor(status, error), typeof shape.message === "string" ? shape.message : "", { cause: error, status });
-}
-
-/**
- * A failed REST request as a GitHubError for callers outside src/github: `status` only when GitHub answered,
- * `detail` GitHub's words (or the network's when no answer came), the message Octokit's own, the original as
- * `cause`. Octokit reports a request that got no answer (refused, reset, DNS) as a 500 with no response and the
- * network's error as its cause: that is `unreachable` with no status. Undefined for what is no failure of GitHub's:
- * an abort (a timeout or a shutdown the caller chose) or a private key that cannot sign the App's JWT (it fails
- * before anything is sent); the caller passes those on as they are.
- */
-export function requestFailure(error: unknown): GitHubError | undefined {
-  if (error instanceof GitHubError) return error;
   const status = statusOf(error);
   const shape = error as { name?: unknown; message?: unknown; response?: { data?: { message?: unknown } }; cause?: { message?: unknown } } | null | undefined;
-  if (status === undefined || !shape || shape.name === "AbortError" || shape.name === "TimeoutError") return undefined;
+  if (status === undefined || shape?.name !== "HttpError") return undefined;
   const message = typeof shape.message === "string" ? shape.message : String(error);
   // An answer has a response; Octokit's "no answer" has none but carries the network's error as its cause.
   const answered = shape.response !== undefined || shape.cause === undefined;
@@ -85,20 +65,29 @@ export function requestFailure(error: unknown): GitHubError | undefined {
 }
 
 /**
- * The code of a failure that came from GitHub, or undefined for anything else
- * (a bug, a shutdown): an Octokit error with an HTTP status (Octokit reports a
- * network failure as 500), or an already translated GitHubError.
+ * `asGitHubError` with what Bender was doing in the message (`what: code
+ * (detail)`), for messages read without their cause (the sync job's); any
+ * other failure (the network's, an abort) is `unreachable`.
  */
-export function gitHubFailureCode(error: unknown): GitHubErrorCode | undefined {
-  if (error instanceof GitHubError) return error.code;
-  const status = statusOf(error);
-  return status === undefined ? undefined : codeFor(status, error);
+export function toGitHubError(error: unknown, what: string): GitHubError {
+  if (error instanceof GitHubError) return error;
+  const github = asGitHubError(error);
+  const code = github?.code ?? "unreachable";
+  const status = github?.status;
+  const detail = status === undefined ? ((error as { message?: string } | null | undefined)?.message ?? String(error)) : `GitHub answered ${status}`;
+  return new GitHubError(code, `${what}: ${code} (${detail})`, { cause: error, status });
 }
 
-/** GitHub failed on its side or asked Bender to wait: the same work can be tried again later. */
+/**
+ * GitHub failed on its side or asked Bender to wait, or the request was cut
+ * short (a timeout, a shutdown: Octokit passes the abort on with status 500):
+ * the same work can be tried again later.
+ */
 export function isRetryableGitHubFailure(error: unknown): boolean {
-  const code = gitHubFailureCode(error);
-  return code === "unreachable" || code === "rate-limited";
+  const code = asGitHubError(error)?.code;
+  if (code === "unreachable" || code === "rate-limited") return true;
+  const { name } = (error ?? {}) as { name?: unknown };
+  return (name === "AbortError" || name === "TimeoutError") && statusOf(error) !== undefined;
 }
 
 /**
@@ -152,8 +141,12 @@ export function graphqlError(failures: readonly GraphqlFailure[], what: string, 
  * A 401 means the App's credentials: `check APP_ID and the private key`.
  */
 export function gitHubFailureReason(error: unknown): string | undefined {
-  const github = asGitHubError(error) ?? (gitHubFailureCode(error) === undefined ? undefined : toGitHubError(error, "GitHub"));
-  if (!github) return undefined;
+  const github = asGitHubError(error);
+  return github === undefined ? undefined : whatToDo(github);
+}
+
+/** `gitHubFailureReason` of a failure already translated. */
+export function whatToDo(github: GitHubError): string {
   const answer = github.status === undefined ? github.message : `HTTP ${github.status}: ${github.message}`;
   switch (github.code) {
     case "forbidden":

@@ -4,7 +4,7 @@ import type { OctokitLike, RequestOptions, RetryPolicy } from "./github-limits.j
 import type { GithubPacer } from "./github-pacer.js";
 
 // The limits live in github-limits.ts (no Probot there, for the sync job); the server's callers keep importing them here.
-export { PRODUCTION_RETRY_POLICY, isContentCreating, isRateLimited, pacerFor } from "./github-limits.js";
+export { PRODUCTION_RETRY_POLICY, pacerFor } from "./github-limits.js";
 export type { RetryPolicy } from "./github-limits.js";
 
 /** Sees each request Bender makes to GitHub once (after its retries), with the final status, or undefined when none came back. */

@@ -1,5 +1,5 @@
 import type { Probot } from "probot";
-import { GitHubError, requestFailure } from "./github-error.js";
+import { GitHubError, asGitHubError } from "./github-error.js";
 
 /** The GitHub App as GitHub knows it (GET /app), the parts Bender uses. */
 export interface GitHubApp {
@@ -15,7 +15,7 @@ export interface GitHubApp {
 
 /**
  * GET /app with the App's JWT (Probot's `auth()` with no installation): GitHub says whether the key belongs
- * to APP_ID, and what the App may do. A failed request throws a GitHubError (`requestFailure`); an abort and
+ * to APP_ID, and what the App may do. A failed request throws a GitHubError (`asGitHubError`); an abort and
  * a key that cannot sign a JWT are thrown as they are.
  */
 export async function readApp(probot: Probot, options: { readonly signal?: AbortSignal } = {}): Promise<GitHubApp> {
@@ -24,7 +24,7 @@ export async function readApp(probot: Probot, options: { readonly signal?: Abort
     const app = await probot.auth();
     ({ data } = await app.request("GET /app", options.signal ? { request: { signal: options.signal } } : {}));
   } catch (error) {
-    throw requestFailure(error) ?? error;
+    throw asGitHubError(error) ?? error;
   }
   if (!data) throw new GitHubError("invalid", "GET /app answered nothing");
   const owner = data.owner as { login?: string; type?: string } | null | undefined;

@@ -1,6 +1,6 @@
 import { Probot } from "probot";
 import { pino } from "pino";
-import { requestFailure } from "./github-error.js";
+import { asGitHubError } from "./github-error.js";
 import { repositoryName } from "./repository-name.js";
 
 export type RepositoryPaths =
@@ -20,7 +20,7 @@ export async function readRepositoryPaths(app: { id: number; pem: string }, apiU
   try {
     installationId = (await appClient.request("GET /repos/{owner}/{repo}/installation", { owner, repo })).data.id;
   } catch (error) {
-    if (requestFailure(error)?.code === "not-found") return { kind: "not-installed" };
+    if (asGitHubError(error)?.code === "not-found") return { kind: "not-installed" };
     throw error;
   }
   const client = await probot.auth(installationId);

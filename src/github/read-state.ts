@@ -40,7 +40,7 @@ function blobSelection(withText: boolean): string {
 }
 
 /** `entries { … }` nested `depth` levels; the last level names subtrees without reading them. */
-export function treeSelection(depth: number, withText: boolean): string {
+function treeSelection(depth: number, withText: boolean): string {
   const inner = depth <= 1 ? "... on Tree { oid }" : `... on Tree { ${treeSelection(depth - 1, withText)} }`;
   return `entries { name type oid size object { ${blobSelection(withText)} ${inner} } }`;
 }

@@ -13,8 +13,3 @@ export function repositoryName(fullName: string): RepositoryName {
   const [owner = "", name = ""] = fullName.split("/");
   return { owner, name };
 }
-
-/** `{ owner: "acme", name: "manifests" }` → `acme/manifests`. */
-export function fullName(repository: RepositoryName): string {
-  return `${repository.owner}/${repository.name}`;
-}

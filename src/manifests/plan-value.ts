@@ -11,7 +11,7 @@ export type ValuePlan =
 
 const UNCHANGED: ValuePlan = { action: "unchanged" };
 const NOT_OURS: ValuePlan = { action: "not-ours" };
-export const STALE_DIGEST_NOTE = "stale digest removed";
+const STALE_DIGEST_NOTE = "stale digest removed";
 
 function tagRequired(target: ImageReference): ValuePlan {
   return {

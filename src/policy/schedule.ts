@@ -1,6 +1,6 @@
 import { DateTime } from "luxon";
 import type { Zone } from "luxon";
-import { DAYS, MINUTE_MS } from "../config/index.js";
+import { DAY_MS, DAYS, MINUTE_MS } from "../config/index.js";
 import type { Day } from "../config/index.js";
 
 /**
@@ -82,30 +82,68 @@ export function scheduleState(schedule: Schedule, now: number, horizonDays = SCH
 }
 
 /**
- * The first instant after `now` whose answer differs from `current`. Walks
- * the calendar a day at a time in every zone involved, checking candidates
- * only once every zone's calendar has passed them (zones are less than a day
- * apart, so a later day in one zone never hides an earlier instant).
+ * The first instant after `now` whose answer differs from `current`, within
+ * `horizonDays`. Walks the calendar a day at a time from `now`; a walk that
+ * meets a blackout while closed jumps to the blackout's end (closed
+ * throughout, nothing there can change the answer) and walks on from there,
+ * so a long blackout costs one jump, not a walk through its days.
  */
 function nextChange(schedule: Schedule, now: number, current: boolean, horizonDays: number): number | undefined {
   const zones = [...new Set([...schedule.windows.map((window) => window.zone), ...(schedule.blackoutZone === undefined ? [] : [schedule.blackoutZone])])];
   if (zones.length === 0) return undefined;
-  let days = zones.map((zone) => DateTime.fromMillis(now, { zone }).startOf("day").minus({ days: 1 }).startOf("day"));
+  const limit = now + (horizonDays + 1) * DAY_MS;
+  let after = now;
+  while (after < limit) {
+    const walked = walkDays(schedule, zones, after, current, limit);
+    if (walked.kind !== "blackout") return walked.instant;
+    // Resume just before the blackout's end, so its end (a midnight in the blackout zone) is the first candidate.
+    after = walked.endsAt - 1;
+  }
+  return undefined;
+}
+
+type Walked = { readonly kind: "change"; readonly instant: number | undefined } | { readonly kind: "blackout"; readonly endsAt: number };
+
+/**
+ * One walk from `after`: the first instant after it whose answer differs from
+ * `current` (undefined past `limit`), or, when closed, the end of the first
+ * blackout met. Candidates are checked only once every zone's calendar has
+ * passed them (zones are less than a day apart, so a later day in one zone
+ * never hides an earlier instant).
+ */
+function walkDays(schedule: Schedule, zones: readonly string[], after: number, current: boolean, limit: number): Walked {
+  let days = zones.map((zone) => DateTime.fromMillis(after, { zone }).startOf("day").minus({ days: 1 }).startOf("day"));
   let pending: number[] = [];
-  for (let step = -1; step <= horizonDays; step++) {
+  for (let covered = -Infinity; covered <= limit; ) {
     const nextDays = days.map((day) => day.plus({ days: 1 }).startOf("day"));
     for (const [index, day] of days.entries()) pending.push(...candidatesOn(schedule, zones[index] as string, day, nextDays[index] as DateTime));
     // Every instant before the next day starts in every zone has had its candidates.
-    const covered = Math.min(...nextDays.map((day) => day.toMillis()));
+    covered = Math.min(...nextDays.map((day) => day.toMillis()));
     pending.sort((a, b) => a - b);
     const ready = pending.filter((instant) => instant < covered);
     pending = pending.filter((instant) => instant >= covered);
     for (const instant of ready) {
-      if (instant > now && isOpen(schedule, instant) !== current) return instant;
+      if (instant <= after || instant > limit) continue;
+      const blackoutEnd = current ? undefined : blackoutEndAt(schedule, instant);
+      if (blackoutEnd !== undefined) return { kind: "blackout", endsAt: blackoutEnd };
+      if (isOpen(schedule, instant) !== current) return { kind: "change", instant };
     }
     days = nextDays;
   }
-  return undefined;
+  return { kind: "change", instant: undefined };
+}
+
+/** The first instant after the blackouts covering `instant`'s date (the midnight after the latest last day), if any cover it. */
+function blackoutEndAt(schedule: Schedule, instant: number): number | undefined {
+  if (schedule.blackouts.length === 0 || schedule.blackoutZone === undefined) return undefined;
+  const local = DateTime.fromMillis(instant, { zone: schedule.blackoutZone });
+  const date = local.toISODate() ?? "";
+  let last: string | undefined;
+  for (const blackout of schedule.blackouts) {
+    if (blackout.first <= date && date <= blackout.last && (last === undefined || blackout.last > last)) last = blackout.last;
+  }
+  if (last === undefined) return undefined;
+  return DateTime.fromISO(last, { zone: schedule.blackoutZone }).plus({ days: 1 }).startOf("day").toMillis();
 }
 
 /** The instants on one local day where the answer may change: midnight, a daylight-saving jump, and each window's `from` and `to`. */

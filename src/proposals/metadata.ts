@@ -17,7 +17,7 @@ const changeSchema = z.object({
   yamlPath: z.string().max(2048),
 });
 
-export const proposalMetadataSchema = z.object({
+const proposalMetadataSchema = z.object({
   bender: z.literal(1),
   kind: z.literal("proposal"),
   environment: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/),
@@ -43,7 +43,7 @@ export const proposalMetadataSchema = z.object({
 
 export type ProposalMetadata = z.infer<typeof proposalMetadataSchema>;
 
-export const unpinMetadataSchema = z.object({
+const unpinMetadataSchema = z.object({
   bender: z.literal(1),
   kind: z.literal("unpin"),
   environment: proposalMetadataSchema.shape.environment,

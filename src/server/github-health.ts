@@ -1,7 +1,8 @@
 import type { Logger } from "pino";
 import { Counter, Gauge } from "prom-client";
 import type { Registry } from "prom-client";
-import { requestFailure } from "../github/github-error.js";
+import { isShutdownAbort } from "../errors/shutdown-abort.js";
+import { asGitHubError } from "../github/github-error.js";
 
 /** What Bender knows of its GitHub App credentials, as /readyz reports it. */
 export type GithubCredentials =
@@ -15,9 +16,9 @@ export type GithubCredentials =
   | { readonly state: "unreachable"; readonly message: string };
 
 /** How often the credentials are checked again, as Slack's token is. */
-export const GITHUB_CHECK_INTERVAL_MS = 60_000;
+const GITHUB_CHECK_INTERVAL_MS = 60_000;
 /** One check gives up after this; a GitHub that never answers is "unreachable", not a hang. */
-export const GITHUB_CHECK_TIMEOUT_MS = 10_000;
+const GITHUB_CHECK_TIMEOUT_MS = 10_000;
 
 /** The request a check sends: `GET /app` with the App's JWT (Probot's `auth()` with no installation). */
 export type AppRequest = (signal: AbortSignal) => Promise<{ readonly slug?: string | undefined; readonly name?: string | undefined }>;
@@ -49,7 +50,7 @@ export function describeCredentials(credentials: GithubCredentials): string {
 export function classifyAppFailure(error: unknown): GithubCredentials {
   const { message, name, cause } = (error ?? {}) as { message?: unknown; name?: unknown; cause?: { message?: unknown } };
   if (name === "AbortError" || name === "TimeoutError") return { state: "unreachable", message: "no answer in time" };
-  const failure = requestFailure(error);
+  const failure = asGitHubError(error);
   if (!failure) {
     // Probot signs the JWT before sending anything: a key it cannot read fails here, with no status.
     const text = oneLine([cause?.message, message].find((words): words is string => typeof words === "string" && words !== "Unknown Error") ?? String(error));
@@ -119,7 +120,7 @@ export class GithubHealth {
       next = { state: "accepted", app: app.slug ?? app.name ?? "?" };
     } catch (error) {
       // Abandoned by the shutdown (stoppable-fetch.ts): says nothing of the credentials.
-      if (/stopped by shutdown/.test((error as Error).message)) return this.current;
+      if (isShutdownAbort(error)) return this.current;
       next = controller.signal.aborted ? { state: "unreachable", message: "no answer in time" } : classifyAppFailure(error);
     } finally {
       clearTimeout(timeout);

@@ -13,15 +13,15 @@ import type { Settings } from "./settings.js";
 
 export type { ServerOptions, SweepRepository } from "./compose.js";
 
-export const WEBHOOK_PATH = "/api/github/webhooks";
-export const BUILDS_PATH = "/api/builds";
+const WEBHOOK_PATH = "/api/github/webhooks";
+const BUILDS_PATH = "/api/builds";
 
 /**
  * Server timeouts, set rather than left to Node's defaults (a 300 s request
  * timeout let one slow client hold a request, and a shutdown, for minutes).
  * GitHub gives up on a delivery after 10 s and Slack after 3 s.
  */
-export const SERVER_TIMEOUTS = {
+const SERVER_TIMEOUTS = {
   /** The whole request head must arrive within this. */
   headersTimeoutMs: 10_000,
   /** The whole request, body included, must arrive within this. */
@@ -67,7 +67,7 @@ export async function createBenderServer(options: ServerOptions): Promise<Bender
 }
 
 /** The HTTP server over services already built: 1. the handlers behind the routes, 2. the routes, 3. the server. */
-export async function benderHttpServer(parts: BenderParts, settings: Settings): Promise<Server> {
+async function benderHttpServer(parts: BenderParts, settings: Settings): Promise<Server> {
   const { probot, services, log, shutdown } = parts;
   // 1. GitHub's webhooks (Probot, behind the size and signature gate) and the build webhook.
   const webhooks = githubWebhookGate({

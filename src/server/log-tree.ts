@@ -1,4 +1,5 @@
 import type { ChildLoggerOptions, Logger } from "pino";
+import { isShutdownAbort } from "../errors/shutdown-abort.js";
 
 /** Binding keys renamed on the way into a child logger, e.g. `{ name: "component" }`. */
 export type BindingRenames = Readonly<Record<string, string>>;
@@ -9,8 +10,7 @@ export const COMPONENT_RENAMES: BindingRenames = { name: "component" };
 export function abandonedByShutdown(args: readonly unknown[]): boolean {
   const [first] = args;
   const error = (first as { err?: unknown } | undefined)?.err ?? first;
-  const { message } = (error ?? {}) as { message?: unknown };
-  if (typeof message === "string" && message.includes("stopped by shutdown")) return true;
+  if (isShutdownAbort(error)) return true;
   // Probot's webhooks wrap a handler's failures in an AggregateError (as Probot's own error handler reads them).
   return error instanceof AggregateError && error.errors.length > 0 && error.errors.every((inner) => abandonedByShutdown([inner]));
 }

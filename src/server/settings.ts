@@ -76,19 +76,26 @@ function isApiBaseUrl(value: string): boolean {
   return /^https?:\/\/[^/?#@\s]+(?:\/[^?#\s]*)?$/i.test(value) && URL.canParse(value) && new URL(value).hostname !== "";
 }
 
+/**
+ * A whole number from `min` to `max`, written in decimal digits (no sign, no
+ * exponent, no more digits than `max` has); anything else is refused with
+ * `message`, which says what is allowed.
+ */
+function boundedInteger(min: number, max: number, message: string) {
+  const digits = new RegExp(`^\\d{1,${String(max).length}}$`);
+  return z.string().regex(digits, { error: message })
+    .transform(Number).refine((value) => value >= min && value <= max, { error: message });
+}
+
 const environmentSchema = z.object({
   APP_ID: z.string({ error: "missing: the GitHub App's ID (a number, on the App's settings page)" })
     .regex(/^\d+$/, { error: "must be the App's numeric ID" }),
   WEBHOOK_SECRET: z.string({ error: "missing: the webhook secret set on the GitHub App" })
     .min(16, { error: "must be at least 16 characters (use a random secret)" }),
   BENDER_BUILD_SECRET: z.string().min(16, { error: "must be at least 16 characters (use a random secret)" }).optional(),
-  PORT: z.string().regex(/^\d{1,5}$/, { error: "must be a port number, 1 to 65535" })
-    .transform(Number).refine((port) => port >= 1 && port <= 65535, { error: "must be a port number, 1 to 65535" })
-    .default(3000),
+  PORT: boundedInteger(1, 65535, "must be a port number, 1 to 65535").default(3000),
   HOST: z.string().min(1).default("0.0.0.0"),
-  METRICS_PORT: z.string().regex(/^\d{1,5}$/, { error: "must be a port number, 1 to 65535, other than PORT" })
-    .transform(Number).refine((port) => port >= 1 && port <= 65535, { error: "must be a port number, 1 to 65535, other than PORT" })
-    .optional(),
+  METRICS_PORT: boundedInteger(1, 65535, "must be a port number, 1 to 65535, other than PORT").optional(),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal"], {
     error: "must be one of trace, debug, info, warn, error, fatal",
   }).default("info"),
@@ -102,34 +109,20 @@ const environmentSchema = z.object({
     .refine(isApiBaseUrl, { error: "must be an http(s) URL of the Slack Web API, e.g. https://slack.com/api/ (a host and a path: no user:password@, query or #fragment)" })
     .transform((url) => (url.endsWith("/") ? url : `${url}/`))
     .optional(),
-  BENDER_WEBHOOK_MAX_BYTES: z.string().regex(/^\d{1,9}$/, { error: "must be a number of bytes, 1024 to 26214400 (GitHub's 25 MB cap)" })
-    .transform(Number).refine((bytes) => bytes >= 1024 && bytes <= 25 * 1024 * 1024, { error: "must be a number of bytes, 1024 to 26214400 (GitHub's 25 MB cap)" })
+  BENDER_WEBHOOK_MAX_BYTES: boundedInteger(1024, 25 * 1024 * 1024, "must be a number of bytes, 1024 to 26214400 (GitHub's 25 MB cap)").optional(),
+  BENDER_SHUTDOWN_TIMEOUT_MS: boundedInteger(0, 600_000, "must be a number of milliseconds, 0 to 600000").optional(),
+  BENDER_POLICY_SWEEP_INTERVAL_MS: boundedInteger(0, 3_600_000, "must be a number of milliseconds, 0 (off) or 1000 to 3600000")
+    .refine((ms) => ms === 0 || ms >= 1000, { error: "must be a number of milliseconds, 0 (off) or 1000 to 3600000" })
     .optional(),
-  BENDER_SHUTDOWN_TIMEOUT_MS: z.string().regex(/^\d{1,7}$/, { error: "must be a number of milliseconds, 0 to 600000" })
-    .transform(Number).refine((ms) => ms <= 600_000, { error: "must be a number of milliseconds, 0 to 600000" })
-    .optional(),
-  BENDER_POLICY_SWEEP_INTERVAL_MS: z.string().regex(/^\d{1,7}$/, { error: "must be a number of milliseconds, 0 (off) or 1000 to 3600000" })
-    .transform(Number).refine((ms) => ms === 0 || (ms >= 1000 && ms <= 3_600_000), { error: "must be a number of milliseconds, 0 (off) or 1000 to 3600000" })
-    .optional(),
-  BENDER_GITHUB_WRITES_PER_MINUTE: z.string().regex(/^\d{1,3}$/, { error: "must be a whole number from 1 to 80 (GitHub's secondary limit is 80 a minute)" })
-    .transform(Number).refine((count) => count >= 1 && count <= 80, { error: "must be a whole number from 1 to 80 (GitHub's secondary limit is 80 a minute)" })
-    .default(70),
-  BENDER_GITHUB_WRITES_PER_HOUR: z.string().regex(/^\d{1,3}$/, { error: "must be a whole number from 1 to 500 (GitHub's secondary limit is 500 an hour)" })
-    .transform(Number).refine((count) => count >= 1 && count <= 500, { error: "must be a whole number from 1 to 500 (GitHub's secondary limit is 500 an hour)" })
-    .default(450),
+  BENDER_GITHUB_WRITES_PER_MINUTE: boundedInteger(1, 80, "must be a whole number from 1 to 80 (GitHub's secondary limit is 80 a minute)").default(70),
+  BENDER_GITHUB_WRITES_PER_HOUR: boundedInteger(1, 500, "must be a whole number from 1 to 500 (GitHub's secondary limit is 500 an hour)").default(450),
   REDIS_URL: z
     .string()
     .refine((url) => /^rediss?:\/\/[^\s]+$/.test(url) && URL.canParse(url), { error: "must be a redis:// or rediss:// URL, e.g. redis://redis:6379/0" })
     .optional(),
-  BENDER_ENGINE_WORKERS: z.string().regex(/^\d{1,2}$/, { error: "must be a number of worker threads, 0 to 16 (0: the engine runs on the event loop)" })
-    .transform(Number).refine((count) => count <= 16, { error: "must be a number of worker threads, 0 to 16 (0: the engine runs on the event loop)" })
-    .optional(),
-  BENDER_ENGINE_MEMORY_MB: z.string().regex(/^\d{1,4}$/, { error: "must be a number of megabytes, 32 to 4096" })
-    .transform(Number).refine((mb) => mb >= 32 && mb <= 4096, { error: "must be a number of megabytes, 32 to 4096" })
-    .optional(),
-  BENDER_ENGINE_FILE_TIMEOUT_MS: z.string().regex(/^\d{1,6}$/, { error: "must be a number of milliseconds, 100 to 600000" })
-    .transform(Number).refine((ms) => ms >= 100 && ms <= 600_000, { error: "must be a number of milliseconds, 100 to 600000" })
-    .optional(),
+  BENDER_ENGINE_WORKERS: boundedInteger(0, 16, "must be a number of worker threads, 0 to 16 (0: the engine runs on the event loop)").optional(),
+  BENDER_ENGINE_MEMORY_MB: boundedInteger(32, 4096, "must be a number of megabytes, 32 to 4096").optional(),
+  BENDER_ENGINE_FILE_TIMEOUT_MS: boundedInteger(100, 600_000, "must be a number of milliseconds, 100 to 600000").optional(),
   BENDER_MANIFEST_REPOS: z.string().optional().transform((value, context) => {
     if (value === undefined || value.trim() === "") return undefined;
     const repositories = value.split(",").map((item) => item.trim()).filter(Boolean);

@@ -41,6 +41,11 @@ const SHAPES: Record<string, z.ZodType> = {
       head: z.object({ ref: z.string(), sha: z.string() }),
     }),
   }),
+  deployment_status: z.object({
+    repository,
+    deployment: z.object({ id: z.number(), sha: z.string(), environment: z.string(), payload: z.unknown() }),
+    deployment_status: z.object({ state: z.string(), description: z.string().nullable().optional() }),
+  }),
 };
 
 /** Undefined when the payload has the shape Bender's handlers read; otherwise a sentence naming the first problems. */

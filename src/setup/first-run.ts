@@ -1,5 +1,5 @@
 /** The variables a GitHub App set-up writes; with none of them set, Bender has never been set up here. */
-export const APP_CREDENTIALS = ["APP_ID", "PRIVATE_KEY", "PRIVATE_KEY_PATH", "WEBHOOK_SECRET"] as const;
+const APP_CREDENTIALS = ["APP_ID", "PRIVATE_KEY", "PRIVATE_KEY_PATH", "WEBHOOK_SECRET"] as const;
 
 /**
  * Whether `bender serve` should serve the set-up page instead of exiting: no GitHub App credential is set at all

@@ -1,7 +1,7 @@
 /** The set-up pages: plain HTML with every interpolated value escaped, no script from elsewhere. */
 
 /** Escapes text for HTML element content and double-quoted attributes. */
-export function escapeHtml(text: string): string {
+function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
 }
 

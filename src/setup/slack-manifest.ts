@@ -1,7 +1,7 @@
 import { parseDocument, isMap, isScalar, visit } from "yaml";
 
 /** Slack's request path on Bender's server (the server's SLACK_PATH). */
-export const SLACK_EVENTS_PATH = "/slack/events";
+const SLACK_EVENTS_PATH = "/slack/events";
 
 /**
  * slack-app-manifest.yml with every request URL pointed at this host (`<baseUrl>/slack/events`), ready to paste

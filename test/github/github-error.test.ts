@@ -1,17 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { codeOf, isCodedError } from "../../src/errors/coded-error.js";
+import { isCodedError } from "../../src/errors/coded-error.js";
 import {
   GitHubError,
   asGitHubError,
-  gitHubFailureCode,
   graphqlError,
   graphqlFailureCode,
   isLostRace,
   isMergeRace,
   isRetryableGitHubFailure,
-  requestFailure,
   toGitHubError,
 } from "../../src/github/github-error.js";
+import { ShutdownAbort } from "../../src/errors/shutdown-abort.js";
 import { GithubWaitInterrupted } from "../../src/github/github-pacer.js";
 import { ConfigChangedError } from "../../src/github/propose-context.js";
 import { BodyTooLargeError } from "../../src/http/read-body.js";
@@ -56,12 +55,15 @@ describe("GitHubError", () => {
   });
 
   it("sees GitHub only in GitHub's errors: a bug is not retried, a 5xx or a limit is", () => {
-    expect(gitHubFailureCode(new RangeError("bug"))).toBeUndefined();
+    expect(asGitHubError(new RangeError("bug"))).toBeUndefined();
     expect(isRetryableGitHubFailure(new RangeError("bug"))).toBe(false);
     expect(isRetryableGitHubFailure(httpError(503))).toBe(true);
     expect(isRetryableGitHubFailure(httpError(429))).toBe(true);
     expect(isRetryableGitHubFailure(httpError(404))).toBe(false);
     expect(isRetryableGitHubFailure(new GitHubError("unreachable", "down"))).toBe(true);
+    // A request cut short (Octokit passes the abort on with status 500) is tried again; a coded error with a status is not GitHub's.
+    expect(isRetryableGitHubFailure(Object.assign(new ShutdownAbort("GitHub request"), { status: 500 }))).toBe(true);
+    expect(isRetryableGitHubFailure(new ConversionError("GitHub answered 500", 500))).toBe(false);
   });
 
   it("wraps an Octokit HttpError keeping GitHub's words, and leaves other errors alone", () => {
@@ -92,26 +94,26 @@ describe("GitHubError", () => {
   });
 });
 
-describe("requestFailure", () => {
+describe("asGitHubError", () => {
   it("keeps GitHub's own words and status when it answered", () => {
     const error = Object.assign(new Error("Bad credentials - https://docs.github.com/rest"), { name: "HttpError", status: 401, response: { headers: {}, data: { message: "Bad credentials" } } });
-    const failure = requestFailure(error);
+    const failure = asGitHubError(error);
     expect(failure).toMatchObject({ code: "forbidden", status: 401, detail: "Bad credentials", message: "Bad credentials - https://docs.github.com/rest" });
     expect(failure?.cause).toBe(error);
   });
 
   it("names a request that got no answer unreachable, with no status and the network's reason", () => {
     const error = Object.assign(new Error("Unknown Error"), { name: "HttpError", status: 500, cause: new Error("connect ECONNREFUSED 127.0.0.1:443") });
-    expect(requestFailure(error)).toMatchObject({ code: "unreachable", status: undefined, detail: "connect ECONNREFUSED 127.0.0.1:443" });
+    expect(asGitHubError(error)).toMatchObject({ code: "unreachable", status: undefined, detail: "connect ECONNREFUSED 127.0.0.1:443" });
     // The control: a 5xx GitHub answered keeps its status.
-    expect(requestFailure(httpError(502))).toMatchObject({ code: "unreachable", status: 502 });
+    expect(asGitHubError(httpError(502))).toMatchObject({ code: "unreachable", status: 502 });
   });
 
   it("leaves an abort and a key that cannot sign alone (no failure of GitHub's)", () => {
-    expect(requestFailure(Object.assign(new DOMException("GitHub request stopped by shutdown", "AbortError"), { status: 500 }))).toBeUndefined();
-    expect(requestFailure(new Error("error:1E08010C:DECODER routines::unsupported"))).toBeUndefined();
+    expect(asGitHubError(Object.assign(new DOMException("GitHub request stopped by shutdown", "AbortError"), { status: 500 }))).toBeUndefined();
+    expect(asGitHubError(new Error("error:1E08010C:DECODER routines::unsupported"))).toBeUndefined();
     const translated = new GitHubError("not-found", "gone");
-    expect(requestFailure(translated)).toBe(translated);
+    expect(asGitHubError(translated)).toBe(translated);
   });
 });
 
@@ -128,12 +130,13 @@ describe("every error class has a stable code and keeps its cause", () => {
     [new ConversionError("GitHub answered 500", 500, { cause }), "manifest-conversion-failed"],
   ] as const)("%s", (error, code) => {
     expect(isCodedError(error)).toBe(true);
-    expect(codeOf(error)).toBe(code);
+    expect(error.code).toBe(code);
     expect(error.cause).toBe(cause);
   });
 
-  it("names anything else unexpected", () => {
-    expect(codeOf(new RangeError("bug"))).toBe("unexpected");
-    expect(codeOf("a string")).toBe("unexpected");
+  it("is not claimed by anything else", () => {
+    expect(isCodedError(new RangeError("bug"))).toBe(false);
+    expect(isCodedError("a string")).toBe(false);
+    expect(isCodedError({ code: "looks-coded", message: "but is no Error" })).toBe(false);
   });
 });

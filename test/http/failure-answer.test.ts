@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { failureAnswer } from "../../src/http/failure-answer.js";
 import { GitHubError, gitHubFailureReason } from "../../src/github/github-error.js";
+import { ShutdownAbort } from "../../src/errors/shutdown-abort.js";
+import { ConversionError } from "../../src/setup/io/convert-manifest.js";
 import { SlackActionError } from "../../src/slack/slack-context.js";
 
 function httpError(status: number, message: string): Error {
@@ -34,6 +36,14 @@ describe("the answer to a failed request", () => {
 
   it("is 503 when GitHub cannot be reached", () => {
     expect(failureAnswer(httpError(503, "Service Unavailable")).status).toBe(503);
+  });
+
+  it("is 503 for work a shutdown abandoned (Octokit passes the abort on with status 500), not a GitHub failure", () => {
+    expect(failureAnswer(Object.assign(new ShutdownAbort("GitHub request"), { status: 500 }))).toEqual({ status: 503, body: { error: "Bender is shutting down: try again in a moment", code: "shutting-down" } });
+  });
+
+  it("answers a coded failure that carries a status by its own code, not as GitHub's", () => {
+    expect(failureAnswer(new ConversionError("GitHub answered 500", 500))).toEqual({ status: 500, body: { error: "GitHub answered 500", code: "manifest-conversion-failed" } });
   });
 
   it("names a coded failure, and only an unnamed one is a bare internal error", () => {

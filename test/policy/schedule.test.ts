@@ -1,4 +1,5 @@
-import { describe, expect, it } from "vitest";
+import { DateTime } from "luxon";
+import { describe, expect, it, vi } from "vitest";
 import { parseConfig } from "../../src/config/index.js";
 import { isOpen, releasePolicyFor, renderOpening, scheduleState } from "../../src/policy/index.js";
 import type { Schedule } from "../../src/policy/index.js";
@@ -148,4 +149,50 @@ describe("next opening and closing agree with a minute-by-minute walk", () => {
       }
     });
   }
+});
+
+describe("a long blackout costs a jump, not a walk through its days", () => {
+  const LONG = scheduleFrom(
+    [
+      "timezone: Europe/Berlin",
+      "windows:",
+      '  - { days: [mon, tue, wed, thu, fri], from: "09:00", to: "17:00" }',
+      '  - { days: [mon, tue, wed, thu, fri], from: "09:00", to: "17:00", timezone: America/New_York }',
+      '  - { days: [mon, tue, wed, thu, fri], from: "09:00", to: "17:00", timezone: Asia/Tokyo }',
+      'blackouts: ["2026-01-01..2026-12-31", "2027-01-01..2027-01-10"]',
+    ].join("\n"),
+  );
+
+  /** Luxon conversions and calendar steps made while `run` runs. */
+  function countingSteps<T>(run: () => T): { result: T; steps: number } {
+    const conversions = vi.spyOn(DateTime, "fromMillis");
+    const additions = vi.spyOn(DateTime.prototype, "plus");
+    try {
+      const result = run();
+      return { result, steps: conversions.mock.calls.length + additions.mock.calls.length };
+    } finally {
+      conversions.mockRestore();
+      additions.mockRestore();
+    }
+  }
+
+  it("opens at the first window after a year of chained blackouts, in a few dozen steps", () => {
+    // Monday 2026-02-02, inside the first blackout. It ends with 2027-01-10 in Berlin (23:00Z); Mon 09:00 in Tokyo is 00:00Z.
+    const { result, steps } = countingSteps(() => scheduleState(LONG, at("2026-02-02T10:00:00Z")));
+    expect(result).toEqual({ open: false, opensAt: at("2027-01-11T00:00:00Z"), blackout: { written: "2026-01-01..2026-12-31", first: "2026-01-01", last: "2026-12-31" } });
+    expect(isOpen(LONG, at("2027-01-10T23:59:59.999Z"))).toBe(false);
+    // A walk through the blackout's 343 days in three zones took thousands of steps.
+    expect(steps).toBeLessThan(120);
+  });
+
+  it("when open, closes at the blackout's start (no jump while open), and the walk after it agrees", () => {
+    // Wed 2025-12-31: Berlin's window, then New York's until 17:00 EST (22:00Z); the blackout starts at Berlin's midnight (23:00Z).
+    const { result, steps } = countingSteps(() => scheduleState(LONG, at("2025-12-31T08:00:00Z")));
+    expect(result).toEqual({ open: true, closesAt: at("2025-12-31T22:00:00Z") });
+    expect(steps).toBeLessThan(120);
+    expect(scheduleState(LONG, at("2025-12-31T22:30:00Z"))).toMatchObject({ open: false, opensAt: at("2027-01-11T00:00:00Z") });
+    const anyTime = scheduleFrom('timezone: Europe/Berlin\nblackouts: ["2026-01-01..2026-12-31"]');
+    expect(scheduleState(anyTime, at("2025-12-30T12:00:00Z"))).toEqual({ open: true, closesAt: at("2025-12-31T23:00:00Z") });
+    expect(scheduleState(anyTime, at("2026-07-01T12:00:00Z"))).toMatchObject({ open: false, opensAt: at("2026-12-31T23:00:00Z") });
+  });
 });

@@ -133,9 +133,9 @@ describe("GithubHealth", () => {
   });
 
   it.each([
-    [{ status: 401, message: "Bad credentials" }, "credentials refused (401): Bad credentials; check APP_ID and the private key"],
-    [{ status: 404, message: "Integration not found" }, "credentials refused (404): Integration not found; check APP_ID and the private key"],
-    [{ status: 502, message: "Bad gateway" }, "GitHub cannot be reached: GitHub answered 502"],
+    [{ name: "HttpError", status: 401, message: "Bad credentials" }, "credentials refused (401): Bad credentials; check APP_ID and the private key"],
+    [{ name: "HttpError", status: 404, message: "Integration not found" }, "credentials refused (404): Integration not found; check APP_ID and the private key"],
+    [{ name: "HttpError", status: 502, message: "Bad gateway" }, "GitHub cannot be reached: GitHub answered 502"],
     [Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:443"), { status: 500, cause: new Error("connect ECONNREFUSED") }), "GitHub cannot be reached: connect ECONNREFUSED"],
     [new Error("error:1E08010C:DECODER routines::unsupported"), "private key cannot sign a JWT: error:1E08010C:DECODER routines::unsupported"],
   ])("describes %j as %s", (error, text) => {

@@ -1,6 +1,7 @@
 import { Writable } from "node:stream";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
+import { ShutdownAbort } from "../../src/errors/shutdown-abort.js";
 import { COMPONENT_RENAMES, PROBOT_RENAMES, abandonedByShutdown, logTree } from "../../src/server/log-tree.js";
 import { repeatedKeys, topLevelKeys } from "../support/log-lines.js";
 
@@ -39,11 +40,13 @@ describe("logTree", () => {
     expect(JSON.parse(tree.lines[1] ?? "")).toEqual(expect.objectContaining({ component: "slack" }));
 
     // Probot's lines about work a shutdown abandoned are left out (Bender logs those once); others are kept.
-    const stopped = new DOMException("GitHub request stopped by shutdown", "AbortError");
+    const stopped = new ShutdownAbort("GitHub request");
     probot.child({ name: "event", id: "d-2" }).error(stopped);
     probot.child({ name: "probot" }).error(new AggregateError([stopped], "GitHub request stopped by shutdown"));
     probot.child({ name: "probot" }).error({ err: new Error("Bad credentials") }, "failed");
-    expect(tree.lines.slice(2).map((line) => (JSON.parse(line) as { msg?: string }).msg)).toEqual(["failed"]);
+    // Recognised by type, not by words: the same words from elsewhere are logged.
+    probot.child({ name: "event", id: "d-3" }).error({ err: new DOMException("GitHub request stopped by shutdown", "AbortError") }, "worded alike");
+    expect(tree.lines.slice(2).map((line) => (JSON.parse(line) as { msg?: string }).msg)).toEqual(["failed", "worded alike"]);
     tree.lines.splice(2);
 
     // A child's options (here a level) hold for it and its descendants, with the bindings gathered so far.

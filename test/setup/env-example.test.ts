@@ -14,14 +14,14 @@ function sources(folder: string): string[] {
     .map((entry) => path.join(entry.parentPath, entry.name));
 }
 
-/** Every environment variable the code reads: env.X / env["X"] anywhere, the keys of the zod settings schemas, BENDER_SYNC_<FLAG>. */
+/** Every environment variable the code reads: env.X / env["X"] anywhere, the keys of the zod settings schemas (`z.…` or `boundedInteger(…)`), BENDER_SYNC_<FLAG>. */
 function variablesRead(): Set<string> {
   const names = new Set<string>();
   for (const file of sources(path.join(ROOT, "src"))) {
     const text = readFileSync(file, "utf8");
     for (const match of text.matchAll(/\benv(?:\.|\[")(?<name>[A-Z][A-Z0-9_]+)/g)) names.add(match.groups?.name ?? "");
     if (/settings\.ts$/.test(file)) {
-      for (const match of text.matchAll(/^ {2}(?<name>[A-Z][A-Z0-9_]+): z\s*\./gm)) names.add(match.groups?.name ?? "");
+      for (const match of text.matchAll(/^ {2}(?<name>[A-Z][A-Z0-9_]+): (?:z\s*\.|boundedInteger\()/gm)) names.add(match.groups?.name ?? "");
     }
   }
   for (const flag of Object.keys(SYNC_FLAGS) as SyncFlagName[]) names.add(envName(flag));

@@ -48,18 +48,39 @@ function deploymentStatusPayload(fake: FakeRepository, options: { id: number; sh
   return withValue(payload, "deployment_status", { ...status, state: options.state, description: options.description ?? "applied 1, unchanged 12", environment: `production/${options.cluster}` });
 }
 
-/** GitHub's answers to the handler: the cluster's earlier deployments, and the pins merged by a commit. */
-function expectEarlierDeployments(cluster: string, deployments: { id: number; sha: string; state?: string }[]): void {
-  nock(API).get(`/repos/acme/manifests/deployments`).query({ environment: `production/${cluster}`, per_page: "10" }).reply(200, deployments.map(({ id, sha }) => ({ id, sha })));
-  for (const { id, state } of deployments) {
-    if (state !== undefined) nock(API).get(`/repos/acme/manifests/deployments/${id}/statuses`).query({ per_page: "1" }).reply(200, [{ state }]);
-  }
+/** A commit's pull requests as the handler's queries read them: the pin merged by `sha`, or none. */
+function commitPulls(fake: FakeRepository, sha: string, proposal?: FakePullRequest): Record<string, unknown> {
+  if (!proposal) return { associatedPullRequests: { nodes: [] } };
+  const rest = fake.restPullRequest(proposal) as { node_id: string; html_url: string; number: number; body: string; head: { ref: string; sha: string } };
+  const pull = {
+    id: rest.node_id,
+    number: rest.number,
+    url: rest.html_url,
+    headRefName: rest.head.ref,
+    headRefOid: rest.head.sha,
+    body: rest.body,
+    mergedAt: "2025-06-03T15:00:00Z",
+    mergeCommit: { oid: sha },
+    mergedBy: { __typename: "User", login: "alice" },
+    author: { __typename: "Bot", login: "bender" },
+  };
+  return { associatedPullRequests: { nodes: [pull] } };
 }
 
-function expectPinsOf(fake: FakeRepository, sha: string, proposal?: FakePullRequest): void {
-  const pulls = proposal ? [{ ...fake.restPullRequest(proposal), merge_commit_sha: sha, merged_at: "2025-06-03T15:00:00Z", user: { login: "bender[bot]", type: "Bot" } }] : [];
-  nock(API).get(`/repos/acme/manifests/commits/${sha}/pulls`).reply(200, pulls);
-  if (proposal) nock(API).get(`/repos/acme/manifests/pulls/${proposal.number}`).reply(200, { ...fake.restPullRequest(proposal), merged_by: { login: "alice", type: "User" } });
+/**
+ * GitHub's answer to the handler's first query: the cluster's earlier deployments (newest first, with their last
+ * status) and the pull requests of the deployed commit.
+ */
+function expectHistory(fake: FakeRepository, deployments: { id: number; sha: string; state?: string }[], deployed: { sha: string; proposal?: FakePullRequest }): void {
+  const nodes = deployments.map(({ id, sha, state }) => ({ databaseId: id, commitOid: sha, latestStatus: state === undefined ? null : { state: state.toUpperCase() } }));
+  fake.expectGraphql({ operation: "BenderDeploymentHistory", reply: () => [200, { data: { repository: { deployments: { nodes }, deployed: commitPulls(fake, deployed.sha, deployed.proposal) } } }] });
+}
+
+/** The variables of the handler's queries, in the order sent. */
+function deploymentQueries(fake: FakeRepository): { operation: string | undefined; variables: Record<string, unknown> }[] {
+  return fake.requests
+    .filter((request) => request.operation?.startsWith("BenderDeploy") === true)
+    .map((request) => ({ operation: request.operation, variables: (request.body as { variables: Record<string, unknown> }).variables }));
 }
 
 describe("deployment_status from the sync job: the pin's Slack thread says live", () => {
@@ -73,8 +94,7 @@ describe("deployment_status from the sync job: the pin's Slack thread says live"
     const bender = await harness.start();
 
     // prod-eu-1 applied the merge: its first deployment.
-    expectEarlierDeployments("prod-eu-1", [{ id: 500, sha: mergeCommit }]);
-    expectPinsOf(fake, mergeCommit, proposal);
+    expectHistory(fake, [{ id: 500, sha: mergeCommit }], { sha: mergeCommit, proposal });
     slack.expect("chat.update");
     slack.expect("chat.postMessage");
     expect((await deliver(bender, "deployment_status", deploymentStatusPayload(fake, { id: 500, sha: mergeCommit, cluster: "prod-eu-1", state: "success" }))).status).toBe(200);
@@ -85,8 +105,7 @@ describe("deployment_status from the sync job: the pin's Slack thread says live"
     expect(textOf(blocksOf(first))).toContain(":large_green_circle: live on prod-eu-1");
 
     // prod-us-1 of the same environment failed on the same commit.
-    expectEarlierDeployments("prod-us-1", [{ id: 501, sha: mergeCommit }]);
-    expectPinsOf(fake, mergeCommit, proposal);
+    expectHistory(fake, [{ id: 501, sha: mergeCommit }], { sha: mergeCommit, proposal });
     slack.expect("chat.update");
     slack.expect("chat.postMessage");
     const reason = 'Deployment shop/api: admission webhook "policy" denied the request';
@@ -95,6 +114,11 @@ describe("deployment_status from the sync job: the pin's Slack thread says live"
     expect(failed?.args.text).toBe(`:red_circle: Failed on prod-us-1 (\`${mergeCommit.slice(0, 7)}\`): ${reason}`);
     const [, second] = slack.of("chat.update");
     expect(textOf(blocksOf(second))).toContain(":large_green_circle: live on prod-eu-1 · :red_circle: failed on prod-us-1: Deployment shop/api");
+    // One query per delivery, for the cluster's own environment.
+    expect(deploymentQueries(fake)).toEqual([
+      { operation: "BenderDeploymentHistory", variables: { owner: "acme", name: "manifests", environment: "production/prod-eu-1", deployed: mergeCommit } },
+      { operation: "BenderDeploymentHistory", variables: { owner: "acme", name: "manifests", environment: "production/prod-us-1", deployed: mergeCommit } },
+    ]);
   });
 
   it("a later deployment to a cluster reports only the pins it had not run yet; in_progress and other tools' deployments are ignored", async () => {
@@ -106,9 +130,8 @@ describe("deployment_status from the sync job: the pin's Slack thread says live"
     const bender = await harness.start();
 
     // The cluster ran the pin's merge before (deployment 500 succeeded); 502 brings one more commit, not a pin.
-    expectEarlierDeployments("prod-eu-1", [{ id: 502, sha: newer }, { id: 500, sha: mergeCommit, state: "success" }]);
+    expectHistory(fake, [{ id: 502, sha: newer }, { id: 500, sha: mergeCommit, state: "success" }], { sha: newer });
     nock(API).get(`/repos/acme/manifests/compare/${mergeCommit}...${newer}`).reply(200, { status: "ahead", commits: [{ sha: newer }] });
-    expectPinsOf(fake, newer);
     expect((await deliver(bender, "deployment_status", deploymentStatusPayload(fake, { id: 502, sha: newer, cluster: "prod-eu-1", state: "success" }))).status).toBe(200);
 
     await deliver(bender, "deployment_status", deploymentStatusPayload(fake, { id: 503, sha: newer, cluster: "prod-eu-1", state: "in_progress" }));
@@ -116,5 +139,35 @@ describe("deployment_status from the sync job: the pin's Slack thread says live"
     await deliver(bender, "deployment_status", foreign);
     expect(slack.of("chat.update")).toEqual([]);
     expect(slack.of("chat.postMessage")).toEqual([]);
+  });
+
+  it("reads a deployment of fifty commits in three requests (was one per commit, pull request and earlier deployment)", async () => {
+    const { fake, proposal, mergeCommit } = pinnedProposal();
+    const slack = new FakeSlack();
+    harness.watch();
+    expectInstallationToken(1);
+    expectFirstAccess(fake);
+    const bender = await harness.start();
+
+    // Deployment 600 runs 50 commits the cluster had not run (its last success, 590, ran `before`); the pin's merge is the 20th.
+    const before = "b".repeat(40);
+    const commits = Array.from({ length: 50 }, (_, index) => (index === 19 ? mergeCommit : index.toString(16).padStart(40, "c")));
+    const deployed = commits[49] ?? "";
+    const earlier = [{ id: 600, sha: deployed }, ...Array.from({ length: 8 }, (_, index) => ({ id: 599 - index, sha: before, state: "failure" })), { id: 590, sha: before, state: "success" }];
+    expectHistory(fake, earlier, { sha: deployed });
+    nock(API).get(`/repos/acme/manifests/compare/${before}...${deployed}`).reply(200, { status: "ahead", commits: commits.map((sha) => ({ sha })) });
+    const others = commits.slice(0, 49);
+    const repository = Object.fromEntries(others.map((sha, index) => [`c${index}`, commitPulls(fake, sha, sha === mergeCommit ? proposal : undefined)]));
+    fake.expectGraphql({ operation: "BenderDeployedPins", reply: () => [200, { data: { repository } }] });
+    slack.expect("chat.update");
+    slack.expect("chat.postMessage");
+
+    expect((await deliver(bender, "deployment_status", deploymentStatusPayload(fake, { id: 600, sha: deployed, cluster: "prod-eu-1", state: "success" }))).status).toBe(200);
+    const [live] = await slack.waitFor("chat.postMessage");
+    expect(live?.args).toMatchObject({ thread_ts: MESSAGE_TS, text: `:large_green_circle: Live on prod-eu-1 (\`${deployed.slice(0, 7)}\`).` });
+    // Every other GitHub request would have met no mock (nock refuses it, the delivery fails): two queries and the compare were all.
+    const queries = deploymentQueries(fake);
+    expect(queries.map((query) => query.operation)).toEqual(["BenderDeploymentHistory", "BenderDeployedPins"]);
+    expect(queries[1]?.variables).toEqual({ owner: "acme", name: "manifests", ...Object.fromEntries(others.map((sha, index) => [`c${index}`, sha])) });
   });
 });

@@ -4,10 +4,10 @@ import { pathToFileURL } from "node:url";
 import { renderConfigJsonSchema } from "../json-schema.js";
 
 /** Where the schema lives, relative to the repository root; the docs and editors point here. */
-export const JSON_SCHEMA_FILE = "docs/bender.schema.json";
+const JSON_SCHEMA_FILE = "docs/bender.schema.json";
 
 /** Writes the editor schema for `.github/bender.yml`; run by `npm run schema`. */
-export function writeJsonSchema(target = resolve(JSON_SCHEMA_FILE)): string {
+function writeJsonSchema(target = resolve(JSON_SCHEMA_FILE)): string {
   writeFileSync(target, renderConfigJsonSchema());
   return target;
 }

@@ -4,7 +4,7 @@ import type { BenderConfig } from "../../config/index.js";
 import { summarizeProblems } from "../../config/index.js";
 import type { ConfigProblem } from "../../config/index.js";
 import { ConfigStore } from "../../github/config-store.js";
-import { requestFailure } from "../../github/github-error.js";
+import { asGitHubError } from "../../github/github-error.js";
 import type { GitHubError } from "../../github/github-error.js";
 import { InstallationClients } from "../../github/installation-clients.js";
 import { ManifestRepositories } from "../../github/manifest-repositories.js";
@@ -49,7 +49,7 @@ export async function githubChecks(probot: Probot, settings: Settings, appYml: s
     const slug = found.slug ?? "";
     app = { slug, htmlUrl: found.htmlUrl, permissionsUrl: permissionsUrl(settings.githubWebUrl, slug, found.owner), permissions: found.permissions, events: found.events };
   } catch (error) {
-    const failure = requestFailure(error);
+    const failure = asGitHubError(error);
     if (!failure || offlineFailure(failure)) return { checks: [skipped("github-app", `${offline} (${(error as Error).message})`), ...rest(offline)], configs: [], configsUnknown: offline };
     const finding: Finding =
       failure.status === 401
@@ -85,7 +85,7 @@ export async function githubChecks(probot: Probot, settings: Settings, appYml: s
       }
     }
   } catch (error) {
-    const failure = requestFailure(error);
+    const failure = asGitHubError(error);
     const reason = !failure || offlineFailure(failure) ? offline : `GitHub answered ${failure.status ?? "?"}: ${failure.message}`;
     checks.push(skipped("installations", reason), skipped("configs", reason));
     return { checks, configs: [], configsUnknown: reason };
