@@ -41,10 +41,6 @@ export interface FakeKubernetes {
   readonly faults: InjectedFault[];
   /** Writes a kubeconfig for this fake into a fresh temp folder; returns its path. */
   writeKubeconfig(): string;
-  /** TLS connections accepted so far (HTTP/2 multiplexes a client's requests on one). */
-  readonly connections: number;
-  /** Sends GOAWAY on every open HTTP/2 connection, as an API server does to spread its clients over replicas. */
-  goAway(): void;
   close(): Promise<void>;
 }
 
@@ -223,9 +219,7 @@ export async function startFakeKubernetes(options: { token?: string; clock?: () 
   const server = options.http1Only ? createServer(tls, listener) : createSecureServer({ ...tls, allowHTTP1: true }, listener);
   const sockets = new Set<Socket>();
   const sessions = new Set<ServerHttp2Session>();
-  let connections = 0;
   server.on("secureConnection", (socket: Socket) => {
-    connections += 1;
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
   });
@@ -248,12 +242,6 @@ export async function startFakeKubernetes(options: { token?: string; clock?: () 
         contexts: [{ name: "fake", context: { cluster: "fake", user: "fake", namespace: "default" } }],
       }));
       return path;
-    },
-    get connections() {
-      return connections;
-    },
-    goAway() {
-      for (const session of sessions) session.goaway();
     },
     async close() {
       for (const session of sessions) session.destroy();

@@ -4,7 +4,7 @@ import { KubeError } from "./kube-error.js";
 import { kubeTransport, type KubeTransport } from "./kube-transport.js";
 import { readKubeconfig, type KubeconfigTarget } from "./kubeconfig.js";
 
-/** What one request to the API server carries: its headers (credentials) and the transport (TLS settings, HTTP/2 or 1.1). */
+/** What one request to the API server carries: its headers (credentials) and the transport (TLS settings, keep-alive connections). */
 export interface KubeCredentials {
   readonly headers: Record<string, string>;
   readonly transport: KubeTransport;
@@ -46,7 +46,7 @@ function tokenFileReader(path: string): () => string {
 /**
  * Bender's own requests need only a server, TLS material and a bearer token (or basic auth, or a client
  * certificate): importing client-node for that costs ~75 MiB and ~0.6 s. One transport per server reuses its
- * connection (HTTP/2) or connections (HTTP/1.1) across the run's thousands of requests.
+ * keep-alive connections across the run's thousands of requests.
  */
 function directConnection(target: KubeconfigTarget, namespace: string | undefined): KubeConnection {
   const transport = kubeTransport(target.server, target.tls);

@@ -40,8 +40,7 @@ function queryOf(query: Record<string, string | undefined> | undefined): string 
 }
 
 /**
- * One request to the API server (HTTP/2 when it offers it, else HTTP/1.1: kube-transport.ts), within the
- * request's budgets (time, answer size); the parsed JSON answer (undefined with `discardAnswer`), or a
+ * One request to the API server (kube-transport.ts), within the request's budgets (time, answer size); the parsed JSON answer (undefined with `discardAnswer`), or a
  * KubeApiError with the Status body.
  */
 export async function kubeRequest<T = unknown>(kube: KubeConnection, options: KubeRequest): Promise<T> {
