@@ -2,6 +2,7 @@
  * The cluster side of the sync job as the use case (run-sync) sees it: objects rendered from git go in, a
  * structured result comes out. Agreed with the git side in /work/notes/ISSUE11-SPLIT.md.
  */
+import type { SyncPlan } from "./plan-sync.js";
 
 /** An object rendered from git, with the file it came from. */
 export interface RenderedObject {
@@ -53,6 +54,8 @@ export interface ClusterOptions {
   pollMs?: number;
   /** Requests in flight at once for dry-runs, applies and rollout waits; default 8. After a failure no new apply starts. */
   concurrency?: number;
+  /** The plan run-sync already made of these objects with these options (planSync); made again when absent. */
+  plan?: SyncPlan;
 }
 
 /** An object left in place by the prune, and why (protected kind, annotation, not Bender's, empty render, ...). */

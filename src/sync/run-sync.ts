@@ -176,6 +176,7 @@ async function applyCommit(
       allowMassPrune: job.allowMassPrune,
       pruneProtectedKinds: job.pruneProtectedKinds,
       clock: world.now,
+      plan,
     });
   } catch (error) {
     clusterDone = true;

@@ -1,6 +1,7 @@
-import { createServer, type Server } from "node:https";
+import { createServer } from "node:https";
+import { createSecureServer, type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Session } from "node:http2";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,6 +19,8 @@ export interface RecordedRequest {
   readonly dryRun: boolean;
   readonly status: number;
   readonly accept: string;
+  /** "2.0" over HTTP/2, "1.1" over HTTP/1.1. */
+  readonly httpVersion: string;
 }
 
 /** A fault a test injects: answered instead of the real outcome when `matches` says so. */
@@ -50,8 +53,10 @@ interface Route { type: ResourceType; namespace?: string; name?: string; subreso
  * asking for aggregated discovery fall back to them, as they do against old servers), CRUD with resourceVersion
  * and generation, server-side apply with field managers and conflicts, dryRun=All, label selectors and Status
  * errors. Workloads roll out, CRDs become Established and Namespaces Active after `store.defaultSettleReads` reads.
+ * Like the API server it speaks HTTP/2 to clients that offer h2 (ALPN) and HTTP/1.1 to the others; `http1Only`
+ * makes it a server (or a proxy in front of one) that offers only HTTP/1.1.
  */
-export async function startFakeKubernetes(options: { token?: string; clock?: () => number } = {}): Promise<FakeKubernetes> {
+export async function startFakeKubernetes(options: { token?: string; clock?: () => number; http1Only?: boolean } = {}): Promise<FakeKubernetes> {
   const token = options.token ?? "fake-token-for-tests";
   const clock = options.clock ?? Date.now;
   const certificates = testCertificates();
@@ -182,7 +187,7 @@ export async function startFakeKubernetes(options: { token?: string; clock?: () 
     throw new StatusError(405, "MethodNotAllowed", `the server does not allow this method on the requested resource`);
   }
 
-  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  async function handle(request: IncomingMessage | Http2ServerRequest, response: ServerResponse | Http2ServerResponse): Promise<void> {
     const url = new URL(request.url ?? "/", "https://127.0.0.1");
     const chunks: Buffer[] = [];
     let size = 0;
@@ -201,14 +206,26 @@ export async function startFakeKubernetes(options: { token?: string; clock?: () 
       code = error.code;
       body = { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message: error.message, reason: error.reason, details: error.details, code };
     }
-    requests.push({ method: request.method ?? "GET", path: url.pathname, dryRun: url.searchParams.get("dryRun") === "All", status: code, accept: String(request.headers.accept ?? "") });
+    requests.push({ method: request.method ?? "GET", path: url.pathname, dryRun: url.searchParams.get("dryRun") === "All", status: code, accept: String(request.headers.accept ?? ""), httpVersion: request.httpVersion });
     response.writeHead(code, { "content-type": "application/json" }).end(JSON.stringify(body));
   }
 
-  const server: Server = createServer({ key: certificates.keyPem, cert: certificates.certPem }, (request, response) => {
+  const listener = (request: IncomingMessage | Http2ServerRequest, response: ServerResponse | Http2ServerResponse) => {
     handle(request, response).catch((error: unknown) => {
       response.writeHead(500, { "content-type": "text/plain" }).end(String(error));
     });
+  };
+  const tls = { key: certificates.keyPem, cert: certificates.certPem };
+  const server = options.http1Only ? createServer(tls, listener) : createSecureServer({ ...tls, allowHTTP1: true }, listener);
+  const sockets = new Set<Socket>();
+  const sessions = new Set<ServerHttp2Session>();
+  server.on("secureConnection", (socket: Socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
+  server.on("session", (session: ServerHttp2Session) => {
+    sessions.add(session);
+    session.once("close", () => sessions.delete(session));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -227,7 +244,8 @@ export async function startFakeKubernetes(options: { token?: string; clock?: () 
       return path;
     },
     async close() {
-      server.closeAllConnections();
+      for (const session of sessions) session.destroy();
+      for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       for (const folder of folders) rmSync(folder, { recursive: true, force: true });
     },

@@ -67,6 +67,20 @@ describe("the fake Kubernetes API against the real kubectl", () => {
     const discovery = fake.requests.filter((request) => request.path === "/apis");
     expect(discovery[0]?.accept).toContain("g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList");
     expect(fake.requests.some((request) => request.path === "/apis/apps/v1" || request.path === "/api/v1")).toBe(true);
+    // kubectl chose HTTP/2 (ALPN), as against a real API server.
+    expect(new Set(fake.requests.map((request) => request.httpVersion))).toEqual(new Set(["2.0"]));
+  });
+
+  it("serves kubectl over HTTP/1.1 when it offers only that (a server behind a proxy without h2)", async () => {
+    const http1 = await startFakeKubernetes({ http1Only: true });
+    try {
+      const result = await kubectl("--kubeconfig", http1.writeKubeconfig(), "get", "namespaces", "-o", "name");
+      expect(result.stdout.split("\n")).toContain("namespace/default");
+      expect(http1.requests.length).toBeGreaterThan(0);
+      expect(new Set(http1.requests.map((request) => request.httpVersion))).toEqual(new Set(["1.1"]));
+    } finally {
+      await http1.close();
+    }
   });
 
   it("creates with server-side apply, then leaves an unchanged apply unchanged", async () => {

@@ -30,8 +30,9 @@ export async function applyToCluster(kube: KubeConnection, objects: readonly Ren
   const deadline = clock() + options.timeoutMs;
   const pollMs = options.pollMs ?? 1000;
   const concurrency = Math.max(1, options.concurrency ?? 8);
-  const plan = planSync(objects, previous?.inventory, options);
-  const result: ClusterResult = { ok: false, applied: [], unchanged: plan.unchanged, pruned: [], wouldPrune: [], kept: [...plan.prune.kept], failures: [], inventory: plan.inventory };
+  // run-sync has usually planned already (content hashes of every object): that plan is used, not made twice.
+  const plan = options.plan ?? planSync(objects, previous?.inventory, options);
+  const result: ClusterResult = { ok: false, applied: [], unchanged: [...plan.unchanged], pruned: [], wouldPrune: [], kept: [...plan.prune.kept], failures: [], inventory: [...plan.inventory] };
   const write = { dryRun: options.dryRun, force: options.force };
 
   // 2. Foundations: what the rest may need to exist before it can even be dry-run.

@@ -1,14 +1,13 @@
 import { existsSync, readFileSync } from "node:fs";
-import { Agent as HttpAgent } from "node:http";
-import { Agent as HttpsAgent } from "node:https";
-import type { Agent } from "node:http";
+import type { ConnectionOptions } from "node:tls";
 import { KubeError } from "./kube-error.js";
+import { kubeTransport, type KubeTransport } from "./kube-transport.js";
 import { readKubeconfig, type KubeconfigTarget } from "./kubeconfig.js";
 
-/** What one request to the API server carries: its headers (credentials) and the keep-alive agent (TLS). */
+/** What one request to the API server carries: its headers (credentials) and the transport (TLS settings, keep-alive connections). */
 export interface KubeCredentials {
   readonly headers: Record<string, string>;
-  readonly agent: Agent;
+  readonly transport: KubeTransport;
 }
 
 /** One API server and how to reach it, made once per process (discovery is cached on it). */
@@ -46,13 +45,11 @@ function tokenFileReader(path: string): () => string {
 
 /**
  * Bender's own requests need only a server, TLS material and a bearer token (or basic auth, or a client
- * certificate): importing client-node for that costs ~75 MiB and ~0.6 s. One keep-alive agent per server
- * reuses TLS connections across the run's thousands of requests.
+ * certificate): importing client-node for that costs ~75 MiB and ~0.6 s. One transport per server reuses its
+ * keep-alive connections across the run's thousands of requests.
  */
 function directConnection(target: KubeconfigTarget, namespace: string | undefined): KubeConnection {
-  const agent = target.server.startsWith("http://")
-    ? new HttpAgent({ keepAlive: true, maxSockets: 8 })
-    : new HttpsAgent({ ...target.tls, keepAlive: true, maxSockets: 8 });
+  const transport = kubeTransport(target.server, target.tls);
   const { auth } = target;
   const token = auth.kind === "token" ? () => auth.token : auth.kind === "token-file" ? tokenFileReader(auth.path) : undefined;
   const basic = auth.kind === "basic" ? `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString("base64")}` : undefined;
@@ -61,17 +58,17 @@ function directConnection(target: KubeconfigTarget, namespace: string | undefine
     credentials: async () => {
       const authorization = token ? `Bearer ${token()}` : basic;
       const headers: Record<string, string> = authorization ? { authorization } : {};
-      return { headers, agent };
+      return { headers, transport };
     },
   };
 }
 
-type AgentFactory = (cluster: unknown, agentOptions: Record<string, unknown>) => Agent;
+type AgentFactory = (cluster: unknown, agentOptions: ConnectionOptions) => object;
 
 /**
  * A kubeconfig whose user authenticates through an exec plugin or an auth provider (EKS, GKE, OIDC, Azure):
  * client-node runs those, so it is loaded, only for such a kubeconfig. client-node 1.4 makes a new agent (a new
- * TLS connection) per request: one keep-alive agent per set of TLS options is reused instead.
+ * TLS connection) per request; Bender keeps only the TLS options it was given, and one transport per set of them.
  */
 function pluginConnection(path: string, target: KubeconfigTarget): KubeConnection {
   let loaded: Promise<{ applyToFetchOptions(init: object): Promise<{ headers?: unknown; agent?: unknown }> }> | undefined;
@@ -80,23 +77,22 @@ function pluginConnection(path: string, target: KubeconfigTarget): KubeConnectio
     const config = new KubeConfig();
     config.loadFromFile(path);
     const factory = config as unknown as { createAgent: AgentFactory };
-    const create = factory.createAgent.bind(config);
-    const agents = new Map<string, Agent>();
-    factory.createAgent = (cluster, agentOptions) => {
+    factory.createAgent = (_cluster, agentOptions) => {
       const key = `${String(agentOptions.rejectUnauthorized)}|${String(agentOptions.servername ?? "")}`;
-      let agent = agents.get(key);
-      if (!agent) agents.set(key, (agent = create(cluster, { ...agentOptions, keepAlive: true, maxSockets: 8 })));
-      return agent;
+      let transport = transports.get(key);
+      if (!transport) transports.set(key, (transport = kubeTransport(target.server, agentOptions)));
+      return transport;
     };
     return config;
   };
+  const transports = new Map<string, KubeTransport>();
   return {
     server: target.server, namespace: target.namespace, fieldManager: "bender", discovery: new Map(),
     credentials: async () => {
       const init = await (loaded ??= load()).then((config) => config.applyToFetchOptions({}));
       const headers: Record<string, string> = {};
       for (const [key, value] of (init.headers ?? []) as Iterable<[string, string]>) headers[key.toLowerCase()] = value;
-      return { headers, agent: init.agent as Agent };
+      return { headers, transport: init.agent as KubeTransport };
     },
   };
 }
