@@ -479,6 +479,7 @@ export class FakeRepository {
             headRefName: pullRequest.headRefName,
             headRefOid: this.head(pullRequest.headRefName),
             body: pullRequest.body,
+            autoMergeRequest: pullRequest.autoMerge ? { enabledAt: pullRequest.autoMerge.enabledAt } : null,
             comments: this.lastComments(pullRequest, 100),
           })),
       },
