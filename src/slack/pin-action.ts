@@ -192,6 +192,7 @@ async function reportPin(
     case "approved":
       if (joined) return tell(context, click.location, click.user, recordedText(outcome.progress));
       await draw(outcome.prepared, outcome.prepared.pullRequest, { kind: "proposed", confirm: authorized.access.environment.slack?.confirm ?? false, approvals: outcome.progress });
+      await drawIfSettledSince(context, click, outcome.prepared);
       await threadReply(context, click.location, approvedLine(click.user, outcome.progress));
       return tell(context, click.location, click.user, recordedText(outcome.progress));
     case "refused-approval":
@@ -210,4 +211,25 @@ async function reportPin(
     case "gated":
       return void (await context.slack.chat.postEphemeral({ channel: click.location.channel, user: click.user, ...pinRefusedReply(outcome.gate, authorized.value, click.location.ts) }));
   }
+}
+
+/**
+ * The approval that completes the tally may be given on another replica at
+ * the same moment, and its "pinned" may reach Slack before this "k of N",
+ * which would then stay on a merged PR (that replica drew "pinned" and skips
+ * the merge's webhook). So, once Slack has taken "k of N", the PR is read
+ * once more: a merge that Slack drew before ours finished before this read
+ * begins, and a PR merged or closed by then is drawn as GitHub shows it.
+ */
+async function drawIfSettledSince(context: SlackContext, click: Click, prepared: Prepared): Promise<void> {
+  const { value } = prepared;
+  let now: PullRequestState | undefined;
+  try {
+    now = await readPullRequest(prepared.access.client, value.repository, value.number);
+  } catch (error) {
+    // The approval is recorded and drawn; only this check is missing (the merge's webhook may still redraw it).
+    return void context.log.warn({ err: error, repository: value.repository, number: value.number }, "proposal not read again after an approval");
+  }
+  const status = now === undefined ? undefined : settledStatus(now);
+  if (now !== undefined && status !== undefined) await redraw(context, click.location, viewOf(value, now, prepared.metadata, context.services.webUrl, status));
 }
