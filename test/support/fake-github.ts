@@ -139,6 +139,16 @@ export class FakeRepository {
     return oid;
   }
 
+  /** The newest commit from `oid` back whose `path` differs from its parent's (git log -1 -- path). */
+  private lastChange(oid: string, path: string): string | undefined {
+    for (let commit: string | undefined = oid; commit !== undefined; commit = this.commits.get(commit)?.parent) {
+      const parent = this.commits.get(commit)?.parent;
+      const before = parent === undefined ? undefined : this.commits.get(parent)?.files.get(path);
+      if (this.commits.get(commit)?.files.get(path) !== before) return commit;
+    }
+    return undefined;
+  }
+
   /** The parent of a commit. */
   parentOf(oid: string): string | undefined {
     return this.commits.get(oid)?.parent;
@@ -387,6 +397,14 @@ export class FakeRepository {
       const text = oid === undefined ? undefined : this.commits.get(oid)?.files.get(variables.path ?? "");
       const ref = oid === undefined ? null : { name: branch, target: { oid, file: text === undefined ? null : { object: { text } } } };
       return { data: { repository: { nameWithOwner: this.nameWithOwner, ref } } };
+    }
+    if (operation === "BenderFreezesChange") {
+      const branch = variables.branch === undefined ? this.defaultBranch : variables.branch.replace(/^refs\/heads\//, "");
+      const oid = this.branches.get(branch);
+      const changed = oid === undefined ? undefined : this.lastChange(oid, variables.path ?? "");
+      const commit = changed === undefined ? undefined : this.commits.get(changed);
+      const nodes = commit === undefined ? [] : [{ messageHeadline: commit.message, messageBody: commit.body ?? "", committedDate: this.time, url: `https://github.com/${this.nameWithOwner}/commit/${changed}` }];
+      return { data: { repository: { ref: oid === undefined ? null : { target: { history: { nodes } } } } } };
     }
     if (operation === "BenderUnpinRead") return { data: { repository: this.unpinRead(query, variables) } };
     if (operation === "BenderRunning") {
