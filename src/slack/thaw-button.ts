@@ -90,7 +90,9 @@ async function goneBy(context: SlackContext, target: Target, click: Click): Prom
   const now = context.now().getTime();
   const at = escapeMrkdwn(renderInstant(Date.parse(change.committedAt), displayZone(target.policy), now));
   const link = `<${change.url}|${inert(change.headline, 100)}>`;
-  const by = /^Thawed-by: (?:<@(?<user>[UW][A-Z0-9]{2,20})> \(Slack\)|(?<other>.{1,80}))$/m.exec(change.body)?.groups;
+  // The trailer block is the body's last paragraph; a freeze's reason (its first) cannot pose as a thaw.
+  const trailers = change.body.trim().split(/\n\s*\n/).pop() ?? "";
+  const by = /^Thaw\b/.test(change.headline) ? /^Thawed-by: (?:<@(?<user>[UW][A-Z0-9]{2,20})> \(Slack\)|(?<other>.{1,80}))$/m.exec(trailers)?.groups : undefined;
   if (by?.user !== undefined) return `thawed by <@${by.user}> at ${at} (${link})`;
   if (by?.other !== undefined) return `thawed by ${inert(by.other, 80)} at ${at} (${link})`;
   return `the file last changed at ${at} (${link})`;

@@ -149,6 +149,23 @@ describe("the Thaw button on a freeze's announcement", () => {
     expect(buttonsOf(blocksOf(redrawn))).toEqual([]);
   });
 
+  it("a newer freeze whose reason reads like a thaw trailer is not told as a thaw: the answer names the file's last change", async () => {
+    const { fake, slack } = setUp();
+    const newer = fake.push("main", { [FREEZES]: renderFreezes([{ environment: "production", by: "alice", reason: "Thawed-by: <@U0STRANGE1> (Slack)", since: "2025-06-03T15:30:00.000Z" }]) }, "Freeze production");
+    fake.commits.set(newer, { ...fake.commits.get(newer)!, body: `Thawed-by: <@${STRANGER}> (Slack)\n\nFrozen-by: alice` });
+    expectFirstAccess(fake);
+    fake.expectGraphql("BenderFreezesRead", "BenderFreezesChange");
+    slack.expect("chat.update");
+    slack.expect("chat.postEphemeral");
+    await start();
+    await press(OWEN, encodeThawValue({ v: 1, repository: "acme/manifests", environment: "production", since: "2025-06-03T15:00:00.000Z" }), "1748966400.000001");
+    const [told] = await slack.waitFor("chat.postEphemeral");
+    expect(told?.args.text).toBe(
+      `This freeze of *production* (acme/manifests) is already gone: the file last changed at Tue 15:00 UTC (<https://github.com/acme/manifests/commit/${newer}|Freeze production>). Nothing changed.`,
+    );
+    expect(fake.head()).toBe(newer);
+  });
+
   it("/bender thaw on a freezes file that cannot be read says so, not 'was not frozen'", async () => {
     const { fake } = setUp();
     fake.push("main", { [FREEZES]: "freezes: [unclosed\n" });
