@@ -88,6 +88,8 @@ export async function sweepPolicy(
     if (action.kind !== "pin" || action.why !== "approved") continue;
     const policy = input.policies.find((candidate) => candidate.environment === action.environment);
     const proposal = state.proposals.find((candidate) => candidate.pullRequest.number === action.proposal);
+    // GitHub's auto-merge armed (a Pin or an earlier sweep while checks were pending) merges it: nothing to do, nothing to log.
+    if (proposal?.autoMergeArmed) continue;
     if (policy && proposal) approvedPins.push(await mergeApproved(services, client, repository, lookup.config.mergeMethod, policy, proposal, now));
   }
   const redrawn: number[] = [];
@@ -166,7 +168,6 @@ async function mergeApproved(
   now: number,
 ): Promise<{ number: number; merged: boolean; detail?: string }> {
   const { pullRequest, metadata } = proposal;
-  if (proposal.autoMergeArmed) return { number: pullRequest.number, merged: false, detail: "GitHub's auto-merge is armed: it merges when the checks pass" };
   const tally = tallyApprovals(policy, now, proposal.approvals, { id: pullRequest.headOid, author: metadata.source?.author });
   const body = approvalTrailers(tally, trailerPerson).join("\n");
   const merged = await mergePullRequest(client, {
