@@ -169,17 +169,11 @@ async function mergeApproved(
 ): Promise<{ number: number; merged: boolean; detail?: string }> {
   const { pullRequest, metadata } = proposal;
   const tally = tallyApprovals(policy, now, proposal.approvals, { id: pullRequest.headOid, author: metadata.source?.author });
-  const body = approvalTrailers(tally, trailerPerson).join("\n");
-  const merged = await mergePullRequest(client, {
-    pullRequestId: pullRequest.id,
-    expectedHeadOid: pullRequest.headOid,
-    method,
-    headline: `Pin ${metadata.reference} to ${metadata.environment}`,
-    body,
-  });
+  const commit = { headline: `Pin ${metadata.reference} to ${metadata.environment}`, body: approvalTrailers(tally, trailerPerson).join("\n") };
+  const merged = await mergePullRequest(client, { pullRequestId: pullRequest.id, expectedHeadOid: pullRequest.headOid, method, ...commit });
   if (!merged.ok) {
     if (merged.refusal !== "checks-pending") return { number: pullRequest.number, merged: false, detail: merged.message };
-    const auto = await enableAutoMerge(client, { pullRequestId: pullRequest.id, expectedHeadOid: pullRequest.headOid, method, body });
+    const auto = await enableAutoMerge(client, { pullRequestId: pullRequest.id, expectedHeadOid: pullRequest.headOid, method, ...commit });
     return { number: pullRequest.number, merged: false, detail: auto.ok ? `${merged.message}: GitHub's auto-merge is armed with the approvers' trailers` : `${merged.message}; auto-merge not armed: ${auto.message}` };
   }
   services.events.emit({ type: "proposal.pinned", repository, environment: metadata.environment, pullRequest, metadata, by: "bender", via: "automatic" });

@@ -136,26 +136,15 @@ async function mergeDrawnHead(
   merge: { readonly trailers: readonly string[]; readonly approvers: readonly string[] | undefined; readonly brokeGlass: string | undefined },
 ): Promise<PinOutcome> {
   const { value, access, pullRequest } = prepared;
-  const body = merge.trailers.join("\n");
-  const merged = await mergePullRequest(access.client, {
-    pullRequestId: pullRequest.id,
-    expectedHeadOid: value.head,
-    method: access.config.mergeMethod,
-    headline: `Pin ${prepared.metadata.reference} to ${value.environment}`,
-    body,
-  });
+  const commit = { headline: `Pin ${prepared.metadata.reference} to ${value.environment}`, body: merge.trailers.join("\n") };
+  const merged = await mergePullRequest(access.client, { pullRequestId: pullRequest.id, expectedHeadOid: value.head, method: access.config.mergeMethod, ...commit });
   if (merged.ok) {
     const status = { kind: "pinned", by: click.user, via: "slack", at: context.now().toISOString() } as const;
     return { kind: "merged", prepared, status, approvers: merge.approvers, brokeGlass: merge.brokeGlass };
   }
   if (merged.refusal === "checks-pending" && merge.brokeGlass === undefined) {
-    const auto = await enableAutoMerge(access.client, {
-      pullRequestId: pullRequest.id,
-      expectedHeadOid: value.head,
-      method: access.config.mergeMethod,
-      // Where approvals count, GitHub's merge commit carries the same trailers.
-      ...(merge.approvers === undefined ? {} : { body }),
-    });
+    // GitHub's merge commit, when the checks pass, carries the same headline and trailers.
+    const auto = await enableAutoMerge(access.client, { pullRequestId: pullRequest.id, expectedHeadOid: value.head, method: access.config.mergeMethod, ...commit });
     if (auto.ok) return { kind: "pinning", prepared, status: { kind: "pinning", by: click.user, detail: merged.message } };
   }
   if (merged.refusal === "head-moved" || merged.refusal === "not-open") {

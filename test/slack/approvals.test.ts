@@ -185,6 +185,7 @@ describe("N-of-M approvals", () => {
       expectedHeadOid: head,
       mergeMethod: "SQUASH",
       enabledAt: fake.time,
+      commitHeadline: `Pin ${IMAGE}:1.4.1 to production`,
       commitBody: [
         `Pinned-by: <@${OWEN}> (Slack)`,
         `Approved-by: <@${PRIYA}> (Slack) at ${new Date(NOW.getTime() - HOUR).toISOString()}`,

@@ -275,6 +275,7 @@ describe("the policy sweep merges what its approvers approved", () => {
       expectedHeadOid: head,
       mergeMethod: "SQUASH",
       enabledAt: fake.time,
+      commitHeadline: `Pin ${IMAGE}:1.4.1 to production`,
       commitBody: `Approved-by: <@${OWEN}> (Slack) at ${at(-30 * 60_000).toISOString()}\nApproved-by: <@${PRIYA}> (Slack) at ${at(-20 * 60_000).toISOString()}`,
     });
 

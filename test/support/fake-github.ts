@@ -39,7 +39,7 @@ export interface FakePullRequest {
   mergeCommitOid?: string;
   mergeCommitBody?: string;
   /** Set by enablePullRequestAutoMerge. */
-  autoMerge?: { expectedHeadOid: string | undefined; mergeMethod: string; enabledAt: string; commitBody?: string };
+  autoMerge?: { expectedHeadOid: string | undefined; mergeMethod: string; enabledAt: string; commitHeadline?: string; commitBody?: string };
   /** GitHub's updatedAt, as a sequence: any change to the PR moves it up (orderBy UPDATED_AT). */
   updated?: number;
 }
@@ -780,7 +780,8 @@ export class FakeRepository {
           expectedHeadOid: input.expectedHeadOid === undefined ? undefined : String(input.expectedHeadOid),
           mergeMethod: String(input.mergeMethod ?? "MERGE"),
           enabledAt: this.time,
-          // The merge commit's body GitHub will use when it merges.
+          // The merge commit's headline and body GitHub will use when it merges.
+          ...(input.commitHeadline === undefined ? {} : { commitHeadline: String(input.commitHeadline) }),
           ...(input.commitBody === undefined ? {} : { commitBody: String(input.commitBody) }),
         };
         this.touch(pullRequest);
