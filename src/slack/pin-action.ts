@@ -126,7 +126,7 @@ async function countApproval(context: SlackContext, click: Click, prepared: Prep
 /**
  * Step 6: merges exactly the drawn head. GitHub refusing only for pending
  * checks arms its auto-merge ("pins when checks pass"), except for a
- * break-glass pin, which would land later without its record. A merge that
+ * break-glass pin: it is for now, not for whenever checks pass during the freeze. A merge that
  * lost a race reads the PR again to say who won.
  */
 async function mergeDrawnHead(
