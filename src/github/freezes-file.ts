@@ -76,3 +76,36 @@ export async function writeFreezesFile(
   }
   return { ok: true, commitOid: made.oid, url: made.url };
 }
+
+/** The last commit that changed a branch's freezes file: what a Thaw button says of a freeze already gone. */
+export interface FreezesChange {
+  readonly headline: string;
+  /** The message's body (its trailers: `Thawed-by:`, `Frozen-by:`), at most MAX_CHANGE_BODY characters. */
+  readonly body: string;
+  readonly committedAt: string;
+  readonly url: string;
+}
+
+/** A commit body is read for its trailers only: a longer one is cut (the trailers of Bender's own commits are short). */
+const MAX_CHANGE_BODY = 2000;
+const CHANGE_SELECTION = "{ target { ... on Commit { history(first: 1, path: $path) { nodes { messageHeadline messageBody committedDate url } } } } }";
+const LAST_CHANGE = `query BenderFreezesChange($owner: String!, $name: String!, $branch: String!, $path: String!) { repository(owner: $owner, name: $name) { ref(qualifiedName: $branch) ${CHANGE_SELECTION} } }`;
+const LAST_CHANGE_DEFAULT = `query BenderFreezesChange($owner: String!, $name: String!, $path: String!) { repository(owner: $owner, name: $name) { ref: defaultBranchRef ${CHANGE_SELECTION} } }`;
+
+interface ChangeResponse {
+  repository: {
+    ref: { target: { history?: { nodes: ({ messageHeadline: string; messageBody: string; committedDate: string; url: string } | null)[] | null } } | null } | null;
+  } | null;
+}
+
+/** The last commit on the branch (undefined: the default branch) that changed the freezes file, in one query; undefined when there is none. */
+export async function lastFreezesChange(client: GraphqlClient, repository: string, branch: string | undefined): Promise<FreezesChange | undefined> {
+  const { owner, name } = repositoryName(repository);
+  const result =
+    branch === undefined
+      ? await runGraphql<ChangeResponse>(client, LAST_CHANGE_DEFAULT, { owner, name, path: FREEZES_PATH })
+      : await runGraphql<ChangeResponse>(client, LAST_CHANGE, { owner, name, branch: `refs/heads/${branch}`, path: FREEZES_PATH });
+  const commit = result.data?.repository?.ref?.target?.history?.nodes?.[0];
+  if (!commit) return undefined;
+  return { headline: commit.messageHeadline, body: commit.messageBody.slice(0, MAX_CHANGE_BODY), committedAt: commit.committedDate, url: commit.url };
+}

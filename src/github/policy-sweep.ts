@@ -4,7 +4,7 @@ import { approvalTrailers, dueActions, parseFreezes, releasePolicyFor, shownAt, 
 import type { DueAction, FreezesFile, ReleasePolicy, Shown, SweepInput, SweepProposal } from "../policy/index.js";
 import { writeFreezesFile } from "./freezes-file.js";
 import type { InstallationClient } from "./manifest-repositories.js";
-import { mergePullRequest } from "./pull-request-ops.js";
+import { enableAutoMerge, mergePullRequest } from "./pull-request-ops.js";
 import { readSweepState } from "./read-sweep-state.js";
 import type { SweepState, SweptProposal } from "./read-sweep-state.js";
 import type { BenderServices } from "./services.js";
@@ -49,7 +49,8 @@ export interface PolicySweepResult {
  *    planner re-proposes the environments that pin automatically and pins what
  *    the gate now lets through, in the repository's queue line; once per
  *    proposal head (`SweepMemory.pinsAsked`);
- * 3. approved pins: merged with `expectedHeadOid` and `Approved-by:` trailers;
+ * 3. approved pins: merged with `expectedHeadOid` and `Approved-by:` trailers
+ *    (checks pending: GitHub's auto-merge armed with them, as Pin does);
  * 4. redraws: a `proposal.pin-gate` event per proposal whose Pin opened or
  *    closed since its message was drawn (`previous.shown`: what the caller
  *    remembers of the previous sweep; undefined on the first sweep after a
@@ -87,6 +88,8 @@ export async function sweepPolicy(
     if (action.kind !== "pin" || action.why !== "approved") continue;
     const policy = input.policies.find((candidate) => candidate.environment === action.environment);
     const proposal = state.proposals.find((candidate) => candidate.pullRequest.number === action.proposal);
+    // GitHub's auto-merge armed (a Pin or an earlier sweep while checks were pending) merges it: nothing to do, nothing to log.
+    if (proposal?.autoMergeArmed) continue;
     if (policy && proposal) approvedPins.push(await mergeApproved(services, client, repository, lookup.config.mergeMethod, policy, proposal, now));
   }
   const redrawn: number[] = [];
@@ -149,7 +152,12 @@ async function thaw(client: InstallationClient, state: SweepState, thaws: readon
   return results;
 }
 
-/** Merges a proposal whose approvals are complete (a merge that waited for the gate), exactly the head the approvals were for. */
+/**
+ * Merges a proposal whose approvals are complete (a merge that waited for the
+ * gate), exactly the head the approvals were for, as Pin's Nth approval does:
+ * where GitHub refuses only for pending checks, its auto-merge is armed with
+ * the same trailers; one already armed (by that Pin) is left to GitHub.
+ */
 async function mergeApproved(
   services: BenderServices,
   client: InstallationClient,
@@ -161,14 +169,13 @@ async function mergeApproved(
 ): Promise<{ number: number; merged: boolean; detail?: string }> {
   const { pullRequest, metadata } = proposal;
   const tally = tallyApprovals(policy, now, proposal.approvals, { id: pullRequest.headOid, author: metadata.source?.author });
-  const merged = await mergePullRequest(client, {
-    pullRequestId: pullRequest.id,
-    expectedHeadOid: pullRequest.headOid,
-    method,
-    headline: `Pin ${metadata.reference} to ${metadata.environment}`,
-    body: approvalTrailers(tally, trailerPerson).join("\n"),
-  });
-  if (!merged.ok) return { number: pullRequest.number, merged: false, detail: merged.message };
+  const commit = { headline: `Pin ${metadata.reference} to ${metadata.environment}`, body: approvalTrailers(tally, trailerPerson).join("\n") };
+  const merged = await mergePullRequest(client, { pullRequestId: pullRequest.id, expectedHeadOid: pullRequest.headOid, method, ...commit });
+  if (!merged.ok) {
+    if (merged.refusal !== "checks-pending") return { number: pullRequest.number, merged: false, detail: merged.message };
+    const auto = await enableAutoMerge(client, { pullRequestId: pullRequest.id, expectedHeadOid: pullRequest.headOid, method, ...commit });
+    return { number: pullRequest.number, merged: false, detail: auto.ok ? `${merged.message}: GitHub's auto-merge is armed with the approvers' trailers` : `${merged.message}; auto-merge not armed: ${auto.message}` };
+  }
   services.events.emit({ type: "proposal.pinned", repository, environment: metadata.environment, pullRequest, metadata, by: "bender", via: "automatic" });
   return { number: pullRequest.number, merged: true };
 }

@@ -162,15 +162,17 @@ const ENABLE_AUTO_MERGE =
 /** Turns on GitHub's auto-merge: the PR merges when its checks pass, with the head it has now. */
 export async function enableAutoMerge(
   client: GraphqlClient,
-  input: { pullRequestId: string; expectedHeadOid: string; method: keyof typeof MERGE_METHODS; body?: string },
+  input: { pullRequestId: string; expectedHeadOid: string; method: keyof typeof MERGE_METHODS; headline: string; body: string },
 ): Promise<{ ok: true } | { ok: false; message: string }> {
   const result = await runGraphql(client, ENABLE_AUTO_MERGE, {
     input: {
       pullRequestId: input.pullRequestId,
       expectedHeadOid: input.expectedHeadOid,
       mergeMethod: MERGE_METHODS[input.method],
-      // The merge commit's body when GitHub merges (the approvers' trailers).
-      ...(input.body === undefined ? {} : { commitBody: input.body }),
+      // The merge commit GitHub makes later says what a merge by Bender says: the pin's headline and its trailers
+      // (`Pinned-by:`, read by /bender history and by any replica that draws the merge; approvers).
+      commitHeadline: input.headline,
+      commitBody: input.body,
     },
   });
   if (result.failures.length > 0) return { ok: false, message: result.failures.map((failure) => failure.message).join("; ") };

@@ -21,6 +21,8 @@ export interface SweptProposal {
   readonly pullRequest: PullRequestRef & { readonly headOid: string };
   readonly metadata: ProposalMetadata;
   readonly approvals: readonly Approval[];
+  /** GitHub's auto-merge is armed on the PR (a Pin while checks were pending): GitHub merges it when the checks pass. */
+  readonly autoMergeArmed: boolean;
 }
 
 /** What one policy sweep reads of a manifest repository, in one query. */
@@ -47,6 +49,7 @@ interface PullRequestResponse {
   headRefOid: string;
   body: string;
   comments: { nodes: { body: string; viewerDidAuthor: boolean }[] } | null;
+  autoMergeRequest: { enabledAt: string | null } | null;
 }
 
 /**
@@ -70,7 +73,7 @@ export async function readSweepState(client: GraphqlClient, repository: string, 
     "config: object(expression: $config) { oid }",
     `defaultBranch: defaultBranchRef ${BRANCH_SELECTION}`,
     ...branches.map((_branch, index) => `b${index}: ref(qualifiedName: $b${index}) ${BRANCH_SELECTION}`),
-    `proposals: pullRequests(states: OPEN, first: ${SWEEP_PROPOSALS_READ}, orderBy: { field: UPDATED_AT, direction: DESC }) { nodes { id number url headRefName headRefOid body comments(last: ${APPROVAL_COMMENTS_READ}) { nodes { body viewerDidAuthor } } } }`,
+    `proposals: pullRequests(states: OPEN, first: ${SWEEP_PROPOSALS_READ}, orderBy: { field: UPDATED_AT, direction: DESC }) { nodes { id number url headRefName headRefOid body autoMergeRequest { enabledAt } comments(last: ${APPROVAL_COMMENTS_READ}) { nodes { body viewerDidAuthor } } } }`,
     "} }",
   ].join(" ");
   const result = await runGraphql<{ repository: Record<string, unknown> | null }>(client, query, variables);
@@ -97,6 +100,7 @@ export async function readSweepState(client: GraphqlClient, repository: string, 
         pullRequest: { id: pullRequest.id, number: pullRequest.number, url: pullRequest.url, headOid: pullRequest.headRefOid },
         metadata: decoded.metadata,
         approvals: approvalsFromComments(pullRequest.comments?.nodes ?? []),
+        autoMergeArmed: pullRequest.autoMergeRequest !== null && pullRequest.autoMergeRequest !== undefined,
       },
     ];
   });

@@ -2,7 +2,8 @@ import { z } from "zod";
 import { encodeButtonValue, escapeMrkdwn, refusal } from "./blocks/index.js";
 import { decodeBreakGlassValue, pinValueOf } from "./blocks/policy-buttons.js";
 import { VIEW_BREAK_GLASS } from "./model.js";
-import { authorizeClick, pin, tell } from "./proposal-actions.js";
+import { pin } from "./pin-action.js";
+import { authorizeClick, tell } from "./proposal-actions.js";
 import type { Click } from "./proposal-actions.js";
 import type { MessageLocation, SlackContext } from "./slack-context.js";
 

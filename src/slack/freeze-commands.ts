@@ -3,8 +3,8 @@ import type { BenderConfig } from "../config/schema.js";
 import { installedManifestRepositories } from "../github/accept-build.js";
 import { readFreezesFile, writeFreezesFile } from "../github/freezes-file.js";
 import type { InstallationClient } from "../github/manifest-repositories.js";
-import { FREEZES_PATH, FREEZE_USAGE, describeFreeze, displayZone, parseFreezeCommand, parseThawCommand, releasePolicyFor, withFreeze, withoutFreezes } from "../policy/index.js";
-import type { Freeze, ReleasePolicy } from "../policy/index.js";
+import { FREEZES_PATH, FREEZE_USAGE, describeFreeze, displayZone, parseFreezeCommand, parseFreezes, parseThawCommand, releasePolicyFor, withFreeze, withoutFreezes } from "../policy/index.js";
+import type { Freeze, FreezesFile, ReleasePolicy } from "../policy/index.js";
 import { escapeMrkdwn } from "./blocks/index.js";
 import { thawButton, withButtons } from "./blocks/policy-buttons.js";
 import { cancelArmedAutoMerges } from "./cancel-auto-merges.js";
@@ -111,25 +111,36 @@ export async function thaw(context: SlackContext, user: string, words: readonly 
  * `stillThere` says the file still has what the person meant to thaw), in
  * one compare-and-swap commit; an automatic environment's repository is then
  * swept, which pins the proposals that waited (when its windows allow).
- * `open` says whether Pin is open now.
+ * `open` says whether Pin is open now. A file that cannot be read is edited
+ * only where the environment's entries can still be found and removed (the
+ * command); otherwise the refusal says what is wrong with it and what to do.
  */
 export async function thawIn(
   context: SlackContext,
   target: Target,
   user: string,
-  stillThere: (text: string | undefined) => boolean,
+  stillThere: (file: FreezesFile) => boolean,
 ): Promise<Exclude<Written, { kind: "committed" }> | { kind: "committed"; url: string; open: string }> {
   const environment = target.policy.environment;
-  const written = await rewrite(target, (text) => (stillThere(text) ? withoutFreezes(text, [environment]) : undefined), {
-    headline: `Thaw ${environment}`,
-    body: `Thawed-by: ${trailerPerson(user)}`,
-  });
+  const edit = (text: string | undefined): string | undefined | Refused => {
+    const file = parseFreezes(text);
+    const edited = stillThere(file) ? withoutFreezes(text, [environment]) : undefined;
+    if (edited !== undefined || file.ok) return edited;
+    const branch = target.config.environments[environment]?.branch;
+    return { refused: `${file.reason} (on ${branch === undefined ? "the default branch" : `the branch ${branch}`}). Bender cannot tell which freeze to remove: fix or delete ${FREEZES_PATH} in git (until it reads, Pin is refused there)` };
+  };
+  const written = await rewrite(target, edit, { headline: `Thaw ${environment}`, body: `Thawed-by: ${trailerPerson(user)}` });
   if (written.kind !== "committed") return written;
   // Automatic proposals that waited for the thaw are pinned by the repository's sweep (in its queue line).
   if (target.policy.autoPin) context.services.queue.requestSweep(target.repository, target.client);
   const gate = pinGate(target.config, environment, context.now(), written.contents);
   const open = gate.allowed ? "Pin is open again" : `Pin is still refused: ${policyText(gate.message, gate.reason === "frozen" ? gate.freeze.by : undefined)}`;
   return { kind: "committed", url: written.url, open };
+}
+
+/** An edit that must not be written, and why. */
+interface Refused {
+  readonly refused: string;
 }
 
 /** A slash command's text as the person typed it: Slack sends `&`, `<` and `>` as entities. */
@@ -189,9 +200,9 @@ export async function unauthorized(context: SlackContext, user: string, policy: 
 /**
  * Reads the freezes file and writes `edit`'s result expecting the head read;
  * when the branch moved meanwhile, reads and edits again (at most ATTEMPTS
- * times). `edit` returning undefined: nothing to change.
+ * times). `edit` returning undefined: nothing to change; `refused`: nothing may be written.
  */
-async function rewrite(target: Target, edit: (text: string | undefined) => string | undefined, commit: { headline: string; body: string }): Promise<Written> {
+async function rewrite(target: Target, edit: (text: string | undefined) => string | undefined | Refused, commit: { headline: string; body: string }): Promise<Written> {
   const branch = target.config.environments[target.policy.environment]?.branch;
   let last = "";
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
@@ -199,6 +210,7 @@ async function rewrite(target: Target, edit: (text: string | undefined) => strin
     if (!read) return { kind: "refused", why: `the branch ${branch ?? "(default)"} does not exist` };
     const contents = edit(read.text);
     if (contents === undefined) return { kind: "unchanged" };
+    if (typeof contents !== "string") return { kind: "refused", why: contents.refused };
     const written = await writeFreezesFile(target.client, read, contents, commit);
     if (written.ok) return { kind: "committed", url: written.url, contents };
     if (!written.moved) return { kind: "refused", why: written.message };

@@ -1,25 +1,9 @@
 import { decodeMetadata } from "../proposals/metadata.js";
 import type { ProposalMetadata } from "../proposals/metadata.js";
-import { slackTrailer } from "../proposals/trailers.js";
-import { FREEZES_PATH } from "../policy/index.js";
-import type { PinRefusal } from "../policy/index.js";
-import { closeAndDeleteBranch, enableAutoMerge, mergePullRequest, readPullRequest } from "../github/pull-request-ops.js";
+import { closeAndDeleteBranch, readPullRequest } from "../github/pull-request-ops.js";
 import type { PullRequestState } from "../github/pull-request-ops.js";
-import {
-  alreadyDone,
-  changedSinceDrawn,
-  decodeButtonValue,
-  dismissedLine,
-  githubRefused,
-  pinnedLine,
-  pinsWhenChecksPass,
-  proposalMessage,
-  refusal,
-} from "./blocks/index.js";
-import { approvalPolicy, approvalProgress, approve, approvedByText, approvedLine, recordedText } from "./approval-step.js";
-import type { ApprovalProgress, ButtonValue, MessageStatus, ProposalView } from "./model.js";
-import { breakGlass, brokeGlassLine, pinGate, pinRefusedReply } from "./release-gate.js";
-import type { PinOverride } from "./release-gate.js";
+import { alreadyDone, decodeButtonValue, dismissedLine, githubRefused, proposalMessage, refusal } from "./blocks/index.js";
+import type { ButtonValue, MessageStatus, ProposalView } from "./model.js";
 import { SlackActionError, repositoryAccess } from "./slack-context.js";
 import type { MessageLocation, SlackContext } from "./slack-context.js";
 
@@ -66,11 +50,11 @@ export function settledStatus(pullRequest: PullRequestState): Extract<MessageSta
 }
 
 /** "Nothing to do: already pinned by X at T", from what GitHub shows of the PR. */
-function alreadyDoneBy(status: Extract<MessageStatus, { kind: "pinned" | "dismissed" }>): string {
+export function alreadyDoneBy(status: Extract<MessageStatus, { kind: "pinned" | "dismissed" }>): string {
   return alreadyDone(status.kind, status.by, status.at);
 }
 
-function viewOf(value: ButtonValue, pullRequest: PullRequestState, metadata: ProposalMetadata, webUrl: string, status: MessageStatus): ProposalView {
+export function viewOf(value: ButtonValue, pullRequest: PullRequestState, metadata: ProposalMetadata, webUrl: string, status: MessageStatus): ProposalView {
   return {
     repository: value.repository,
     environment: value.environment,
@@ -81,7 +65,7 @@ function viewOf(value: ButtonValue, pullRequest: PullRequestState, metadata: Pro
   };
 }
 
-interface Prepared {
+export interface Prepared {
   readonly value: ButtonValue;
   readonly pullRequest: PullRequestState;
   readonly metadata: ProposalMetadata;
@@ -129,7 +113,7 @@ export async function authorizeClick(
 }
 
 /** Reads the PR as it is now, with its validated metadata (and, with `comments`, its last comments). */
-async function readProposal(context: SlackContext, click: Click, authorized: AuthorizedClick, freezesAt?: string, comments = false): Promise<Prepared | undefined> {
+export async function readProposal(context: SlackContext, click: Click, authorized: AuthorizedClick, freezesAt?: string, comments = false): Promise<Prepared | undefined> {
   const { value, access } = authorized;
   const pullRequest = await readPullRequest(access.client, value.repository, value.number, freezesAt, { comments });
   const metadata = pullRequest ? decodeMetadata(pullRequest.body) : undefined;
@@ -148,168 +132,6 @@ async function readProposal(context: SlackContext, click: Click, authorized: Aut
 async function prepare(context: SlackContext, click: Click, action: "pin" | "dismiss"): Promise<Prepared | undefined> {
   const authorized = await authorizeClick(context, click, action);
   return authorized ? readProposal(context, click, authorized) : undefined;
-}
-
-/**
- * Pin: merge exactly the head the message was drawn for.
- *
- * 1. Decode, authorise, read the PR (one replica runs one pin per PR at a time).
- * 2. Already merged or closed: say by whom and when, redraw.
- * 3. The PR moved since the message was drawn: refuse, redraw, say so.
- *    The release policy (a freeze, windows, blackouts; read with the PR) says
- *    not now: refuse with the reason and when Pin opens again, unless an
- *    approver broke the glass (`override`, src/slack/break-glass.ts).
- * 4. An environment that needs N approvals: this click is one (recorded as
- *    a PR comment); before the Nth, redraw "k of N" and stop.
- * 5. Merge with the drawn head as expected head. GitHub refusing only for
- *    pending checks turns on auto-merge ("pins when checks pass").
- * 6. Redraw as pinned, note it in the thread.
- */
-export async function pin(context: SlackContext, click: Click, override?: PinOverride): Promise<void> {
-  const authorized = await authorizeClick(context, click, "pin");
-  if (!authorized) return;
-  const { value } = authorized;
-  // Concurrent clicks on one PR share one read and one merge (GitHub's side only); each click then tells its own person.
-  // Where approvals count, each person's clicks share one flight: another approver's click is an approval of its own.
-  // A break-glass pin (`override`, src/slack/break-glass.ts) never joins a plain Pin that the gate refuses.
-  const approvals = approvalPolicy(authorized.access.config, value.environment) !== undefined;
-  const key = `pin:${value.repository}#${value.number}${approvals ? `:${click.user}` : ""}${override ? ":break-glass" : ""}`;
-  const { result, joined } = await context.singleFlight(key, () => mergeOnce(context, click, authorized, override));
-  await reportPin(context, click, authorized, result, joined);
-}
-
-/** What one pin attempt did on GitHub's side. */
-type PinOutcome =
-  | { readonly kind: "not-a-proposal" }
-  | { readonly kind: "settled"; readonly prepared: Prepared; readonly status: Extract<MessageStatus, { kind: "pinned" | "dismissed" }> }
-  | { readonly kind: "moved"; readonly prepared: Prepared; readonly head: PullRequestState }
-  | {
-      readonly kind: "merged";
-      readonly prepared: Prepared;
-      readonly status: Extract<MessageStatus, { kind: "pinned" }>;
-      readonly approvers?: readonly string[] | undefined;
-      readonly brokeGlass?: string | undefined;
-    }
-  /** One approval of N recorded; the merge waits for the others. */
-  | { readonly kind: "approved"; readonly prepared: Prepared; readonly progress: ApprovalProgress }
-  | { readonly kind: "pinning"; readonly prepared: Prepared; readonly status: Extract<MessageStatus, { kind: "pinning" }> }
-  | { readonly kind: "refused"; readonly message: string }
-  /** The release policy says not now (a freeze, outside the windows, a blackout). */
-  | { readonly kind: "gated"; readonly gate: PinRefusal }
-  /** The click is not an approval that counts (their own build, already approved); `text` says why. */
-  | { readonly kind: "refused-approval"; readonly text: string };
-
-/**
- * Reads the PR and merges exactly the drawn head. A PR read before another
- * replica merged it is caught by GitHub: the merge comes back "not open".
- */
-async function mergeOnce(context: SlackContext, click: Click, authorized: AuthorizedClick, override: PinOverride | undefined): Promise<PinOutcome> {
-  const approvals = approvalPolicy(authorized.access.config, authorized.value.environment);
-  // The environment's freezes file (and, where approvals count, the PR's comments) come in the same read as the PR.
-  const freezesAt = `${authorized.access.environment.branch ?? "HEAD"}:${FREEZES_PATH}`;
-  const prepared = await readProposal(context, click, authorized, freezesAt, approvals !== undefined);
-  if (!prepared) return { kind: "not-a-proposal" };
-  const { value, access, pullRequest } = prepared;
-  const settled = settledStatus(pullRequest);
-  if (settled) return { kind: "settled", prepared, status: settled };
-  if (pullRequest.headOid !== value.head) return { kind: "moved", prepared, head: pullRequest };
-  // The release policy's gate: one step, before any approval is recorded.
-  const gate = pinGate(access.config, value.environment, context.now(), pullRequest.freezesText);
-  // Break-glass skips the gate only: the head check above, approvals below and GitHub's expected head still hold.
-  const overridden = gate.allowed ? [] : breakGlass(gate, click.user, override, context.now());
-  if (!gate.allowed && overridden === undefined) return { kind: "gated", gate };
-  // GitHub records the App as the merger; the trailer names the person (read by /bender history), then each approver.
-  const trailers = [slackTrailer("pinned", click.user)];
-  let approvers: readonly string[] | undefined;
-  if (approvals !== undefined) {
-    const step = await approve({
-      client: access.client,
-      policy: approvals,
-      config: access.config,
-      pullRequest,
-      authorLogin: prepared.metadata.source?.author,
-      user: click.user,
-      now: context.now().getTime(),
-    });
-    if (step.kind === "refused") return { kind: "refused-approval", text: step.text };
-    if (step.kind === "failed") return { kind: "refused", message: step.message };
-    if (step.kind === "recorded") return { kind: "approved", prepared, progress: step.progress };
-    trailers.push(...step.trailers);
-    approvers = step.approvers;
-  }
-  trailers.push(...(overridden ?? []));
-  const merged = await mergePullRequest(access.client, {
-    pullRequestId: pullRequest.id,
-    expectedHeadOid: value.head,
-    method: access.config.mergeMethod,
-    headline: `Pin ${prepared.metadata.reference} to ${value.environment}`,
-    body: trailers.join("\n"),
-  });
-  const brokeGlass = !gate.allowed && override ? brokeGlassLine(click.user, gate, override.reason) : undefined;
-  if (merged.ok) return { kind: "merged", prepared, status: { kind: "pinned", by: click.user, via: "slack", at: context.now().toISOString() }, approvers, brokeGlass };
-  // GitHub's auto-merge would land later without the break-glass record: a break-glass pin waits for no check.
-  if (merged.refusal === "checks-pending" && brokeGlass === undefined) {
-    const auto = await enableAutoMerge(access.client, {
-      pullRequestId: pullRequest.id,
-      expectedHeadOid: value.head,
-      method: access.config.mergeMethod,
-      // Where approvals count, GitHub's merge commit carries the same trailers.
-      ...(approvers === undefined ? {} : { body: trailers.join("\n") }),
-    });
-    if (auto.ok) return { kind: "pinning", prepared, status: { kind: "pinning", by: click.user, detail: merged.message } };
-  }
-  if (merged.refusal === "head-moved" || merged.refusal === "not-open") {
-    const now = (await readPullRequest(access.client, value.repository, value.number)) ?? pullRequest;
-    const status = settledStatus(now);
-    if (status) return { kind: "settled", prepared: { ...prepared, pullRequest: now }, status };
-    return { kind: "moved", prepared, head: now };
-  }
-  return { kind: "refused", message: merged.message };
-}
-
-/** Draws the outcome into the message (once, by the click that ran it) and tells each person what happened. */
-async function reportPin(
-  context: SlackContext,
-  click: Click,
-  authorized: AuthorizedClick,
-  outcome: PinOutcome,
-  joined: boolean,
-): Promise<void> {
-  const webUrl = context.services.webUrl;
-  const draw = (prepared: Prepared, pullRequest: PullRequestState, status: MessageStatus) =>
-    joined ? Promise.resolve() : redraw(context, click.location, viewOf(prepared.value, pullRequest, prepared.metadata, webUrl, status));
-  switch (outcome.kind) {
-    case "not-a-proposal":
-      return;
-    case "settled":
-      await draw(outcome.prepared, outcome.prepared.pullRequest, outcome.status);
-      return tell(context, click.location, click.user, alreadyDoneBy(outcome.status));
-    case "moved": {
-      const approvals = approvalProgress(authorized.access.config, outcome.prepared.value.environment, context.now().getTime(), outcome.head, outcome.prepared.metadata.source?.author);
-      await draw(outcome.prepared, outcome.head, { kind: "proposed", confirm: authorized.access.environment.slack?.confirm ?? false, approvals });
-      return tell(context, click.location, click.user, changedSinceDrawn(outcome.head.headOid));
-    }
-    case "approved":
-      if (joined) return tell(context, click.location, click.user, recordedText(outcome.progress));
-      await draw(outcome.prepared, outcome.prepared.pullRequest, { kind: "proposed", confirm: authorized.access.environment.slack?.confirm ?? false, approvals: outcome.progress });
-      await threadReply(context, click.location, approvedLine(click.user, outcome.progress));
-      return tell(context, click.location, click.user, recordedText(outcome.progress));
-    case "refused-approval":
-      return tell(context, click.location, click.user, outcome.text);
-    case "merged":
-      if (joined) return tell(context, click.location, click.user, alreadyDoneBy(outcome.status));
-      await draw(outcome.prepared, outcome.prepared.pullRequest, outcome.status);
-      await threadReply(context, click.location, `${pinnedLine(outcome.status.by, "slack", outcome.status.at)}${approvedByText(outcome.approvers ?? [])}`);
-      if (outcome.brokeGlass) await threadReply(context, click.location, outcome.brokeGlass);
-      return;
-    case "pinning":
-      await draw(outcome.prepared, outcome.prepared.pullRequest, outcome.status);
-      return tell(context, click.location, click.user, pinsWhenChecksPass());
-    case "refused":
-      return tell(context, click.location, click.user, githubRefused(outcome.message));
-    case "gated":
-      return void (await context.slack.chat.postEphemeral({ channel: click.location.channel, user: click.user, ...pinRefusedReply(outcome.gate, authorized.value, click.location.ts) }));
-  }
 }
 
 /**

@@ -75,6 +75,25 @@ export function breakGlass(refusal: PinRefusal, user: string, override: PinOverr
   return breakGlassTrailers(refusal, trailerPerson(user), override.reason, now.getTime());
 }
 
+/** The gate's answer to one Pin: it passes (with the break-glass record where an approver overrode a refusal), or it refuses. */
+export type PinGatePass =
+  | { readonly pass: true; readonly trailers: readonly string[]; readonly brokeGlass: string | undefined }
+  | { readonly pass: false; readonly refusal: PinRefusal };
+
+/**
+ * Pin's gate step: the release policy from the config and the freezes file
+ * read with the PR, overridden only by a break-glass pin (`override`) that
+ * `breakGlass` accepts; then the merge commit's trailers and the thread's
+ * line record who broke the glass, what they overrode and why.
+ */
+export function gateForPin(config: BenderConfig, environment: string, now: Date, freezesText: string | undefined, user: string, override: PinOverride | undefined): PinGatePass {
+  const gate = pinGate(config, environment, now, freezesText);
+  if (gate.allowed) return { pass: true, trailers: [], brokeGlass: undefined };
+  const trailers = breakGlass(gate, user, override, now);
+  if (trailers === undefined || override === undefined) return { pass: false, refusal: gate };
+  return { pass: true, trailers, brokeGlass: brokeGlassLine(user, gate, override.reason) };
+}
+
 function canBreakGlass(refusal: PinRefusal): boolean {
   return refusal.reason !== "freezes-unreadable";
 }

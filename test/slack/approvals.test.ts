@@ -81,8 +81,9 @@ describe("N-of-M approvals", () => {
     const value = buttonValueFor(fake, proposal);
     expectFirstAccess(fake);
 
-    // 1. Owen at t: one read (PR, comments, freezes), one comment written and read back; the message shows 1 of 2.
-    fake.expectGraphql("BenderPullRequest", "BenderApprove");
+    // 1. Owen at t: one read (PR, comments, freezes), one comment written and read back; the message shows 1 of 2,
+    // then the PR is read once more (another replica may have merged it meanwhile).
+    fake.expectGraphql("BenderPullRequest", "BenderApprove", "BenderPullRequest");
     slack.expect("chat.update");
     slack.expect("chat.postMessage");
     slack.expect("chat.postEphemeral");
@@ -106,7 +107,7 @@ describe("N-of-M approvals", () => {
 
     // 2. Priya 25 h later: Owen's approval expired (24 h), so hers is the only one that counts: still 1 of 2.
     clock = new Date(NOW.getTime() + 25 * HOUR);
-    fake.expectGraphql("BenderPullRequest", "BenderApprove");
+    fake.expectGraphql("BenderPullRequest", "BenderApprove", "BenderPullRequest");
     slack.expect("chat.update");
     slack.expect("chat.postMessage");
     slack.expect("chat.postEphemeral");
@@ -139,12 +140,14 @@ describe("N-of-M approvals", () => {
     const pinnedLine = slack.of("chat.postMessage")[2]?.args.text;
     expect(pinnedLine).toMatch(new RegExp(`^Pinned by <@${CAROL}> via Slack at .*\\. Approved by <@${PRIYA}> and <@${CAROL}>\\.$`));
     expect(textOf(blocksOf(slack.of("chat.update")[2]))).toContain(`Pinned by <@${CAROL}>`);
-    // Three clicks: three reads, three comments, one merge; nothing else went to GitHub.
+    // Three clicks: three reads, three comments, one merge, and a read after each "1 of 2" drawn; nothing else went to GitHub.
     expect(fake.operations().filter((operation) => operation !== "BenderConfig" && !String(operation).startsWith("GET") && !String(operation).startsWith("POST"))).toEqual([
       "BenderPullRequest",
       "BenderApprove",
       "BenderPullRequest",
+      "BenderPullRequest",
       "BenderApprove",
+      "BenderPullRequest",
       "BenderPullRequest",
       "BenderApprove",
       "BenderWrite",
@@ -182,6 +185,7 @@ describe("N-of-M approvals", () => {
       expectedHeadOid: head,
       mergeMethod: "SQUASH",
       enabledAt: fake.time,
+      commitHeadline: `Pin ${IMAGE}:1.4.1 to production`,
       commitBody: [
         `Pinned-by: <@${OWEN}> (Slack)`,
         `Approved-by: <@${PRIYA}> (Slack) at ${new Date(NOW.getTime() - HOUR).toISOString()}`,
@@ -194,7 +198,7 @@ describe("N-of-M approvals", () => {
     const { fake, proposal, slack } = setUp();
     const value = buttonValueFor(fake, proposal);
     expectFirstAccess(fake);
-    fake.expectGraphql("BenderPullRequest", "BenderApprove", "BenderPullRequest");
+    fake.expectGraphql("BenderPullRequest", "BenderApprove", "BenderPullRequest", "BenderPullRequest");
     slack.expect("chat.update");
     slack.expect("chat.postMessage");
     slack.expect("chat.postEphemeral", { times: 2 });
@@ -244,7 +248,7 @@ describe("N-of-M approvals", () => {
     const { fake, proposal, slack } = setUp(TWO_OF_THREE, { author: "dave", top: `githubLogins:\n  ${OWEN}: owen\n` });
     const value = buttonValueFor(fake, proposal);
     expectFirstAccess(fake);
-    fake.expectGraphql("BenderPullRequest", "BenderPullRequest", "BenderApprove");
+    fake.expectGraphql("BenderPullRequest", "BenderPullRequest", "BenderApprove", "BenderPullRequest");
     slack.expect("chat.postEphemeral", { times: 2 });
     slack.expect("chat.update");
     slack.expect("chat.postMessage");
@@ -265,7 +269,7 @@ describe("N-of-M approvals", () => {
     const { fake, proposal, slack } = setUp();
     const first = fake.head(PRODUCTION_BRANCH);
     expectFirstAccess(fake);
-    fake.expectGraphql("BenderPullRequest", "BenderApprove");
+    fake.expectGraphql("BenderPullRequest", "BenderApprove", "BenderPullRequest");
     slack.expect("chat.update");
     slack.expect("chat.postMessage");
     slack.expect("chat.postEphemeral");
@@ -288,7 +292,7 @@ describe("N-of-M approvals", () => {
     expect(superseded?.args.text).toBe(`Superseded: this proposal now pins \`${IMAGE}:1.4.2\` instead of \`${IMAGE}:1.4.1\`. Earlier approvals were for the replaced build: approvals start again.`);
 
     // Owen's approval was for the replaced build: his Pin on the new message counts again (1 of 2), not "already approved".
-    fake.expectGraphql("BenderPullRequest", "BenderApprove");
+    fake.expectGraphql("BenderPullRequest", "BenderApprove", "BenderPullRequest");
     slack.expect("chat.update");
     slack.expect("chat.postMessage");
     slack.expect("chat.postEphemeral");
@@ -369,6 +373,30 @@ describe("N-of-M approvals", () => {
     expect(told?.args.text).toMatch(new RegExp(`^Nothing to do: this proposal was already pinned by <@${CAROL}> at `));
     expect(fake.mergedPullRequests()).toEqual([proposal]);
     expect(textOf(blocksOf(slack.of("chat.update")[0]))).toContain(`Pinned by <@${CAROL}> via Slack`);
+  });
+
+  it("an approval drawn as 1 of 2 after another replica merged the PR (its 'pinned' drawn first) reads the PR again and draws it pinned", async () => {
+    const { fake, proposal, slack } = setUp();
+    const head = fake.head(PRODUCTION_BRANCH);
+    expectFirstAccess(fake);
+    fake.expectGraphql("BenderPullRequest", "BenderApprove", "BenderPullRequest");
+    // While Slack takes Owen's "1 of 2", Priya's approval on another replica completes the tally and merges.
+    slack.expect("chat.update", {
+      reply: (call) => {
+        fake.merge(proposal, { body: `Pinned-by: <@${PRIYA}> (Slack)`, expectedHeadOid: head });
+        return [200, slack.answer(call)];
+      },
+    });
+    slack.expect("chat.update");
+    slack.expect("chat.postMessage");
+    slack.expect("chat.postEphemeral");
+    await start();
+    await click(OWEN, buttonValueFor(fake, proposal));
+    await slack.waitFor("chat.postEphemeral");
+    const [progress, last] = slack.of("chat.update");
+    expect(textOf(blocksOf(progress))).toContain(`Approvals: 1 of 2: <@${OWEN}>`);
+    expect(textOf(blocksOf(last))).toContain(`Pinned by <@${PRIYA}> via Slack`);
+    expect(textOf(blocksOf(last))).not.toContain("1 of 2");
   });
 
   it("approvals: 1 merges on the first Pin exactly as before: one read, one merge, no comment", async () => {

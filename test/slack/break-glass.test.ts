@@ -149,7 +149,7 @@ describe("break-glass: an approver pins through a freeze after a second confirma
     // Owen: refused by the freeze, breaks the glass: recorded as 1 of 2, nothing merged.
     const { breakGlass } = await refusedPin(fake, proposal, slack);
     const { metadata } = await openModal(slack, breakGlass!);
-    fake.expectGraphql("BenderPullRequest", "BenderApprove");
+    fake.expectGraphql("BenderPullRequest", "BenderApprove", "BenderPullRequest");
     slack.expect("chat.update");
     slack.expect("chat.postMessage");
     slack.expect("chat.postEphemeral");

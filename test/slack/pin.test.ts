@@ -217,8 +217,15 @@ describe("Pin", () => {
     await slack.waitFor("chat.update");
 
     expect(proposal.state).toBe("OPEN");
-    // The config's merge method (squash by default), as for a merge.
-    expect(proposal.autoMerge).toEqual({ expectedHeadOid: head, mergeMethod: "SQUASH", enabledAt: fake.time });
+    // The config's merge method (squash by default), and the merge commit a merge by Bender makes: when GitHub merges
+    // later, `Pinned-by:` names the person for /bender history and for any replica that draws the merge.
+    expect(proposal.autoMerge).toEqual({
+      expectedHeadOid: head,
+      mergeMethod: "SQUASH",
+      enabledAt: fake.time,
+      commitHeadline: `Pin ${IMAGE}:1.4.1 to production`,
+      commitBody: `Pinned-by: <@${OWEN}> (Slack)`,
+    });
     const blocks = blocksOf(slack.of("chat.update")[0]);
     expect(textOf(blocks)).toContain(`Pins when checks pass (requested by <@${OWEN}>).`);
     expect(actionIds(blocks)).toEqual([]);

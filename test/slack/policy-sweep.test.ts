@@ -251,6 +251,39 @@ describe("the policy sweep merges what its approvers approved", () => {
     expect(textOf(blocksOf(pinned))).toContain("Pinned");
     await slack.waitFor("chat.postMessage");
   });
+  it("approvals complete while checks are pending: the sweep arms GitHub's auto-merge with the approvers' trailers, as Pin does, and leaves it armed", async () => {
+    const fake = withBenderLabels(productionRepository("1.4.0", slackConfig(`[${OWEN}, ${PRIYA}]`, "    approvals: 2\n")));
+    frozenUntil(fake, at(HOUR));
+    const proposal = manualProposal(fake);
+    const head = fake.head(proposal.headRefName);
+    for (const [by, minutes] of [[OWEN, 30], [PRIYA, 20]] as const) {
+      proposal.comments.push(approvalCommentBody({ by, at: at(-minutes * 60_000).getTime(), build: head }, "approved"));
+    }
+    fake.mergeRefusal = 'Required status check "build" is expected.';
+    harness.watch();
+    new FakeSlack();
+    expectFirstAccess(fake);
+    fake.expectGraphql("BenderPolicySweep");
+    await start();
+    await sweepAt(at(HOUR - 60_000));
+
+    fake.expectGraphql("BenderPolicySweep", "BenderWrite", "BenderWrite", "BenderAutoMerge");
+    const report = (await sweepAt(at(HOUR))).get("acme/manifests");
+    expect(report).toMatchObject({ thawed: [{ committed: true }], approvedPins: [{ number: proposal.number, merged: false, detail: expect.stringContaining("auto-merge is armed with the approvers' trailers") }] });
+    expect(proposal.state).toBe("OPEN");
+    expect(proposal.autoMerge).toEqual({
+      expectedHeadOid: head,
+      mergeMethod: "SQUASH",
+      enabledAt: fake.time,
+      commitHeadline: `Pin ${IMAGE}:1.4.1 to production`,
+      commitBody: `Approved-by: <@${OWEN}> (Slack) at ${at(-30 * 60_000).toISOString()}\nApproved-by: <@${PRIYA}> (Slack) at ${at(-20 * 60_000).toISOString()}`,
+    });
+
+    // The next sweep leaves the armed auto-merge to GitHub: no merge attempted every minute.
+    fake.expectGraphql("BenderPolicySweep");
+    expect((await sweepAt(at(HOUR + 60_000))).get("acme/manifests")).toMatchObject({ approvedPins: [] });
+  });
+
   it("a redraw where approvals count keeps the approvals line, drawn from the comments the sweep read (no extra read)", async () => {
     const fake = withBenderLabels(productionRepository("1.4.0", slackConfig(`[${OWEN}, ${PRIYA}]`, "    approvals: 2\n")));
     frozenUntil(fake, at(HOUR));

@@ -107,13 +107,92 @@ describe("the Thaw button on a freeze's announcement", () => {
     const thawedAt = fake.head();
 
     // Pressed again (a stale copy of the message): read, nothing written, the person told.
-    fake.expectGraphql("BenderFreezesRead");
+    // Pressed again (a stale copy of the message): read, nothing written, the person told who thawed it (the file's last change).
+    fake.expectGraphql("BenderFreezesRead", "BenderFreezesChange");
     slack.expect("chat.update");
     slack.expect("chat.postEphemeral");
     await press(OWEN, value, ts);
     const told = await slack.waitFor("chat.postEphemeral", 2);
-    expect(told[1]?.args.text).toBe("This freeze of *production* (acme/manifests) is already gone (thawed, replaced or edited in git), so nothing changed.");
+    expect(told[1]?.args.text).toBe(
+      `This freeze of *production* (acme/manifests) is already gone: thawed by <@${OWEN}> at Tue 15:00 UTC (<https://github.com/acme/manifests/commit/${thawedAt}|Thaw production>). Nothing changed.`,
+    );
     expect(fake.head()).toBe(thawedAt);
+  });
+
+  it("after /bender thaw, the earlier announcement's Thaw button says who thawed it and redraws the announcement so", async () => {
+    const { fake, slack } = setUp();
+    expectFirstAccess(fake);
+    fake.expectGraphql("BenderFreezesRead", "BenderWrite", "BenderArmedAutoMerges");
+    slack.expect("chat.postMessage");
+    await start();
+    await command("freeze production for 2h load test");
+    const [announced] = await slack.waitFor("chat.postMessage");
+    const { value, ts } = thawButtonOf(announced, "1748966400.000001");
+
+    fake.expectGraphql("BenderFreezesRead", "BenderWrite");
+    slack.expect("chat.postMessage");
+    expect(await command("thaw production")).toContain("committed");
+    const thawedAt = fake.head();
+
+    // Someone else pushes to main since: the answer still finds the thaw, the freezes file's last change.
+    fake.push("main", { "README.md": "unrelated\n" });
+    fake.expectGraphql("BenderFreezesRead", "BenderFreezesChange");
+    slack.expect("chat.update");
+    slack.expect("chat.postEphemeral");
+    await press(OWEN, value, ts);
+    const [told] = await slack.waitFor("chat.postEphemeral");
+    expect(told?.args.text).toContain(`is already gone: thawed by <@${OWEN}> at Tue 15:00 UTC (<https://github.com/acme/manifests/commit/${thawedAt}|Thaw production>)`);
+    const [redrawn] = await slack.waitFor("chat.update");
+    expect(redrawn?.args.text).toBe(
+      `:sunny: A freeze of *production* (acme/manifests) that is no longer in \`${FREEZES}\`: thawed by <@${OWEN}> at Tue 15:00 UTC (<https://github.com/acme/manifests/commit/${thawedAt}|Thaw production>).`,
+    );
+    expect(buttonsOf(blocksOf(redrawn))).toEqual([]);
+  });
+
+  it("a newer freeze whose reason reads like a thaw trailer is not told as a thaw: the answer names the file's last change", async () => {
+    const { fake, slack } = setUp();
+    const newer = fake.push("main", { [FREEZES]: renderFreezes([{ environment: "production", by: "alice", reason: "Thawed-by: <@U0STRANGE1> (Slack)", since: "2025-06-03T15:30:00.000Z" }]) }, "Freeze production");
+    fake.commits.set(newer, { ...fake.commits.get(newer)!, body: `Thawed-by: <@${STRANGER}> (Slack)\n\nFrozen-by: alice` });
+    expectFirstAccess(fake);
+    fake.expectGraphql("BenderFreezesRead", "BenderFreezesChange");
+    slack.expect("chat.update");
+    slack.expect("chat.postEphemeral");
+    await start();
+    await press(OWEN, encodeThawValue({ v: 1, repository: "acme/manifests", environment: "production", since: "2025-06-03T15:00:00.000Z" }), "1748966400.000001");
+    const [told] = await slack.waitFor("chat.postEphemeral");
+    expect(told?.args.text).toBe(
+      `This freeze of *production* (acme/manifests) is already gone: the file last changed at Tue 15:00 UTC (<https://github.com/acme/manifests/commit/${newer}|Freeze production>). Nothing changed.`,
+    );
+    expect(fake.head()).toBe(newer);
+  });
+
+  it("/bender thaw on a freezes file that cannot be read says so, not 'was not frozen'", async () => {
+    const { fake } = setUp();
+    fake.push("main", { [FREEZES]: "freezes: [unclosed\n" });
+    const before = fake.head();
+    expectFirstAccess(fake);
+    fake.expectGraphql("BenderFreezesRead");
+    await start();
+    const answer = await command("thaw production");
+    expect(answer).toContain("acme/manifests: not thawed: .bender/freezes.yml is not valid YAML");
+    expect(answer).toContain("fix or delete .bender/freezes.yml in git");
+    expect(answer).not.toContain("was not frozen");
+    expect(fake.head()).toBe(before);
+  });
+
+  it("a freezes file that cannot be read is not called 'already gone': the press says what is wrong with it and what to do", async () => {
+    const { fake, slack } = setUp();
+    fake.push("main", { [FREEZES]: "freezes: [unclosed\n" });
+    const before = fake.head();
+    expectFirstAccess(fake);
+    fake.expectGraphql("BenderFreezesRead");
+    slack.expect("chat.postEphemeral");
+    await start();
+    await press(OWEN, encodeThawValue({ v: 1, repository: "acme/manifests", environment: "production", since: "2025-06-03T15:00:00.000Z" }), "1748966400.000001");
+    const [told] = await slack.waitFor("chat.postEphemeral");
+    expect(told?.args.text).toMatch(/^Not thawed: \.bender\/freezes\.yml is not valid YAML: .+ \(on the default branch\)\. Bender cannot tell which freeze to remove: fix or delete \.bender\/freezes\.yml in git \(until it reads, Pin is refused there\)\. Nothing changed\.$/);
+    expect(told?.args.text).not.toContain("already gone");
+    expect(fake.head()).toBe(before);
   });
 
   it("a member of a freezers user group may press Thaw", async () => {

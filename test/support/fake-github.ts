@@ -39,7 +39,7 @@ export interface FakePullRequest {
   mergeCommitOid?: string;
   mergeCommitBody?: string;
   /** Set by enablePullRequestAutoMerge. */
-  autoMerge?: { expectedHeadOid: string | undefined; mergeMethod: string; enabledAt: string; commitBody?: string };
+  autoMerge?: { expectedHeadOid: string | undefined; mergeMethod: string; enabledAt: string; commitHeadline?: string; commitBody?: string };
   /** GitHub's updatedAt, as a sequence: any change to the PR moves it up (orderBy UPDATED_AT). */
   updated?: number;
 }
@@ -137,6 +137,16 @@ export class FakeRepository {
     const oid = this.branches.get(branch);
     if (!oid) throw new Error(`no branch ${branch}`);
     return oid;
+  }
+
+  /** The newest commit from `oid` back whose `path` differs from its parent's (git log -1 -- path). */
+  private lastChange(oid: string, path: string): string | undefined {
+    for (let commit: string | undefined = oid; commit !== undefined; commit = this.commits.get(commit)?.parent) {
+      const parent = this.commits.get(commit)?.parent;
+      const before = parent === undefined ? undefined : this.commits.get(parent)?.files.get(path);
+      if (this.commits.get(commit)?.files.get(path) !== before) return commit;
+    }
+    return undefined;
   }
 
   /** The parent of a commit. */
@@ -388,6 +398,14 @@ export class FakeRepository {
       const ref = oid === undefined ? null : { name: branch, target: { oid, file: text === undefined ? null : { object: { text } } } };
       return { data: { repository: { nameWithOwner: this.nameWithOwner, ref } } };
     }
+    if (operation === "BenderFreezesChange") {
+      const branch = variables.branch === undefined ? this.defaultBranch : variables.branch.replace(/^refs\/heads\//, "");
+      const oid = this.branches.get(branch);
+      const changed = oid === undefined ? undefined : this.lastChange(oid, variables.path ?? "");
+      const commit = changed === undefined ? undefined : this.commits.get(changed);
+      const nodes = commit === undefined ? [] : [{ messageHeadline: commit.message, messageBody: commit.body ?? "", committedDate: this.time, url: `https://github.com/${this.nameWithOwner}/commit/${changed}` }];
+      return { data: { repository: { ref: oid === undefined ? null : { target: { history: { nodes } } } } } };
+    }
     if (operation === "BenderUnpinRead") return { data: { repository: this.unpinRead(query, variables) } };
     if (operation === "BenderRunning") {
       const repository: Record<string, unknown> = {};
@@ -479,6 +497,7 @@ export class FakeRepository {
             headRefName: pullRequest.headRefName,
             headRefOid: this.head(pullRequest.headRefName),
             body: pullRequest.body,
+            autoMergeRequest: pullRequest.autoMerge ? { enabledAt: pullRequest.autoMerge.enabledAt } : null,
             comments: this.lastComments(pullRequest, 100),
           })),
       },
@@ -761,7 +780,8 @@ export class FakeRepository {
           expectedHeadOid: input.expectedHeadOid === undefined ? undefined : String(input.expectedHeadOid),
           mergeMethod: String(input.mergeMethod ?? "MERGE"),
           enabledAt: this.time,
-          // The merge commit's body GitHub will use when it merges.
+          // The merge commit's headline and body GitHub will use when it merges.
+          ...(input.commitHeadline === undefined ? {} : { commitHeadline: String(input.commitHeadline) }),
           ...(input.commitBody === undefined ? {} : { commitBody: String(input.commitBody) }),
         };
         this.touch(pullRequest);

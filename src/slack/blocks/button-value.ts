@@ -41,6 +41,23 @@ export function encodeButtonValue(value: ButtonValue): string {
 
 /** Reads a button value from a payload; anything else comes back as a reason, never an exception. */
 export function decodeButtonValue(raw: unknown): DecodedButtonValue {
+  return decodeWith(buttonValueSchema, raw);
+}
+
+/**
+ * Encodes any button's value with its schema (the release policy's buttons
+ * use it too). Throws on a value the schema refuses or one over Slack's limit.
+ */
+export function encodeWith<T>(schema: z.ZodType<T>, value: T): string {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new TypeError(`cannot encode a button value: ${describe(parsed.error)}`);
+  const encoded = JSON.stringify(parsed.data);
+  if (encoded.length > SLACK_LIMITS.buttonValue) throw new RangeError(`a button value is ${encoded.length} characters; Slack allows ${SLACK_LIMITS.buttonValue}`);
+  return encoded;
+}
+
+/** Reads any button's value from a payload with its schema; anything else comes back as a reason, never an exception. */
+export function decodeWith<T>(schema: z.ZodType<T>, raw: unknown): { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string } {
   if (typeof raw !== "string") return { ok: false, reason: "the button carries no value" };
   if (raw.length > SLACK_LIMITS.buttonValue) return { ok: false, reason: `the button value is longer than ${SLACK_LIMITS.buttonValue} characters` };
   let json: unknown;
@@ -49,7 +66,7 @@ export function decodeButtonValue(raw: unknown): DecodedButtonValue {
   } catch {
     return { ok: false, reason: "the button value is not JSON" };
   }
-  const parsed = buttonValueSchema.safeParse(json);
+  const parsed = schema.safeParse(json);
   if (!parsed.success) return { ok: false, reason: `the button value is invalid: ${describe(parsed.error)}` };
   return { ok: true, value: parsed.data };
 }

@@ -2,7 +2,7 @@ import type { types } from "@slack/bolt";
 import { z } from "zod";
 import { ACTION_BREAK_GLASS, ACTION_THAW } from "../model.js";
 import type { ButtonValue } from "../model.js";
-import { buttonValueSchema } from "./button-value.js";
+import { buttonValueSchema, decodeWith, encodeWith } from "./button-value.js";
 import { SLACK_LIMITS } from "./limits.js";
 import { clampMrkdwn } from "./mrkdwn.js";
 
@@ -26,19 +26,19 @@ export type BreakGlassValue = z.infer<typeof breakGlassValueSchema>;
 export type Decoded<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string };
 
 export function encodeThawValue(value: ThawValue): string {
-  return encode(thawValueSchema, value);
+  return encodeWith(thawValueSchema, value);
 }
 
 export function decodeThawValue(raw: unknown): Decoded<ThawValue> {
-  return decode(thawValueSchema, raw);
+  return decodeWith(thawValueSchema, raw);
 }
 
 export function encodeBreakGlassValue(value: ButtonValue, ts: string): string {
-  return encode(breakGlassValueSchema, { ...value, ts });
+  return encodeWith(breakGlassValueSchema, { ...value, ts });
 }
 
 export function decodeBreakGlassValue(raw: unknown): Decoded<BreakGlassValue> {
-  return decode(breakGlassValueSchema, raw);
+  return decodeWith(breakGlassValueSchema, raw);
 }
 
 /** Pin's own value, out of a break-glass value. */
@@ -64,31 +64,4 @@ export function thawButton(value: ThawValue): types.Button {
 
 export function breakGlassButton(value: ButtonValue, ts: string): types.Button {
   return { type: "button", action_id: ACTION_BREAK_GLASS, text: { type: "plain_text", text: "Pin anyway…" }, style: "danger", value: encodeBreakGlassValue(value, ts) };
-}
-
-function encode<T>(schema: z.ZodType<T>, value: T): string {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new TypeError(`cannot encode a button value: ${describe(parsed.error)}`);
-  const encoded = JSON.stringify(parsed.data);
-  if (encoded.length > SLACK_LIMITS.buttonValue) throw new RangeError(`a button value is ${encoded.length} characters; Slack allows ${SLACK_LIMITS.buttonValue}`);
-  return encoded;
-}
-
-function decode<T>(schema: z.ZodType<T>, raw: unknown): Decoded<T> {
-  if (typeof raw !== "string") return { ok: false, reason: "the button carries no value" };
-  if (raw.length > SLACK_LIMITS.buttonValue) return { ok: false, reason: `the button value is longer than ${SLACK_LIMITS.buttonValue} characters` };
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch {
-    return { ok: false, reason: "the button value is not JSON" };
-  }
-  const parsed = schema.safeParse(json);
-  if (!parsed.success) return { ok: false, reason: `the button value is invalid: ${describe(parsed.error)}` };
-  return { ok: true, value: parsed.data };
-}
-
-function describe(error: z.ZodError): string {
-  const issue = error.issues[0];
-  return `${issue?.path.join(".") || "its root"} ${issue?.message ?? "is invalid"}`;
 }
