@@ -1,6 +1,7 @@
 import { trailerPerson } from "../proposals/trailers.js";
 import type { Logger } from "pino";
-import { approvalTrailers, dueActions, parseFreezes, releasePolicyFor, shownAt, tallyApprovals, withoutExpiredFreezes } from "../policy/index.js";
+import type { BenderConfig } from "../config/schema.js";
+import { approvalTrailers, buildAuthorFor, dueActions, parseFreezes, releasePolicyFor, shownAt, tallyApprovals, withoutExpiredFreezes } from "../policy/index.js";
 import type { DueAction, FreezesFile, ReleasePolicy, Shown, SweepInput, SweepProposal } from "../policy/index.js";
 import { writeFreezesFile } from "./freezes-file.js";
 import type { InstallationClient } from "./manifest-repositories.js";
@@ -75,7 +76,7 @@ export async function sweepPolicy(
     return undefined;
   }
   const now = (services.now ?? Date.now)();
-  const input = sweepInput(lookup.config.environments, state, previous?.shown, now);
+  const input = sweepInput(lookup.config, state, previous?.shown, now);
   const plan = dueActions(input);
   const actions = plan.actions;
 
@@ -90,7 +91,7 @@ export async function sweepPolicy(
     const proposal = state.proposals.find((candidate) => candidate.pullRequest.number === action.proposal);
     // GitHub's auto-merge armed (a Pin or an earlier sweep while checks were pending) merges it: nothing to do, nothing to log.
     if (proposal?.autoMergeArmed) continue;
-    if (policy && proposal) approvedPins.push(await mergeApproved(services, client, repository, lookup.config.mergeMethod, policy, proposal, now));
+    if (policy && proposal) approvedPins.push(await mergeApproved(services, client, repository, lookup.config, policy, proposal, now));
   }
   const redrawn: number[] = [];
   for (const action of actions) {
@@ -113,8 +114,17 @@ export async function sweepPolicy(
   return { thawed, automaticPins, approvedPins, redrawn, memory: { shown: shownAt(input), pinsAsked: pinsDue }, nextDueAt: plan.nextDueAt };
 }
 
+/**
+ * The build's author as a Slack user (approvals are by Slack users; the build names a GitHub login), through the
+ * config's `githubLogins`, as Pin maps it; undefined when the login is not mapped (clicks refuse those already).
+ */
+function authorOf(config: BenderConfig, proposal: SweptProposal): string | undefined {
+  return buildAuthorFor(proposal.metadata.source?.author, config.githubLogins, "").author;
+}
+
 /** dueActions' input from the read: every environment's policy and freezes file, and the open proposals with what their messages showed. */
-function sweepInput(environments: Parameters<typeof releasePolicyFor>[0]["environments"], state: SweepState, shown: ReadonlyMap<number, Shown> | undefined, now: number): SweepInput {
+function sweepInput(config: BenderConfig, state: SweepState, shown: ReadonlyMap<number, Shown> | undefined, now: number): SweepInput {
+  const { environments } = config;
   const policies = Object.keys(environments).flatMap((name) => releasePolicyFor({ environments }, name) ?? []);
   const freezes: Record<string, FreezesFile> = {};
   for (const [environment, read] of state.freezes) freezes[environment] = parseFreezes(read.text);
@@ -122,7 +132,7 @@ function sweepInput(environments: Parameters<typeof releasePolicyFor>[0]["enviro
     number: proposal.pullRequest.number,
     environment: proposal.metadata.environment,
     build: proposal.pullRequest.headOid,
-    author: proposal.metadata.source?.author,
+    author: authorOf(config, proposal),
     approvals: proposal.approvals,
     shown: shown?.get(proposal.pullRequest.number),
   }));
@@ -162,13 +172,14 @@ async function mergeApproved(
   services: BenderServices,
   client: InstallationClient,
   repository: string,
-  method: Parameters<typeof mergePullRequest>[1]["method"],
+  config: BenderConfig,
   policy: ReleasePolicy,
   proposal: SweptProposal,
   now: number,
 ): Promise<{ number: number; merged: boolean; detail?: string }> {
   const { pullRequest, metadata } = proposal;
-  const tally = tallyApprovals(policy, now, proposal.approvals, { id: pullRequest.headOid, author: metadata.source?.author });
+  const tally = tallyApprovals(policy, now, proposal.approvals, { id: pullRequest.headOid, author: authorOf(config, proposal) });
+  const method = config.mergeMethod;
   const commit = { headline: `Pin ${metadata.reference} to ${metadata.environment}`, body: approvalTrailers(tally, trailerPerson).join("\n") };
   const merged = await mergePullRequest(client, { pullRequestId: pullRequest.id, expectedHeadOid: pullRequest.headOid, method, ...commit });
   if (!merged.ok) {

@@ -304,6 +304,37 @@ describe("the policy sweep merges what its approvers approved", () => {
     expect(textOf(blocksOf(opened))).toContain(`Approvals: 1 of 2: <@${OWEN}>. May still approve: <@${PRIYA}>.`);
     expect(proposal.state).toBe("OPEN");
   });
+  it("the author's own approval does not count in the sweep either (githubLogins maps the build's login to Slack): nothing merges when the freeze ends", async () => {
+    const fake = withBenderLabels(productionRepository("1.4.0", `${slackConfig(`[${OWEN}, ${PRIYA}]`, "    approvals: 2\n")}githubLogins:\n  ${OWEN}: Owen-GH\n`));
+    frozenUntil(fake, at(HOUR));
+    const proposal = openExistingProposal(fake, {
+      environment: "production",
+      reference: `${IMAGE}:1.4.1`,
+      body: (body) => {
+        const decoded = decodeProposalMetadata(body);
+        if (!decoded.ok) throw new Error(decoded.reason);
+        return withMetadata(body, { ...decoded.metadata, source: { author: "owen-gh" }, slack: { channel: CHANNEL, ts: MESSAGE_TS } });
+      },
+    });
+    const head = fake.head(proposal.headRefName);
+    // Approvals recorded before the author mapping existed: Owen's is his own build's.
+    for (const [by, minutes] of [[OWEN, 30], [PRIYA, 20]] as const) {
+      proposal.comments.push(approvalCommentBody({ by, at: at(-minutes * 60_000).getTime(), build: head }, "approved"));
+    }
+    harness.watch();
+    const slack = new FakeSlack();
+    expectFirstAccess(fake);
+    fake.expectGraphql("BenderPolicySweep");
+    await start();
+    await sweepAt(at(HOUR - 60_000));
+
+    fake.expectGraphql("BenderPolicySweep", "BenderWrite");
+    slack.expect("chat.update");
+    expect((await sweepAt(at(HOUR))).get("acme/manifests")).toMatchObject({ thawed: [{ committed: true }], approvedPins: [] });
+    expect(proposal.state).toBe("OPEN");
+    const [redrawn] = await slack.waitFor("chat.update");
+    expect(textOf(blocksOf(redrawn))).toContain(`Approvals: 1 of 2: <@${PRIYA}>.`);
+  });
 });
 
 describe("the policy sweep's cost and its replicas", () => {
