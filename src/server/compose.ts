@@ -147,7 +147,7 @@ export function composeBender(options: ServerOptions): BenderParts {
   const queue = new BuildQueue({
     log: log.child({ name: "queue" }),
     loadConfig: (repository, client, queueLog) => configs.load(client, repository, queueLog),
-    propose: (repository, client, targets, queueLog) => proposeBatch(services, client, repository, targets, queueLog),
+    propose: (repository, client, targets, config, queueLog) => proposeBatch(services, client, repository, targets, config, queueLog),
     report: (build, outcomes, queueLog) => reportOutcomes(services, queueLog, build, outcomes),
     sweep: options.sweepRepository ?? ((repository, client, sweepLog) => sweepManifestRepository(services, client, repository, sweepLog)),
     onCoalesced: (count) => metrics.coalescedBuilds.inc(count),

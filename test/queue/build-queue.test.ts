@@ -4,7 +4,7 @@
  * waiting, and the sweep at start.
  */
 import nock from "nock";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { InstallationClient } from "../../src/github/manifest-repositories.js";
 import { FAST_RETRY, postBuild, startBender } from "../support/bender-server.js";
 import type { RunningBender } from "../support/bender-server.js";
@@ -70,6 +70,24 @@ describe("coalescing", () => {
 
     expect(late.proposals).toEqual([expect.objectContaining({ environment: "production", action: "none" })]);
     expect(fake.file("clusters/prod/api.yaml", PRODUCTION_BRANCH)).toBe(deployment(`${IMAGE}:1.4.5`));
+  });
+});
+
+describe("the config in a turn", () => {
+  it("is read once per turn and the same config plans and proposes, even with nothing cached", async () => {
+    const fake = productionRepository();
+    expectRepositoryInstallation("acme/manifests", 7);
+    expectInstallationToken(7);
+    // Exactly one config read: a second one in the same turn is a request nothing answers, and the test fails.
+    fake.expectGraphql("BenderConfig", "BenderReadState", "BenderWrite", "BenderWrite");
+    bender = await startBender();
+    // No cache at all: every load of the config is a read from GitHub.
+    vi.spyOn(bender.services.configs, "cached").mockReturnValue(undefined);
+
+    const response = await postBuild(bender, build("1.4.1"));
+
+    expect(response.proposals).toEqual([expect.objectContaining({ environment: "production", action: "opened" })]);
+    expect(fake.operations().filter((operation) => operation === "BenderConfig")).toHaveLength(1);
   });
 });
 

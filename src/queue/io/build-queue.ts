@@ -4,7 +4,7 @@ import type { Build } from "../../builds/build.js";
 import { describeBuild } from "../../builds/render-build.js";
 import type { ConfigLookup } from "../../github/config-store.js";
 import type { InstallationClient } from "../../github/manifest-repositories.js";
-import type { QueuedTarget, TargetResult } from "../../github/propose-batch.js";
+import type { LoadedConfig, QueuedTarget, TargetResult } from "../../github/propose-batch.js";
 import type { ProposalOutcome } from "../../github/propose-build.js";
 import { buildKey } from "../coalesce.js";
 import type { WaitingBuild } from "../coalesce.js";
@@ -22,8 +22,8 @@ export interface RepositoryTarget {
 export interface BuildQueueOptions {
   readonly log: Logger;
   readonly loadConfig: (repository: string, client: InstallationClient, log: Logger) => Promise<ConfigLookup>;
-  /** Proposes one repository's turn (all its coalesced targets together). */
-  readonly propose: (repository: string, client: InstallationClient, targets: readonly QueuedTarget[], log: Logger) => Promise<TargetResult[]>;
+  /** Proposes one repository's turn (all its coalesced targets together), with the config the turn loaded. */
+  readonly propose: (repository: string, client: InstallationClient, targets: readonly QueuedTarget[], config: LoadedConfig, log: Logger) => Promise<TargetResult[]>;
   /** Logs and counts what became of a build in a repository. */
   readonly report: (build: Build, outcomes: readonly ProposalOutcome[], log: Logger) => void;
   /** Finishes what an interrupted write left in a repository; runs in the repository's line. Undefined: no sweeps. */
