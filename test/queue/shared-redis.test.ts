@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import nock from "nock";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { GithubPacer } from "../../src/github/github-pacer.js";
 import { RedisPacerStore } from "../../src/github/redis-pacer-store.js";
@@ -101,6 +102,50 @@ describe.skipIf(!available)("one throttle per installation across replicas", () 
     // Two writes in any 400 ms: the third and fourth wait for the window.
     expect(sorted[1]).toBeLessThan(300);
     expect(sorted[2]).toBeGreaterThanOrEqual(400 - 10);
+  });
+});
+
+describe.skipIf(!available)("a replica stopped while its turn gathers", () => {
+  it("stops promptly and leaves the build in the line, where another replica takes it", async () => {
+    const url = redis?.url ?? "";
+    const turns: string[][] = [];
+    function replica(gather: { quietMs: number; maxMs: number }): SharedLines {
+      const connection = new Redis(url, { maxRetriesPerRequest: null });
+      clients.push(connection);
+      return new SharedLines({
+        connection,
+        prefix: "bender",
+        log: pino({ level: "silent" }),
+        clientFor: async () => ({}) as InstallationClient,
+        gather,
+        turn: async (_repository: string, _client: InstallationClient, batch: SharedEntry[]) => {
+          turns.push(batch.map((entry) => entry.key));
+          return { keep: [], retryInMs: 0 };
+        },
+      });
+    }
+    const a = replica({ quietMs: 30_000, maxMs: 60_000 });
+    const build = { image: { repository: "ghcr.io/acme/api", tag: "1.0.1" }, origin: "api" } as unknown as SharedEntry["build"];
+    await a.add("acme/manifests", { key: "ghcr.io/acme/api:1.0.1", build, arrival: 1, receivedAt: Date.now() });
+    // The job is taken (active) and gathering.
+    const queue = new Queue(SharedLines.queueName("acme/manifests"), { connection: clients[0] as Redis, prefix: "bender" });
+    while ((await queue.getActiveCount()) === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+
+    const started = Date.now();
+    await a.close();
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(turns).toEqual([]);
+
+    const b = replica({ quietMs: 0, maxMs: 0 });
+    try {
+      await b.resume();
+      const deadline = Date.now() + 5000;
+      while (turns.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(turns).toEqual([["ghcr.io/acme/api:1.0.1"]]);
+    } finally {
+      await b.close();
+      await queue.close();
+    }
   });
 });
 

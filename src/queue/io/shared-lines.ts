@@ -205,7 +205,10 @@ export class SharedLines {
     }
     const data = taking(removed);
     const sweep = job.name === "sweep" || data.sweep === true;
-    const entries = [...(job.name === "build" ? [buildData(job.data)] : []), ...(data.merged ?? [])];
+    // A build both carried by a cut-off turn and still queued (the replica died between writing and removing) counts once.
+    const byKey = new Map<string, BuildData>();
+    for (const entry of [...(job.name === "build" ? [buildData(job.data)] : []), ...(data.merged ?? [])]) byKey.set(entry.key, entry);
+    const entries = [...byKey.values()];
     const client = await this.options.clientFor(repository);
     if (!client) {
       this.options.log.warn({ repository, builds: entries.map((entry) => entry.key) }, "builds not proposed: Bender is not installed on the repository");
