@@ -105,6 +105,41 @@ describe.skipIf(!available)("one throttle per installation across replicas", () 
   });
 });
 
+describe.skipIf(!available)("gathering in a shared line", () => {
+  it("takes the builds that keep arriving into the turn, until the line is quiet", async () => {
+    const connection = new Redis(redis?.url ?? "", { maxRetriesPerRequest: null });
+    clients.push(connection);
+    const turns: string[][] = [];
+    const lines = new SharedLines({
+      connection,
+      prefix: "bender",
+      log: pino({ level: "silent" }),
+      clientFor: async () => ({}) as InstallationClient,
+      gather: { quietMs: 400, maxMs: 10_000 },
+      turn: async (_repository: string, _client: InstallationClient, batch: SharedEntry[]) => {
+        turns.push(batch.map((entry) => entry.key).sort());
+        return { keep: [], retryInMs: 0 };
+      },
+    });
+    try {
+      // A build every 100 ms for about a second: longer than the quiet time counted from any but the newest.
+      const keys: string[] = [];
+      for (let index = 1; index <= 10; index++) {
+        const key = `ghcr.io/acme/api:1.0.${index}`;
+        keys.push(key);
+        const build = { image: { repository: "ghcr.io/acme/api", tag: `1.0.${index}` }, origin: "api" } as unknown as SharedEntry["build"];
+        await lines.add("acme/manifests", { key, build, arrival: index, receivedAt: Date.now() });
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const deadline = Date.now() + 5000;
+      while (turns.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(turns).toEqual([keys.sort()]);
+    } finally {
+      await lines.close();
+    }
+  });
+});
+
 describe.skipIf(!available)("a replica stopped while its turn gathers", () => {
   it("stops promptly and leaves the build in the line, where another replica takes it", async () => {
     const url = redis?.url ?? "";

@@ -69,7 +69,7 @@ export interface StartOptions {
   readonly retry?: RetryPolicy;
   /** First pause before queued work that failed on GitHub's side is tried again. */
   readonly queueRetryDelayMs?: number;
-  /** The queue's gather window; by default scaled down like FAST_RETRY (a GitHub second is 5 ms): 2.5 ms quiet, 15 ms at most. */
+  /** The queue's gather window; by default scaled down like FAST_RETRY (a GitHub second is 5 ms): 2.5 ms quiet, 50 ms at most. */
   readonly queueGather?: GatherWindow;
   readonly sweepRepository?: SweepRepository;
   /** Retries of Slack Web API calls (429s wait for Retry-After); 0 unless a test is about retries. */
@@ -93,7 +93,7 @@ export async function startBender(settings: Partial<Settings> = {}, options: Sta
     processMetrics: false,
     log,
     queueRetryDelayMs: options.queueRetryDelayMs ?? 20,
-    queueGather: options.queueGather ?? { quietMs: 2.5, maxMs: 15 },
+    queueGather: options.queueGather ?? { quietMs: 2.5, maxMs: 50 },
     ...(options.sweepRepository === undefined ? {} : { sweepRepository: options.sweepRepository }),
     ...(options.slackRetries === undefined ? {} : { slackRetries: options.slackRetries }),
     ...(options.now === undefined ? {} : { now: options.now }),

@@ -155,7 +155,8 @@ export class SharedLines {
     const { quietMs, maxMs } = this.options.gather;
     const deadline = Date.now() + maxMs;
     while (!this.#closing) {
-      const [newest] = await queue.getWaiting(0, 0);
+      // Newest first (getWaiting lists the oldest first).
+      const [newest] = await queue.getJobs(["waiting"], 0, 0, false);
       const lastArrival = Math.max(job.timestamp, newest?.timestamp ?? 0);
       const wait = Math.min(lastArrival + quietMs, deadline) - Date.now();
       if (wait <= 0) return;
