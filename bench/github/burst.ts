@@ -15,6 +15,7 @@ import { performance } from "node:perf_hooks";
 import nock from "nock";
 import { validate } from "@octokit/graphql-schema";
 import type { RetryPolicy } from "../../src/github/octokit.js";
+import { DEFAULT_GATHER } from "../../src/queue/gather-window.js";
 import { postBuild, startBender } from "../../test/support/bender-server.js";
 import { API, FakeRepository } from "../../test/support/fake-github.js";
 import { deployment } from "../../test/support/manifests.js";
@@ -43,6 +44,19 @@ const POLICY: RetryPolicy = {
   writesPerMinute: 70,
   writesPerHour: 450,
 };
+
+/**
+ * The queue's gather window (DEFAULT_GATHER), scaled like the rest. To compare: BENCH_GATHER=off (none), or
+ * BENCH_GATHER=<quiet s>,<longest s> in GitHub seconds.
+ */
+const GATHER = ((): { quietMs: number; maxMs: number } => {
+  const setting = process.env.BENCH_GATHER;
+  if (setting === "off") return { quietMs: 0, maxMs: 0 };
+  const [quiet, longest] = (setting ?? "").split(",").map(Number);
+  if (setting && Number.isFinite(quiet) && Number.isFinite(longest)) return { quietMs: (quiet ?? 0) * SECOND_MS, maxMs: (longest ?? 0) * SECOND_MS };
+  return { quietMs: (DEFAULT_GATHER.quietMs / 1000) * SECOND_MS, maxMs: (DEFAULT_GATHER.maxMs / 1000) * SECOND_MS };
+})();
+const QUEUE = { retry: POLICY, queueRetryDelayMs: 30 * SECOND_MS, queueGather: GATHER };
 
 interface Case {
   readonly label: string;
@@ -151,8 +165,8 @@ async function runCase(spec: Case): Promise<CaseFigures> {
   const problems: string[] = [];
   intercept(fake, limits, counts, problems);
   const replicas = spec.redisUrl
-    ? [await startBender({ redisUrl: spec.redisUrl }, { retry: POLICY, queueRetryDelayMs: 30 * SECOND_MS }), await startBender({ redisUrl: spec.redisUrl }, { retry: POLICY, queueRetryDelayMs: 30 * SECOND_MS })]
-    : [await startBender({}, { retry: POLICY, queueRetryDelayMs: 30 * SECOND_MS })];
+    ? [await startBender({ redisUrl: spec.redisUrl }, QUEUE), await startBender({ redisUrl: spec.redisUrl }, QUEUE)]
+    : [await startBender({}, QUEUE)];
   const bender = replicas[0] as (typeof replicas)[number];
   try {
     // Five versions of each image, images interleaved: 1.0.1 of every image, then 1.0.2, …
@@ -243,7 +257,8 @@ export async function run(options: BurstOptions): Promise<{ valid: boolean; goal
   }
   const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
 
-  log(`Time is scaled: one GitHub second = ${SECOND_MS} ms (limit windows, Retry-After, write pacing, backoff). Seconds below are GitHub seconds.`);
+  log(`Time is scaled: one GitHub second = ${SECOND_MS} ms (limit windows, Retry-After, write pacing, backoff, the queue's gather window). Seconds below are GitHub seconds.`);
+  log(`Gather window before a repository's turn: ${GATHER.quietMs / SECOND_MS} s quiet, ${GATHER.maxMs / SECOND_MS} s at most (BENCH_GATHER=off: none; BENCH_GATHER=quiet,longest in GitHub s).`);
   log("Builds sent as signed POST /api/builds, 20 in flight, within about a GitHub minute; to one replica (in-process queue), or in turn to");
   log(redis ? "two replicas sharing a Redis (redis-server started for the run)." : "two replicas sharing Redis: SKIPPED, no redis-server on this machine.");
   log("");

@@ -20,6 +20,7 @@ import { RedisPacerStore } from "../github/redis-pacer-store.js";
 import { DEFAULT_ENGINE_POOL, EnginePool } from "../manifests/io/engine-pool.js";
 import { inlineEngine } from "../manifests/io/manifest-engine.js";
 import { BuildQueue } from "../queue/io/build-queue.js";
+import type { GatherWindow } from "../queue/gather-window.js";
 import { createSlackApp } from "../slack/slack-app.js";
 import type { SlackApp } from "../slack/slack-app.js";
 import { EventBus } from "./event-bus.js";
@@ -47,6 +48,8 @@ export interface ServerOptions {
   readonly sweepRepository?: SweepRepository;
   /** First pause before queued work that failed on GitHub's side is tried again (30 s by default). */
   readonly queueRetryDelayMs?: number;
+  /** How long a repository's turn gathers a burst's builds (the queue's DEFAULT_GATHER unless set; tests scale it down). */
+  readonly queueGather?: GatherWindow;
   /** Retries of Slack Web API calls; tests pass 0. */
   readonly slackRetries?: number;
   /** The clock Slack messages show times from, and proposals, Pin's gate and the policy sweep decide by; tests pass a fixed one. */
@@ -147,11 +150,12 @@ export function composeBender(options: ServerOptions): BenderParts {
   const queue = new BuildQueue({
     log: log.child({ name: "queue" }),
     loadConfig: (repository, client, queueLog) => configs.load(client, repository, queueLog),
-    propose: (repository, client, targets, queueLog) => proposeBatch(services, client, repository, targets, queueLog),
+    propose: (repository, client, targets, config, queueLog) => proposeBatch(services, client, repository, targets, config, queueLog),
     report: (build, outcomes, queueLog) => reportOutcomes(services, queueLog, build, outcomes),
     sweep: options.sweepRepository ?? ((repository, client, sweepLog) => sweepManifestRepository(services, client, repository, sweepLog)),
     onCoalesced: (count) => metrics.coalescedBuilds.inc(count),
     ...(options.queueRetryDelayMs === undefined ? {} : { retryDelayMs: options.queueRetryDelayMs }),
+    ...(options.queueGather === undefined ? {} : { gather: options.queueGather }),
     ...(redis ? { shared: { connection: redis, clientFor: (repository: string) => services.installations.forRepository(repository) } } : {}),
   });
   metrics.observeQueue(queue);

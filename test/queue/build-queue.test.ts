@@ -4,7 +4,7 @@
  * waiting, and the sweep at start.
  */
 import nock from "nock";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { InstallationClient } from "../../src/github/manifest-repositories.js";
 import { FAST_RETRY, postBuild, startBender } from "../support/bender-server.js";
 import type { RunningBender } from "../support/bender-server.js";
@@ -70,6 +70,101 @@ describe("coalescing", () => {
 
     expect(late.proposals).toEqual([expect.objectContaining({ environment: "production", action: "none" })]);
     expect(fake.file("clusters/prod/api.yaml", PRODUCTION_BRANCH)).toBe(deployment(`${IMAGE}:1.4.5`));
+  });
+});
+
+describe("the config in a turn", () => {
+  it("is read once per turn and the same config plans and proposes, even with nothing cached", async () => {
+    const fake = productionRepository();
+    expectRepositoryInstallation("acme/manifests", 7);
+    expectInstallationToken(7);
+    // Exactly one config read: a second one in the same turn is a request nothing answers, and the test fails.
+    fake.expectGraphql("BenderConfig", "BenderReadState", "BenderWrite", "BenderWrite");
+    bender = await startBender();
+    // No cache at all: every load of the config is a read from GitHub.
+    vi.spyOn(bender.services.configs, "cached").mockReturnValue(undefined);
+
+    const response = await postBuild(bender, build("1.4.1"));
+
+    expect(response.proposals).toEqual([expect.objectContaining({ environment: "production", action: "opened" })]);
+    expect(fake.operations().filter((operation) => operation === "BenderConfig")).toHaveLength(1);
+  });
+});
+
+describe("the gather window before a turn", () => {
+  async function sendEvery(intervalMs: number, tags: readonly string[]): Promise<void> {
+    for (const tag of tags) {
+      await postBuild(bender as RunningBender, build(tag), { settle: false });
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
+  }
+
+  it("takes the builds that keep arriving into one turn: the burst's first versions are never written", async () => {
+    const fake = productionRepository();
+    expectRepositoryInstallation("acme/manifests", 7);
+    expectInstallationToken(7);
+    fake.expectGraphql("BenderConfig", "BenderReadState", "BenderWrite", "BenderWrite");
+    bender = await startBender({}, { queueGather: { quietMs: 250, maxMs: 5_000 } });
+
+    await sendEvery(50, ["1.4.1", "1.4.2", "1.4.3", "1.4.4", "1.4.5"]);
+    await bender.queue.idle();
+
+    expect(fake.operations()).toEqual(["BenderConfig", "BenderReadState", "BenderWrite", "BenderWrite"]);
+    expect(fake.openPullRequests().map((pullRequest) => pullRequest.title)).toEqual(["Pin ghcr.io/acme/api 1.4.5 to production"]);
+    expect(await bender.metrics.registry.getSingleMetricAsString("bender_builds_coalesced_total")).toContain("bender_builds_coalesced_total 4");
+  });
+
+  it("waits only the quiet time for a lone build", async () => {
+    const fake = productionRepository();
+    expectRepositoryInstallation("acme/manifests", 7);
+    expectInstallationToken(7);
+    fake.expectGraphql("BenderConfig", "BenderReadState", "BenderWrite", "BenderWrite");
+    bender = await startBender({}, { queueGather: { quietMs: 200, maxMs: 60_000 } });
+
+    const started = performance.now();
+    const response = await postBuild(bender, build("1.4.1"));
+
+    expect(response.proposals).toEqual([expect.objectContaining({ action: "opened" })]);
+    const elapsed = performance.now() - started;
+    expect(elapsed).toBeGreaterThanOrEqual(200);
+    expect(elapsed).toBeLessThan(10_000);
+  });
+
+  it("never waits more than its longest time while builds keep arriving", async () => {
+    const fake = productionRepository();
+    expectRepositoryInstallation("acme/manifests", 7);
+    expectInstallationToken(7);
+    fake.serveGraphql("BenderConfig", "BenderReadState", "BenderWrite");
+    bender = await startBender({}, { queueGather: { quietMs: 200, maxMs: 300 } });
+
+    // A build every 50 ms for about 1.5 s: never 200 ms of quiet, so only the longest wait starts a turn.
+    const tags = Array.from({ length: 30 }, (_, index) => `1.4.${index + 1}`);
+    let readBeforeLast = false;
+    await sendEvery(50, tags.slice(0, -1));
+    readBeforeLast = fake.operations().includes("BenderReadState");
+    await sendEvery(0, tags.slice(-1));
+    await bender.queue.idle();
+
+    expect(readBeforeLast).toBe(true);
+    expect(fake.file("clusters/prod/api.yaml", PRODUCTION_BRANCH)).toBe(deployment(`${IMAGE}:1.4.30`));
+  });
+
+  it("a stop while a line gathers takes no turn and names the builds it leaves", async () => {
+    const fake = productionRepository();
+    expectRepositoryInstallation("acme/manifests", 7);
+    expectInstallationToken(7);
+    bender = await startBender({}, { queueGather: { quietMs: 10_000, maxMs: 60_000 } });
+
+    await sendEvery(20, ["1.4.1", "1.4.2"]);
+    while (nock.pendingMocks().length > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(bender.queue.length).toBe(2);
+
+    const started = performance.now();
+    const left = await bender.stopWork();
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect([...left].sort()).toEqual([`${IMAGE}:1.4.1`, `${IMAGE}:1.4.2`]);
+    expect(fake.operations()).toEqual([]);
   });
 });
 

@@ -11,6 +11,7 @@ import type { BenderServer, SweepRepository } from "../../src/server/http-server
 import { buildFromWebhookBody } from "../../src/builds/build.js";
 import { buildKey } from "../../src/queue/coalesce.js";
 import type { BuildQueue } from "../../src/queue/io/build-queue.js";
+import type { GatherWindow } from "../../src/queue/gather-window.js";
 import type { Settings } from "../../src/server/settings.js";
 
 /**
@@ -68,6 +69,8 @@ export interface StartOptions {
   readonly retry?: RetryPolicy;
   /** First pause before queued work that failed on GitHub's side is tried again. */
   readonly queueRetryDelayMs?: number;
+  /** The queue's gather window; by default scaled down like FAST_RETRY (a GitHub second is 5 ms): 2.5 ms quiet, 50 ms at most. */
+  readonly queueGather?: GatherWindow;
   readonly sweepRepository?: SweepRepository;
   /** Retries of Slack Web API calls (429s wait for Retry-After); 0 unless a test is about retries. */
   readonly slackRetries?: number;
@@ -90,6 +93,7 @@ export async function startBender(settings: Partial<Settings> = {}, options: Sta
     processMetrics: false,
     log,
     queueRetryDelayMs: options.queueRetryDelayMs ?? 20,
+    queueGather: options.queueGather ?? { quietMs: 2.5, maxMs: 50 },
     ...(options.sweepRepository === undefined ? {} : { sweepRepository: options.sweepRepository }),
     ...(options.slackRetries === undefined ? {} : { slackRetries: options.slackRetries }),
     ...(options.now === undefined ? {} : { now: options.now }),

@@ -4,12 +4,14 @@ import type { Build } from "../../builds/build.js";
 import { describeBuild } from "../../builds/render-build.js";
 import type { ConfigLookup } from "../../github/config-store.js";
 import type { InstallationClient } from "../../github/manifest-repositories.js";
-import type { QueuedTarget, TargetResult } from "../../github/propose-batch.js";
+import type { LoadedConfig, QueuedTarget, TargetResult } from "../../github/propose-batch.js";
 import type { ProposalOutcome } from "../../github/propose-build.js";
 import { buildKey } from "../coalesce.js";
 import type { WaitingBuild } from "../coalesce.js";
 import { runTurn } from "./repository-turn.js";
 import type { TurnOptions } from "./repository-turn.js";
+import { DEFAULT_GATHER } from "../gather-window.js";
+import type { GatherWindow } from "../gather-window.js";
 import { SharedLines } from "./shared-lines.js";
 import { isTransient } from "./transient.js";
 
@@ -22,8 +24,8 @@ export interface RepositoryTarget {
 export interface BuildQueueOptions {
   readonly log: Logger;
   readonly loadConfig: (repository: string, client: InstallationClient, log: Logger) => Promise<ConfigLookup>;
-  /** Proposes one repository's turn (all its coalesced targets together). */
-  readonly propose: (repository: string, client: InstallationClient, targets: readonly QueuedTarget[], log: Logger) => Promise<TargetResult[]>;
+  /** Proposes one repository's turn (all its coalesced targets together), with the config the turn loaded. */
+  readonly propose: (repository: string, client: InstallationClient, targets: readonly QueuedTarget[], config: LoadedConfig, log: Logger) => Promise<TargetResult[]>;
   /** Logs and counts what became of a build in a repository. */
   readonly report: (build: Build, outcomes: readonly ProposalOutcome[], log: Logger) => void;
   /** Finishes what an interrupted write left in a repository; runs in the repository's line. Undefined: no sweeps. */
@@ -31,6 +33,8 @@ export interface BuildQueueOptions {
   /** First pause before work that failed on GitHub's side is tried again; doubles up to 16 times this. */
   readonly retryDelayMs?: number;
   readonly now?: () => number;
+  /** How long a repository's turn waits for more builds of a burst (see GatherWindow); DEFAULT_GATHER unless set. */
+  readonly gather?: GatherWindow;
   /** Told how many builds a turn coalesced away (for /metrics). */
   readonly onCoalesced?: (count: number) => void;
   /**
@@ -42,6 +46,8 @@ export interface BuildQueueOptions {
     readonly connection: Redis;
     readonly prefix?: string;
     readonly clientFor: (repository: string) => Promise<InstallationClient | undefined>;
+    /** When a turn cut off by a dead replica comes back (BullMQ's 30 s lock and check by default; tests shorten it). */
+    readonly stalled?: { readonly lockMs: number; readonly checkMs: number };
   };
 }
 
@@ -58,6 +64,10 @@ interface RepositoryLine {
   /** The builds of the turn running now. */
   current: Entry[];
   sweep: boolean;
+  /** When the last build for this line arrived (monotonic ms), for the gather window. */
+  lastArrival: number;
+  /** Set while the line gathers builds before its turn. */
+  gather: NodeJS.Timeout | undefined;
   turn: Promise<void> | undefined;
   retry: NodeJS.Timeout | undefined;
   failures: number;
@@ -76,7 +86,9 @@ const REMEMBERED_BUILDS = 1000;
  *    in this process; different repositories take their turns in parallel.
  * 3. A turn takes everything waiting, keeps the newest build per
  *    (environment, image) and proposes those together; the rest are counted
- *    as coalesced and cost nothing.
+ *    as coalesced and cost nothing. Before its turn a line gathers (see
+ *    GatherWindow): while builds keep arriving it waits a little, so a burst's
+ *    first versions are not written only to be superseded a turn later.
  * 4. Work that fails on GitHub's side (or is cut off by a shutdown) stays in
  *    the line and is tried again after a pause; only a build Bender could not
  *    handle (no config, no access) is reported and dropped.
@@ -106,6 +118,8 @@ export class BuildQueue {
           prefix: shared.prefix ?? "bender",
           log: options.log,
           clientFor: shared.clientFor,
+          gather: options.gather ?? DEFAULT_GATHER,
+          ...(shared.stalled ? { stalled: shared.stalled } : {}),
           turn: async (repository, client, batch, sweep) => {
             const log = options.log.child({ repository });
             const { keep, failed } = await runTurn(this.#turnOptions, { repository, client, batch, sweep, log });
@@ -114,6 +128,8 @@ export class BuildQueue {
           },
         })
       : undefined;
+    // Lines left in Redis (by a replica that stopped, or died in a turn) are taken up at once.
+    this.#shared?.resume().catch((error: unknown) => options.log.warn({ err: error }, "lines in Redis could not be listed; each is taken up with its next build"));
   }
 
   /** Takes a validated build; `find` names its manifest repositories. Returns the build's key at once. */
@@ -172,7 +188,7 @@ export class BuildQueue {
   #line(repository: string, client: InstallationClient): RepositoryLine {
     let line = this.#lines.get(repository);
     if (!line) {
-      line = { repository, client, waiting: [], current: [], sweep: false, turn: undefined, retry: undefined, failures: 0 };
+      line = { repository, client, waiting: [], current: [], sweep: false, lastArrival: 0, gather: undefined, turn: undefined, retry: undefined, failures: 0 };
       this.#lines.set(repository, line);
     }
     line.client = client;
@@ -191,6 +207,7 @@ export class BuildQueue {
     }
     const line = this.#line(repository, client);
     line.waiting.push(entry);
+    line.lastArrival = performance.now();
     this.#start(line);
   }
 
@@ -206,9 +223,31 @@ export class BuildQueue {
     this.#start(line);
   }
 
+  /**
+   * Starts the line's next turn once it has gathered: when builds wait, after
+   * `quietMs` without a new one, or `maxMs` after now, whichever comes first;
+   * a sweep alone, or a window of 0, starts on the next round of the event
+   * loop (builds that arrive together still go out together).
+   */
   #start(line: RepositoryLine): void {
-    if (line.turn || line.retry || this.#stopping) return;
-    // The turn starts on the next round of the event loop, so builds that arrive together go out together.
+    if (line.turn || line.retry || line.gather || this.#stopping) return;
+    const { quietMs, maxMs } = this.options.gather ?? DEFAULT_GATHER;
+    const readyAt = performance.now();
+    const gathered = (): void => {
+      line.gather = undefined;
+      if (this.#stopping) return this.#checkIdle();
+      const due = Math.min(line.lastArrival + quietMs, readyAt + maxMs);
+      const wait = due - performance.now();
+      if (line.waiting.length > 0 && wait > 0) {
+        line.gather = setTimeout(gathered, wait);
+        return;
+      }
+      this.#run(line);
+    };
+    gathered();
+  }
+
+  #run(line: RepositoryLine): void {
     line.turn = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#turn(line)).finally(() => {
       line.turn = undefined;
       line.current = [];
@@ -287,7 +326,7 @@ export class BuildQueue {
   #busy(): boolean {
     if (this.#resolving.size > 0) return true;
     for (const line of this.#lines.values()) {
-      if (line.turn || line.retry || (!this.#stopping && (line.waiting.length > 0 || line.sweep))) return true;
+      if (line.turn || line.retry || line.gather || (!this.#stopping && (line.waiting.length > 0 || line.sweep))) return true;
     }
     return false;
   }
@@ -329,6 +368,9 @@ export class BuildQueue {
     for (const line of this.#lines.values()) {
       if (line.retry) clearTimeout(line.retry);
       line.retry = undefined;
+      // A line still gathering takes no turn: its builds are named below with the rest.
+      if (line.gather) clearTimeout(line.gather);
+      line.gather = undefined;
     }
     await Promise.all([...this.#lines.values()].map((line) => line.turn));
     const left: string[] = [];

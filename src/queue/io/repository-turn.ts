@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import { CONFIG_FILE } from "../../config/index.js";
 import type { ConfigLookup } from "../../github/config-store.js";
 import type { InstallationClient } from "../../github/manifest-repositories.js";
-import type { QueuedTarget, TargetResult } from "../../github/propose-batch.js";
+import type { LoadedConfig, QueuedTarget, TargetResult } from "../../github/propose-batch.js";
 import type { ProposalOutcome } from "../../github/propose-build.js";
 import { planBatch } from "../coalesce.js";
 import type { WaitingBuild } from "../coalesce.js";
@@ -12,7 +12,8 @@ import { gitHubFailureReason } from "../../github/github-error.js";
 /** What a turn needs from the world. */
 export interface TurnOptions<T extends WaitingBuild> {
   readonly loadConfig: (repository: string, client: InstallationClient, log: Logger) => Promise<ConfigLookup>;
-  readonly propose: (repository: string, client: InstallationClient, targets: readonly QueuedTarget[], log: Logger) => Promise<TargetResult[]>;
+  /** Proposes the coalesced targets with the config the turn loaded (read once per turn). */
+  readonly propose: (repository: string, client: InstallationClient, targets: readonly QueuedTarget[], config: LoadedConfig, log: Logger) => Promise<TargetResult[]>;
   readonly sweep?: ((repository: string, client: InstallationClient, log: Logger) => Promise<unknown>) | undefined;
   /** Records (and reports) what became of a build. */
   readonly record: (waiting: T, outcomes: readonly ProposalOutcome[], log: Logger) => void;
@@ -71,7 +72,7 @@ export async function runTurn<T extends WaitingBuild>(
     if (plan.targets.length === 0) return { keep, failed, swept };
 
     // 4. Propose.
-    const results = await options.propose(repository, client, plan.targets.map(({ waiting, environments }) => ({ build: waiting.build, environments })), log);
+    const results = await options.propose(repository, client, plan.targets.map(({ waiting, environments }) => ({ build: waiting.build, environments })), lookup, log);
     for (const [index, result] of results.entries()) {
       const target = plan.targets[index];
       if (!target) continue;
