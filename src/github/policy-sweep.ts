@@ -187,6 +187,6 @@ async function mergeApproved(
     const auto = await enableAutoMerge(client, { pullRequestId: pullRequest.id, expectedHeadOid: pullRequest.headOid, method, ...commit });
     return { number: pullRequest.number, merged: false, detail: auto.ok ? `${merged.message}: GitHub's auto-merge is armed with the approvers' trailers` : `${merged.message}; auto-merge not armed: ${auto.message}` };
   }
-  services.events.emit({ type: "proposal.pinned", repository, environment: metadata.environment, pullRequest, metadata, by: "bender", via: "automatic" });
+  services.events.emit({ type: "proposal.pinned", repository, environment: metadata.environment, pullRequest, metadata, by: "bender", via: "automatic", approvers: tally.counted.map((approval) => approval.by) });
   return { number: pullRequest.number, merged: true };
 }

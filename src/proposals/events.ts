@@ -25,7 +25,13 @@ interface ProposalEventBase {
 export type ProposalEvent =
   | (ProposalEventBase & { readonly type: "proposal.opened"; readonly autoPin: boolean; readonly heldBecause?: string | undefined; readonly pinClosed?: string | undefined; readonly body: string })
   | (ProposalEventBase & { readonly type: "proposal.superseded"; readonly previous: ProposalMetadata | undefined; readonly autoPin: boolean; readonly pinClosed?: string | undefined; readonly body: string })
-  | (ProposalEventBase & { readonly type: "proposal.pinned"; readonly by: string; readonly via: "github" | "automatic" })
+  | (ProposalEventBase & {
+      readonly type: "proposal.pinned";
+      readonly by: string;
+      readonly via: "github" | "automatic";
+      /** The Slack users whose approvals completed it (the policy sweep's merge of an approved proposal). */
+      readonly approvers?: readonly string[] | undefined;
+    })
   | (ProposalEventBase & { readonly type: "proposal.dismissed"; readonly by: string })
   | (ProposalEventBase & { readonly type: "proposal.unpinned"; readonly by: string; readonly revert: PullRequestRef })
   | (ProposalEventBase & { readonly type: "proposal.deployed"; readonly deployment: PinDeployment })

@@ -3,7 +3,7 @@ import { withMetadata } from "../proposals/metadata.js";
 import { updatePullRequestBody } from "../github/pull-request-ops.js";
 import { clusterLine, dismissedLine, pinnedLine, proposalMessage, supersededLine, unpinnedLine } from "./blocks/index.js";
 import type { ClusterState, MessageStatus, PinGateLine, ProposalView } from "./model.js";
-import { approvalProgressOf, approvalsOnNewBuild } from "./approval-step.js";
+import { approvalProgressOf, approvalsOnNewBuild, approvedByText } from "./approval-step.js";
 import { redraw as redrawOrThrow, threadReply as threadReplyOrThrow } from "./proposal-actions.js";
 import { SlackActionError, repositoryAccess } from "./slack-context.js";
 import type { MessageLocation, SlackContext } from "./slack-context.js";
@@ -185,7 +185,7 @@ export class SlackNotifier {
         const by = last?.kind === "pinning" ? last.by : event.by;
         const via = last?.kind === "pinning" ? "slack" : event.via;
         await redraw(this.context, location, view({ kind: "pinned", by, via, at }));
-        await threadReply(this.context, location, pinnedLine(by, via, at));
+        await threadReply(this.context, location, `${pinnedLine(by, via, at)}${approvedByText(event.approvers ?? [])}`);
         return;
       }
       case "proposal.dismissed":

@@ -249,7 +249,8 @@ describe("the policy sweep merges what its approvers approved", () => {
     const [pinned] = await slack.waitFor("chat.update");
     expect(pinned?.args.ts).toBe(MESSAGE_TS);
     expect(textOf(blocksOf(pinned))).toContain("Pinned");
-    await slack.waitFor("chat.postMessage");
+    const [thread] = await slack.waitFor("chat.postMessage");
+    expect(thread?.args.text).toMatch(new RegExp(`Approved by <@${OWEN}> and <@${PRIYA}>\\.$`));
   });
   it("approvals complete while checks are pending: the sweep arms GitHub's auto-merge with the approvers' trailers, as Pin does, and leaves it armed", async () => {
     const fake = withBenderLabels(productionRepository("1.4.0", slackConfig(`[${OWEN}, ${PRIYA}]`, "    approvals: 2\n")));
