@@ -32,6 +32,7 @@ import type { Settings } from "./settings.js";
 import { DEFAULT_POLICY_SWEEP_INTERVAL_MS, PolicyClock } from "./policy-clock.js";
 import { ShutdownSequence } from "./shutdown.js";
 import { stoppableFetch } from "./stoppable-fetch.js";
+import { cappedFetch } from "../http/capped-fetch.js";
 import type { StoppableFetch } from "./stoppable-fetch.js";
 
 /** Finishes what an interrupted write left in one repository (the write layer's `sweepRepository`). */
@@ -92,6 +93,9 @@ export interface BenderParts {
 }
 
 /** The GitHub side: one retry policy and pacer (shared on Redis with REDIS_URL), one Probot whose requests a shutdown can stop. */
+/** The most one GitHub answer may hold (the Kubernetes client's budget too): Bender's largest reads are far below it. */
+const GITHUB_ANSWER_LIMIT_BYTES = 32 * 1024 * 1024;
+
 function composeGithub(options: ServerOptions, log: Logger, metrics: BenderMetrics): { probot: Probot; pacer: GithubPacer; githubFetch: StoppableFetch; redis: Redis | undefined } {
   const { settings } = options;
   const policy: RetryPolicy = {
@@ -104,7 +108,7 @@ function composeGithub(options: ServerOptions, log: Logger, metrics: BenderMetri
   const pacer = pacerFor(policy, (_installation, waitMs) => metrics.countLimitWait(waitMs), redis ? new RedisPacerStore(redis) : undefined);
   const githubFetch = stoppableFetch("GitHub request");
   const probot = new Probot({
-    request: { fetch: githubFetch.fetch },
+    request: { fetch: cappedFetch(githubFetch.fetch, GITHUB_ANSWER_LIMIT_BYTES, "GitHub") },
     appId: settings.appId,
     privateKey: settings.privateKey,
     secret: settings.webhookSecret,
