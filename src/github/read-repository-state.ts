@@ -1,8 +1,6 @@
 import { pathMatcher } from "../config/index.js";
 import type { Skipped } from "../manifests/index.js";
 import { canPinNow, parseFreezes, releasePolicyFor } from "../policy/index.js";
-import type { ReleasePolicy } from "../policy/index.js";
-import type { EnvironmentConfig } from "../config/schema.js";
 import { parseHolds } from "../proposals/holds.js";
 import { labelsFor } from "../proposals/labels.js";
 import { decodeProposalMetadata } from "../proposals/metadata.js";
@@ -103,7 +101,9 @@ export async function readRepositoryState(context: ProposeContext, reads: readon
     }
     const holds = repository[`e${index}_holds`] as { text?: string | null } | null;
     const freezes = repository[`e${index}_freezes`] as { text?: string | null } | null | undefined;
-    const gate = canPinNow(releasePolicyOf(environment, read.name), context.now?.() ?? Date.now(), parseFreezes(freezes?.text ?? undefined));
+    const policy = releasePolicyFor(context.config, read.name);
+    if (policy === undefined) throw new ConfigChangedError(`environment ${read.name} vanished from the config`);
+    const gate = canPinNow(policy, context.now?.() ?? Date.now(), parseFreezes(freezes?.text ?? undefined));
     const proposal = repository[`e${index}_proposal`] as ProposalRefResponse | null;
     const openPullRequest = proposal?.associatedPullRequests.nodes[0];
     const decoded = openPullRequest ? decodeProposalMetadata(openPullRequest.body) : undefined;
@@ -168,11 +168,4 @@ async function fetchMissingTexts(context: ProposeContext, files: TreeFile[]): Pr
       if (blob?.text != null && !blob.isTruncated) context.blobs.set(oid, blob.text);
     }
   }
-}
-
-/** One environment's release policy, from its settings alone (what canPinNow needs). */
-function releasePolicyOf(environment: EnvironmentConfig, name: string): ReleasePolicy {
-  const policy = releasePolicyFor({ environments: { [name]: environment } }, name);
-  if (policy === undefined) throw new Error(`environment ${name} has no policy`);
-  return policy;
 }

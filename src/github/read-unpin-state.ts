@@ -60,7 +60,6 @@ export async function readUnpinState(client: GraphqlClient, repository: string, 
   const fields = [
     "id",
     "nameWithOwner",
-    "defaultBranchRef { name }",
     "base: ref(qualifiedName: $base) { name target { oid } }",
     "holds: object(expression: $holds) { ... on Blob { text } }",
     "latest: pullRequests(headRefName: $head, states: MERGED, first: 1, orderBy: { field: UPDATED_AT, direction: DESC }) { nodes { number url } }",

@@ -18,15 +18,20 @@ const APPLY_PATCH = "application/apply-patch+yaml";
 
 /** Server-side apply under Bender's field manager, the manifest sent as rendered; a dry run (dryRun=All) changes nothing. */
 export async function applyObject(kube: KubeConnection, manifest: Record<string, unknown>, options: { dryRun: boolean; force: boolean }): Promise<KubeObject> {
-  const ref = refOf(manifest as Parameters<typeof refOf>[0]);
+  const prepared = await prepareApply(kube, manifest, options);
   try {
-    return await kubeRequest<KubeObject>(kube, {
-      method: "PATCH", path: await objectPath(kube, ref), body: manifest, contentType: APPLY_PATCH,
-      query: { dryRun: options.dryRun ? "All" : undefined, fieldManager: kube.fieldManager, force: options.force ? "true" : undefined },
-    });
+    return await kubeRequest<KubeObject>(kube, { method: "PATCH", path: prepared.path, json: prepared.json, contentType: APPLY_PATCH, query: applyQuery(kube, options) });
   } catch (error) {
-    throw toKubeError(error, `${options.dryRun ? "dry-run of " : ""}apply of ${describeRef(ref)}`);
+    throw toKubeError(error, applyWhat(prepared.ref, options.dryRun));
   }
+}
+
+function applyQuery(kube: KubeConnection, options: { dryRun: boolean; force: boolean }): Record<string, string | undefined> {
+  return { dryRun: options.dryRun ? "All" : undefined, fieldManager: kube.fieldManager, force: options.force ? "true" : undefined };
+}
+
+function applyWhat(ref: ObjectRef, dryRun: boolean): string {
+  return `${dryRun ? "dry-run of " : ""}apply of ${describeRef(ref)}`;
 }
 
 /** An object prepared once for its dry-run and its apply: its path (after discovery) and its body, serialised once. */
@@ -42,7 +47,7 @@ export async function prepareApply(kube: KubeConnection, manifest: Record<string
   try {
     return { ref, path: await objectPath(kube, ref), json: JSON.stringify(manifest) };
   } catch (error) {
-    throw toKubeError(error, `${options.dryRun ? "dry-run of " : ""}apply of ${describeRef(ref)}`);
+    throw toKubeError(error, applyWhat(ref, options.dryRun));
   }
 }
 
@@ -52,12 +57,9 @@ export async function prepareApply(kube: KubeConnection, manifest: Record<string
  */
 export async function sendApply(kube: KubeConnection, prepared: PreparedApply, options: { dryRun: boolean; force: boolean }): Promise<void> {
   try {
-    await kubeRequest(kube, {
-      method: "PATCH", path: prepared.path, json: prepared.json, contentType: APPLY_PATCH, discardAnswer: true,
-      query: { dryRun: options.dryRun ? "All" : undefined, fieldManager: kube.fieldManager, force: options.force ? "true" : undefined },
-    });
+    await kubeRequest(kube, { method: "PATCH", path: prepared.path, json: prepared.json, contentType: APPLY_PATCH, discardAnswer: true, query: applyQuery(kube, options) });
   } catch (error) {
-    throw toKubeError(error, `${options.dryRun ? "dry-run of " : ""}apply of ${describeRef(prepared.ref)}`);
+    throw toKubeError(error, applyWhat(prepared.ref, options.dryRun));
   }
 }
 
