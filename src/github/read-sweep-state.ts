@@ -7,7 +7,8 @@ import { BRANCH_PREFIX } from "../proposals/branch-name.js";
 import { decodeProposalMetadata } from "../proposals/metadata.js";
 import type { ProposalMetadata } from "../proposals/metadata.js";
 import type { PullRequestRef } from "../proposals/events.js";
-import type { FreezesRead } from "./freezes-file.js";
+import { FREEZES_REF_SELECTION, freezesReadOf } from "./freezes-file.js";
+import type { FreezesRead, FreezesRefResponse } from "./freezes-file.js";
 import { graphqlError } from "./github-error.js";
 import { runGraphql } from "./graphql-client.js";
 import type { GraphqlClient } from "./graphql-client.js";
@@ -32,13 +33,6 @@ export interface SweepState {
   readonly proposals: readonly SweptProposal[];
   /** Each environment's branch head and freezes file, by environment name; an environment whose branch is missing has none. */
   readonly freezes: ReadonlyMap<string, FreezesRead>;
-}
-
-const BRANCH_SELECTION = `{ name target { ... on Commit { oid file(path: $path) { object { ... on Blob { text } } } } } }`;
-
-interface BranchResponse {
-  name: string;
-  target: { oid?: string; file?: { object: { text?: string | null } | null } | null } | null;
 }
 
 interface PullRequestResponse {
@@ -71,8 +65,8 @@ export async function readSweepState(client: GraphqlClient, repository: string, 
     `query BenderPolicySweep(${declarations.join(", ")}) { repository(owner: $owner, name: $name) {`,
     "nameWithOwner",
     "config: object(expression: $config) { oid }",
-    `defaultBranch: defaultBranchRef ${BRANCH_SELECTION}`,
-    ...branches.map((_branch, index) => `b${index}: ref(qualifiedName: $b${index}) ${BRANCH_SELECTION}`),
+    `defaultBranch: defaultBranchRef ${FREEZES_REF_SELECTION}`,
+    ...branches.map((_branch, index) => `b${index}: ref(qualifiedName: $b${index}) ${FREEZES_REF_SELECTION}`),
     `proposals: pullRequests(states: OPEN, first: ${SWEEP_PROPOSALS_READ}, orderBy: { field: UPDATED_AT, direction: DESC }) { nodes { id number url headRefName headRefOid body autoMergeRequest { enabledAt } comments(last: ${APPROVAL_COMMENTS_READ}) { nodes { body viewerDidAuthor } } } }`,
     "} }",
   ].join(" ");
@@ -84,10 +78,8 @@ export async function readSweepState(client: GraphqlClient, repository: string, 
   const freezes = new Map<string, FreezesRead>();
   for (const [environment, settings] of Object.entries(config.environments)) {
     const alias = settings.branch === undefined ? "defaultBranch" : `b${branches.indexOf(settings.branch)}`;
-    const ref = data[alias] as BranchResponse | null | undefined;
-    const headOid = ref?.target?.oid;
-    if (!ref || headOid === undefined) continue;
-    freezes.set(environment, { nameWithOwner, branch: ref.name, headOid, text: ref.target?.file?.object?.text ?? undefined });
+    const read = freezesReadOf(nameWithOwner, data[alias] as FreezesRefResponse | null | undefined);
+    if (read) freezes.set(environment, read);
   }
 
   const nodes = (data.proposals as { nodes: PullRequestResponse[] } | null)?.nodes ?? [];
