@@ -1,7 +1,8 @@
 import { CONFIG_FILE } from "../config/index.js";
 import type { BenderConfig } from "../config/schema.js";
 import { FREEZES_PATH } from "../policy/index.js";
-import { approvalsFromComments, APPROVAL_COMMENTS_READ } from "../proposals/approval-comments.js";
+import { approvalsFromComments } from "../proposals/approval-comments.js";
+import type { PullRequestComment } from "../proposals/approval-comments.js";
 import type { Approval } from "../policy/index.js";
 import { BRANCH_PREFIX } from "../proposals/branch-name.js";
 import { decodeProposalMetadata } from "../proposals/metadata.js";
@@ -12,6 +13,7 @@ import type { FreezesRead, FreezesRefResponse } from "./freezes-file.js";
 import { graphqlError } from "./github-error.js";
 import { runGraphql } from "./graphql-client.js";
 import type { GraphqlClient } from "./graphql-client.js";
+import { APPROVAL_COMMENTS_FIELD, commentsOf } from "./pull-request-ops.js";
 import { repositoryName } from "./repository-name.js";
 
 /** Open pull requests read per repository and sweep (GitHub's page size; the most recently updated first). */
@@ -42,7 +44,7 @@ interface PullRequestResponse {
   headRefName: string;
   headRefOid: string;
   body: string;
-  comments: { nodes: { body: string; viewerDidAuthor: boolean }[] } | null;
+  comments: { nodes: (PullRequestComment | null)[] | null } | null;
   autoMergeRequest: { enabledAt: string | null } | null;
 }
 
@@ -67,7 +69,7 @@ export async function readSweepState(client: GraphqlClient, repository: string, 
     "config: object(expression: $config) { oid }",
     `defaultBranch: defaultBranchRef ${FREEZES_REF_SELECTION}`,
     ...branches.map((_branch, index) => `b${index}: ref(qualifiedName: $b${index}) ${FREEZES_REF_SELECTION}`),
-    `proposals: pullRequests(states: OPEN, first: ${SWEEP_PROPOSALS_READ}, orderBy: { field: UPDATED_AT, direction: DESC }) { nodes { id number url headRefName headRefOid body autoMergeRequest { enabledAt } comments(last: ${APPROVAL_COMMENTS_READ}) { nodes { body viewerDidAuthor } } } }`,
+    `proposals: pullRequests(states: OPEN, first: ${SWEEP_PROPOSALS_READ}, orderBy: { field: UPDATED_AT, direction: DESC }) { nodes { id number url headRefName headRefOid body autoMergeRequest { enabledAt } ${APPROVAL_COMMENTS_FIELD} } }`,
     "} }",
   ].join(" ");
   const result = await runGraphql<{ repository: Record<string, unknown> | null }>(client, query, variables);
@@ -91,7 +93,7 @@ export async function readSweepState(client: GraphqlClient, repository: string, 
       {
         pullRequest: { id: pullRequest.id, number: pullRequest.number, url: pullRequest.url, headOid: pullRequest.headRefOid },
         metadata: decoded.metadata,
-        approvals: approvalsFromComments(pullRequest.comments?.nodes ?? []),
+        approvals: approvalsFromComments(commentsOf(pullRequest.comments)),
         autoMergeArmed: pullRequest.autoMergeRequest !== null && pullRequest.autoMergeRequest !== undefined,
       },
     ];
