@@ -13,15 +13,29 @@ export interface FreezesRead {
   readonly text: string | undefined;
 }
 
-const SELECTION = "{ name target { ... on Commit { oid file(path: $path) { object { ... on Blob { text } } } } } }";
-const READ_FREEZES = `query BenderFreezesRead($owner: String!, $name: String!, $branch: String!, $path: String!) { repository(owner: $owner, name: $name) { nameWithOwner ref(qualifiedName: $branch) ${SELECTION} } }`;
-const READ_FREEZES_DEFAULT = `query BenderFreezesRead($owner: String!, $name: String!, $path: String!) { repository(owner: $owner, name: $name) { nameWithOwner ref: defaultBranchRef ${SELECTION} } }`;
+/** A ref's name, head commit and the freezes file in that commit (the query declares `$path`: FREEZES_PATH). */
+export const FREEZES_REF_SELECTION = "{ name target { ... on Commit { oid file(path: $path) { object { ... on Blob { text } } } } } }";
+const READ_FREEZES = `query BenderFreezesRead($owner: String!, $name: String!, $branch: String!, $path: String!) { repository(owner: $owner, name: $name) { nameWithOwner ref(qualifiedName: $branch) ${FREEZES_REF_SELECTION} } }`;
+const READ_FREEZES_DEFAULT = `query BenderFreezesRead($owner: String!, $name: String!, $path: String!) { repository(owner: $owner, name: $name) { nameWithOwner ref: defaultBranchRef ${FREEZES_REF_SELECTION} } }`;
+
+/** A ref as FREEZES_REF_SELECTION reads it. */
+export interface FreezesRefResponse {
+  name: string;
+  target: { oid?: string; file?: { object: { text?: string | null } | null } | null } | null;
+}
 
 interface FreezesResponse {
   repository: {
     nameWithOwner: string;
-    ref: { name: string; target: { oid?: string; file?: { object: { text?: string | null } | null } | null } | null } | null;
+    ref: FreezesRefResponse | null;
   } | null;
+}
+
+/** What a ref read with FREEZES_REF_SELECTION says; undefined when the ref (the branch) does not exist. */
+export function freezesReadOf(nameWithOwner: string, ref: FreezesRefResponse | null | undefined): FreezesRead | undefined {
+  const headOid = ref?.target?.oid;
+  if (!ref || headOid === undefined) return undefined;
+  return { nameWithOwner, branch: ref.name, headOid, text: ref.target?.file?.object?.text ?? undefined };
 }
 
 /**
@@ -36,9 +50,7 @@ export async function readFreezesFile(client: GraphqlClient, repository: string,
       ? await runGraphql<FreezesResponse>(client, READ_FREEZES_DEFAULT, { owner, name, path: FREEZES_PATH })
       : await runGraphql<FreezesResponse>(client, READ_FREEZES, { owner, name, branch: `refs/heads/${branch}`, path: FREEZES_PATH });
   const data = result.data?.repository;
-  const oid = data?.ref?.target?.oid;
-  if (!data || !data.ref || oid === undefined) return undefined;
-  return { nameWithOwner: data.nameWithOwner, branch: data.ref.name, headOid: oid, text: data.ref.target?.file?.object?.text ?? undefined };
+  return data ? freezesReadOf(data.nameWithOwner, data.ref) : undefined;
 }
 
 export type FreezesWriteOutcome =

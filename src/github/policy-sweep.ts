@@ -4,6 +4,7 @@ import type { BenderConfig } from "../config/schema.js";
 import { approvalTrailers, buildAuthorFor, dueActions, parseFreezes, releasePolicyFor, shownAt, tallyApprovals, withoutExpiredFreezes } from "../policy/index.js";
 import type { DueAction, FreezesFile, ReleasePolicy, Shown, SweepInput, SweepProposal } from "../policy/index.js";
 import { writeFreezesFile } from "./freezes-file.js";
+import type { FreezesRead } from "./freezes-file.js";
 import type { InstallationClient } from "./manifest-repositories.js";
 import { enableAutoMerge, mergePullRequest } from "./pull-request-ops.js";
 import { readSweepState } from "./read-sweep-state.js";
@@ -141,7 +142,7 @@ function sweepInput(config: BenderConfig, state: SweepState, shown: ReadonlyMap<
 
 /** One compare-and-swap commit per freezes file (environments sharing a branch share it). */
 async function thaw(client: InstallationClient, state: SweepState, thaws: readonly Extract<DueAction, { kind: "thaw" }>[], now: number): Promise<PolicySweepResult["thawed"]> {
-  const byBranch = new Map<string, { read: NonNullable<ReturnType<SweepState["freezes"]["get"]>>; environments: string[] }>();
+  const byBranch = new Map<string, { read: FreezesRead; environments: string[] }>();
   for (const action of thaws) {
     const read = state.freezes.get(action.environment);
     if (!read) continue;

@@ -1,16 +1,19 @@
 import { CONFIG_FILE } from "../config/index.js";
 import type { BenderConfig } from "../config/schema.js";
 import { FREEZES_PATH } from "../policy/index.js";
-import { approvalsFromComments, APPROVAL_COMMENTS_READ } from "../proposals/approval-comments.js";
+import { approvalsFromComments } from "../proposals/approval-comments.js";
+import type { PullRequestComment } from "../proposals/approval-comments.js";
 import type { Approval } from "../policy/index.js";
 import { BRANCH_PREFIX } from "../proposals/branch-name.js";
 import { decodeProposalMetadata } from "../proposals/metadata.js";
 import type { ProposalMetadata } from "../proposals/metadata.js";
 import type { PullRequestRef } from "../proposals/events.js";
-import type { FreezesRead } from "./freezes-file.js";
+import { FREEZES_REF_SELECTION, freezesReadOf } from "./freezes-file.js";
+import type { FreezesRead, FreezesRefResponse } from "./freezes-file.js";
 import { graphqlError } from "./github-error.js";
 import { runGraphql } from "./graphql-client.js";
 import type { GraphqlClient } from "./graphql-client.js";
+import { APPROVAL_COMMENTS_FIELD, commentsOf } from "./pull-request-ops.js";
 import { repositoryName } from "./repository-name.js";
 
 /** Open pull requests read per repository and sweep (GitHub's page size; the most recently updated first). */
@@ -34,13 +37,6 @@ export interface SweepState {
   readonly freezes: ReadonlyMap<string, FreezesRead>;
 }
 
-const BRANCH_SELECTION = `{ name target { ... on Commit { oid file(path: $path) { object { ... on Blob { text } } } } } }`;
-
-interface BranchResponse {
-  name: string;
-  target: { oid?: string; file?: { object: { text?: string | null } | null } | null } | null;
-}
-
 interface PullRequestResponse {
   id: string;
   number: number;
@@ -48,7 +44,7 @@ interface PullRequestResponse {
   headRefName: string;
   headRefOid: string;
   body: string;
-  comments: { nodes: { body: string; viewerDidAuthor: boolean }[] } | null;
+  comments: { nodes: (PullRequestComment | null)[] | null } | null;
   autoMergeRequest: { enabledAt: string | null } | null;
 }
 
@@ -71,9 +67,9 @@ export async function readSweepState(client: GraphqlClient, repository: string, 
     `query BenderPolicySweep(${declarations.join(", ")}) { repository(owner: $owner, name: $name) {`,
     "nameWithOwner",
     "config: object(expression: $config) { oid }",
-    `defaultBranch: defaultBranchRef ${BRANCH_SELECTION}`,
-    ...branches.map((_branch, index) => `b${index}: ref(qualifiedName: $b${index}) ${BRANCH_SELECTION}`),
-    `proposals: pullRequests(states: OPEN, first: ${SWEEP_PROPOSALS_READ}, orderBy: { field: UPDATED_AT, direction: DESC }) { nodes { id number url headRefName headRefOid body autoMergeRequest { enabledAt } comments(last: ${APPROVAL_COMMENTS_READ}) { nodes { body viewerDidAuthor } } } }`,
+    `defaultBranch: defaultBranchRef ${FREEZES_REF_SELECTION}`,
+    ...branches.map((_branch, index) => `b${index}: ref(qualifiedName: $b${index}) ${FREEZES_REF_SELECTION}`),
+    `proposals: pullRequests(states: OPEN, first: ${SWEEP_PROPOSALS_READ}, orderBy: { field: UPDATED_AT, direction: DESC }) { nodes { id number url headRefName headRefOid body autoMergeRequest { enabledAt } ${APPROVAL_COMMENTS_FIELD} } }`,
     "} }",
   ].join(" ");
   const result = await runGraphql<{ repository: Record<string, unknown> | null }>(client, query, variables);
@@ -84,10 +80,8 @@ export async function readSweepState(client: GraphqlClient, repository: string, 
   const freezes = new Map<string, FreezesRead>();
   for (const [environment, settings] of Object.entries(config.environments)) {
     const alias = settings.branch === undefined ? "defaultBranch" : `b${branches.indexOf(settings.branch)}`;
-    const ref = data[alias] as BranchResponse | null | undefined;
-    const headOid = ref?.target?.oid;
-    if (!ref || headOid === undefined) continue;
-    freezes.set(environment, { nameWithOwner, branch: ref.name, headOid, text: ref.target?.file?.object?.text ?? undefined });
+    const read = freezesReadOf(nameWithOwner, data[alias] as FreezesRefResponse | null | undefined);
+    if (read) freezes.set(environment, read);
   }
 
   const nodes = (data.proposals as { nodes: PullRequestResponse[] } | null)?.nodes ?? [];
@@ -99,7 +93,7 @@ export async function readSweepState(client: GraphqlClient, repository: string, 
       {
         pullRequest: { id: pullRequest.id, number: pullRequest.number, url: pullRequest.url, headOid: pullRequest.headRefOid },
         metadata: decoded.metadata,
-        approvals: approvalsFromComments(pullRequest.comments?.nodes ?? []),
+        approvals: approvalsFromComments(commentsOf(pullRequest.comments)),
         autoMergeArmed: pullRequest.autoMergeRequest !== null && pullRequest.autoMergeRequest !== undefined,
       },
     ];

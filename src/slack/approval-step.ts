@@ -43,7 +43,6 @@ export interface ApprovalInput {
   readonly now: number;
 }
 
-/** The trailer form of an approver, as `Pinned-by:` names a person. */
 /**
  * 1. Decide from the PR's comments (read with the PR): refused, complete
  *    already (a merge GitHub refused before: merge again), or one more.
