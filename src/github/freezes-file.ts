@@ -1,6 +1,6 @@
 import { FREEZES_PATH } from "../policy/freezes.js";
 import { failuresOf, runGraphql } from "./graphql-client.js";
-import type { GraphqlClient } from "./graphql-client.js";
+import type { GraphqlClient, GraphqlResult } from "./graphql-client.js";
 import { repositoryName } from "./repository-name.js";
 import { mutationDocument } from "./write-documents.js";
 
@@ -15,8 +15,24 @@ export interface FreezesRead {
 
 /** A ref's name, head commit and the freezes file in that commit (the query declares `$path`: FREEZES_PATH). */
 export const FREEZES_REF_SELECTION = "{ name target { ... on Commit { oid file(path: $path) { object { ... on Blob { text } } } } } }";
-const READ_FREEZES = `query BenderFreezesRead($owner: String!, $name: String!, $branch: String!, $path: String!) { repository(owner: $owner, name: $name) { nameWithOwner ref(qualifiedName: $branch) ${FREEZES_REF_SELECTION} } }`;
-const READ_FREEZES_DEFAULT = `query BenderFreezesRead($owner: String!, $name: String!, $path: String!) { repository(owner: $owner, name: $name) { nameWithOwner ref: defaultBranchRef ${FREEZES_REF_SELECTION} } }`;
+const READ_FREEZES: OnBranch = {
+  named: `query BenderFreezesRead($owner: String!, $name: String!, $branch: String!, $path: String!) { repository(owner: $owner, name: $name) { nameWithOwner ref(qualifiedName: $branch) ${FREEZES_REF_SELECTION} } }`,
+  onDefault: `query BenderFreezesRead($owner: String!, $name: String!, $path: String!) { repository(owner: $owner, name: $name) { nameWithOwner ref: defaultBranchRef ${FREEZES_REF_SELECTION} } }`,
+};
+
+/** One document about the freezes file in two forms: on a named branch (`$branch`), or on the default branch. */
+interface OnBranch {
+  readonly named: string;
+  readonly onDefault: string;
+}
+
+/** Runs `document` on `branch`, or on the default branch when `branch` is undefined. */
+function runOnBranch<T>(client: GraphqlClient, repository: string, branch: string | undefined, document: OnBranch): Promise<GraphqlResult<T>> {
+  const { owner, name } = repositoryName(repository);
+  return branch === undefined
+    ? runGraphql<T>(client, document.onDefault, { owner, name, path: FREEZES_PATH })
+    : runGraphql<T>(client, document.named, { owner, name, branch: `refs/heads/${branch}`, path: FREEZES_PATH });
+}
 
 /** A ref as FREEZES_REF_SELECTION reads it. */
 export interface FreezesRefResponse {
@@ -44,11 +60,7 @@ export function freezesReadOf(nameWithOwner: string, ref: FreezesRefResponse | n
  * default branch.
  */
 export async function readFreezesFile(client: GraphqlClient, repository: string, branch: string | undefined): Promise<FreezesRead | undefined> {
-  const { owner, name } = repositoryName(repository);
-  const result =
-    branch === undefined
-      ? await runGraphql<FreezesResponse>(client, READ_FREEZES_DEFAULT, { owner, name, path: FREEZES_PATH })
-      : await runGraphql<FreezesResponse>(client, READ_FREEZES, { owner, name, branch: `refs/heads/${branch}`, path: FREEZES_PATH });
+  const result = await runOnBranch<FreezesResponse>(client, repository, branch, READ_FREEZES);
   const data = result.data?.repository;
   return data ? freezesReadOf(data.nameWithOwner, data.ref) : undefined;
 }
@@ -101,8 +113,10 @@ export interface FreezesChange {
 /** A commit body is read for its trailers only: a longer one is cut (the trailers of Bender's own commits are short). */
 const MAX_CHANGE_BODY = 2000;
 const CHANGE_SELECTION = "{ target { ... on Commit { history(first: 1, path: $path) { nodes { messageHeadline messageBody committedDate url } } } } }";
-const LAST_CHANGE = `query BenderFreezesChange($owner: String!, $name: String!, $branch: String!, $path: String!) { repository(owner: $owner, name: $name) { ref(qualifiedName: $branch) ${CHANGE_SELECTION} } }`;
-const LAST_CHANGE_DEFAULT = `query BenderFreezesChange($owner: String!, $name: String!, $path: String!) { repository(owner: $owner, name: $name) { ref: defaultBranchRef ${CHANGE_SELECTION} } }`;
+const LAST_CHANGE: OnBranch = {
+  named: `query BenderFreezesChange($owner: String!, $name: String!, $branch: String!, $path: String!) { repository(owner: $owner, name: $name) { ref(qualifiedName: $branch) ${CHANGE_SELECTION} } }`,
+  onDefault: `query BenderFreezesChange($owner: String!, $name: String!, $path: String!) { repository(owner: $owner, name: $name) { ref: defaultBranchRef ${CHANGE_SELECTION} } }`,
+};
 
 interface ChangeResponse {
   repository: {
@@ -112,11 +126,7 @@ interface ChangeResponse {
 
 /** The last commit on the branch (undefined: the default branch) that changed the freezes file, in one query; undefined when there is none. */
 export async function lastFreezesChange(client: GraphqlClient, repository: string, branch: string | undefined): Promise<FreezesChange | undefined> {
-  const { owner, name } = repositoryName(repository);
-  const result =
-    branch === undefined
-      ? await runGraphql<ChangeResponse>(client, LAST_CHANGE_DEFAULT, { owner, name, path: FREEZES_PATH })
-      : await runGraphql<ChangeResponse>(client, LAST_CHANGE, { owner, name, branch: `refs/heads/${branch}`, path: FREEZES_PATH });
+  const result = await runOnBranch<ChangeResponse>(client, repository, branch, LAST_CHANGE);
   const commit = result.data?.repository?.ref?.target?.history?.nodes?.[0];
   if (!commit) return undefined;
   return { headline: commit.messageHeadline, body: commit.messageBody.slice(0, MAX_CHANGE_BODY), committedAt: commit.committedDate, url: commit.url };
