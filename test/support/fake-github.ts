@@ -776,6 +776,8 @@ export class FakeRepository {
         if (input.expectedHeadOid !== undefined && input.expectedHeadOid !== this.head(pullRequest.headRefName)) {
           throw new Error("Head branch was modified. Review and try the merge again.");
         }
+        // GitHub arms auto-merge only on a PR that cannot merge yet; one that would merge now is refused.
+        if (this.mergeRefusal === undefined) throw new Error("Pull request is in clean status");
         pullRequest.autoMerge = {
           expectedHeadOid: input.expectedHeadOid === undefined ? undefined : String(input.expectedHeadOid),
           mergeMethod: String(input.mergeMethod ?? "MERGE"),
