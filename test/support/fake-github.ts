@@ -83,6 +83,11 @@ const ZERO_OID = "0000000000000000000000000000000000000000";
 /** Documents that failed schema validation, across all fakes; the setup file fails the test when any exist. */
 export const invalidDocuments: { operation: string | undefined; errors: string[] }[] = [];
 
+/** GitHub refuses a PR's or a comment's body over 65,536 characters. */
+function tooLongBody(body: unknown): void {
+  if (typeof body === "string" && body.length > 65536) throw new Error("Body is too long (maximum is 65536 characters)");
+}
+
 export class FakeRepository {
   readonly id = "R_kgDOBender";
   readonly commits = new Map<string, Commit>();
@@ -715,11 +720,13 @@ export class FakeRepository {
         if (this.openPullRequests().some((pullRequest) => pullRequest.headRefName === head)) {
           throw new Error(`A pull request already exists for ${this.owner}:${head}.`);
         }
+        tooLongBody(input.body);
         const pullRequest = this.newPullRequest(head, String(input.baseRefName), String(input.title), String(input.body));
         return { pullRequest: { id: pullRequest.id, number: pullRequest.number, url: pullRequest.url, headRefOid: this.head(head) } };
       }
       case "updatePullRequest": {
         const pullRequest = this.pullRequest(String(input.pullRequestId));
+        tooLongBody(input.body);
         if (input.title !== undefined) pullRequest.title = String(input.title);
         if (input.body !== undefined) pullRequest.body = String(input.body);
         this.touch(pullRequest);
@@ -730,7 +737,7 @@ export class FakeRepository {
         const body = String(input.body ?? "");
         // GitHub's refusals for a comment's body.
         if (body.trim() === "") throw new Error("Body can't be blank");
-        if (body.length > 65536) throw new Error("Body is too long (maximum is 65536 characters)");
+        tooLongBody(body);
         commented.comments.push(body);
         commented.commentedBy?.push(this.viewerLogin);
         this.touch(commented);
@@ -776,6 +783,8 @@ export class FakeRepository {
         if (input.expectedHeadOid !== undefined && input.expectedHeadOid !== this.head(pullRequest.headRefName)) {
           throw new Error("Head branch was modified. Review and try the merge again.");
         }
+        // GitHub arms auto-merge only on a PR that cannot merge yet; one that would merge now is refused.
+        if (this.mergeRefusal === undefined) throw new Error("Pull request is in clean status");
         pullRequest.autoMerge = {
           expectedHeadOid: input.expectedHeadOid === undefined ? undefined : String(input.expectedHeadOid),
           mergeMethod: String(input.mergeMethod ?? "MERGE"),

@@ -355,7 +355,8 @@ export class FakeSlack {
  * What Slack refuses before doing anything: views.open without a trigger ID
  * it issued, one used already or older than 3 s; Block Kit past its limits
  * (https://docs.slack.dev/reference/block-kit/, https://docs.slack.dev/reference/views/): 50 blocks in a message,
- * 100 in a view, 3,000 characters of section text, 75 of button text, 2,000 of button value, 24 of a view's
+ * 100 in a view, 3,000 characters of section text, 10 section fields of 2,000, 150 of header text, 10 context
+ * elements, 75 of button text, 2,000 of button value, 24 of a view's
  * title/submit/close, 3,000 of private_metadata.
  */
 function invalidArguments(call: SlackCall): { ok: false; error: string } | undefined {
@@ -379,8 +380,13 @@ function invalidArguments(call: SlackCall): { ok: false; error: string } | undef
 }
 
 function blocksTooBig(blocks: unknown[] | undefined): boolean {
-  for (const block of (blocks ?? []) as { type?: string; text?: { text?: string }; elements?: { type?: string; text?: { text?: string }; value?: string }[] }[]) {
+  type Text = { text?: string };
+  for (const block of (blocks ?? []) as { type?: string; text?: Text; fields?: Text[]; elements?: { type?: string; text?: Text; value?: string }[] }[]) {
     if (block.type === "section" && (block.text?.text?.length ?? 0) > 3000) return true;
+    // A section's fields: 10 at most, 2,000 characters each; a header's text: 150; a context block: 10 elements.
+    if (block.type === "section" && block.fields && (block.fields.length > 10 || block.fields.some((field) => (field.text?.length ?? 0) > 2000))) return true;
+    if (block.type === "header" && (block.text?.text?.length ?? 0) > 150) return true;
+    if (block.type === "context" && (block.elements?.length ?? 0) > 10) return true;
     for (const element of block.type === "actions" ? (block.elements ?? []) : []) {
       if (element.type === "button" && ((element.text?.text?.length ?? 0) > 75 || (element.value?.length ?? 0) > 2000)) return true;
     }
